@@ -1,0 +1,79 @@
+//! Diagnostics: the one shape in which every stage reports a problem in the user's input.
+//!
+//! Stages collect them instead of stopping at the first, so a user sees every mistake of a
+//! cluster in one run. The CLI prints them as `error: <file>:<line>:<col>: <key>: <message>`.
+
+use std::fmt;
+
+use crate::value::Origin;
+
+/// How bad a diagnostic is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// The input is wrong; nothing is printed on stdout.
+    Error,
+    /// The input is suspicious but renders.
+    Warning,
+}
+
+/// One problem, located in the input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// Error or warning.
+    pub severity: Severity,
+    /// Where the offending value (or the file, with line 0) is.
+    pub origin: Option<Origin>,
+    /// The dotted key the problem is about; empty when it is about a whole file.
+    pub key: String,
+    /// What is wrong and, where possible, what to do.
+    pub message: String,
+}
+
+impl Diagnostic {
+    /// An error at an origin.
+    pub fn error(origin: Option<Origin>, key: impl Into<String>, message: impl Into<String>) -> Self {
+        Diagnostic { severity: Severity::Error, origin, key: key.into(), message: message.into() }
+    }
+
+    /// A warning at an origin.
+    pub fn warning(origin: Option<Origin>, key: impl Into<String>, message: impl Into<String>) -> Self {
+        Diagnostic { severity: Severity::Warning, origin, key: key.into(), message: message.into() }
+    }
+
+    /// Whether this is an error (not a warning).
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// Sort key: by file, then position, then key, so reports are stable.
+    fn sort_key(&self) -> (Severity, Option<&Origin>, &str, &str) {
+        (self.severity, self.origin.as_ref(), &self.key, &self.message)
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self.severity {
+            Severity::Error => "error: ",
+            Severity::Warning => "warning: ",
+        })?;
+        if let Some(origin) = &self.origin {
+            write!(f, "{origin}: ")?;
+        }
+        if !self.key.is_empty() {
+            write!(f, "{}: ", self.key)?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// Sorts diagnostics (errors first, then by place) and drops exact repeats.
+pub fn tidy(diags: &mut Vec<Diagnostic>) {
+    diags.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    diags.dedup();
+}
+
+/// Whether any diagnostic is an error.
+pub fn has_errors(diags: &[Diagnostic]) -> bool {
+    diags.iter().any(Diagnostic::is_error)
+}

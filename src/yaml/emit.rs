@@ -1,0 +1,181 @@
+//! [`Node`] trees → YAML text that YAML 1.1 readers (Helm, ArgoCD) and YAML 1.2 readers read alike.
+//!
+//! Block style, two-space indentation, list items at their key's indentation (as kubectl prints),
+//! keys in map order (sorted). A string is written plain only when it cannot be mistaken for
+//! anything else by either reader; otherwise as a literal block (multi-line text) or double-quoted.
+
+use std::fmt::Write;
+
+use super::resolve::plain_safe;
+use crate::value::{Node, Value};
+
+/// Writes a stream: each document starts with `---`, the stream ends with a newline.
+pub fn stream(docs: &[Node]) -> String {
+    let mut out = String::with_capacity(docs.len() * 1024);
+    for doc in docs {
+        out.push_str("---\n");
+        block(&mut out, doc, 0);
+    }
+    out
+}
+
+/// Writes one value as a YAML document body (no `---`), e.g. for `helm.values`.
+pub fn document(node: &Node) -> String {
+    let mut out = String::new();
+    block(&mut out, node, 0);
+    out
+}
+
+/// Writes `node` starting on a fresh line at `indent`.
+fn block(out: &mut String, node: &Node, indent: usize) {
+    match &node.value {
+        Value::Map(m) if !m.is_empty() => {
+            for (i, (k, v)) in m.iter().enumerate() {
+                if i > 0 {
+                    pad(out, indent);
+                }
+                key(out, k);
+                out.push(':');
+                after_key(out, v, indent);
+            }
+        }
+        Value::Seq(items) if !items.is_empty() => {
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    pad(out, indent);
+                }
+                out.push_str("- ");
+                match &item.value {
+                    Value::Map(m) if !m.is_empty() => block(out, item, indent + 2),
+                    Value::Seq(s) if !s.is_empty() => block(out, item, indent + 2),
+                    _ => {
+                        scalar(out, item, indent + 2);
+                        out.push('\n');
+                    }
+                }
+            }
+        }
+        _ => {
+            scalar(out, node, indent);
+            out.push('\n');
+        }
+    }
+}
+
+/// Writes what follows `key:` — a nested block on the next lines, or ` scalar`.
+fn after_key(out: &mut String, v: &Node, indent: usize) {
+    match &v.value {
+        Value::Map(m) if !m.is_empty() => {
+            out.push('\n');
+            pad(out, indent + 2);
+            block(out, v, indent + 2);
+        }
+        Value::Seq(s) if !s.is_empty() => {
+            out.push('\n');
+            pad(out, indent);
+            block(out, v, indent);
+        }
+        _ => {
+            out.push(' ');
+            scalar(out, v, indent + 2);
+            out.push('\n');
+        }
+    }
+}
+
+fn pad(out: &mut String, n: usize) {
+    out.extend(std::iter::repeat_n(' ', n));
+}
+
+fn key(out: &mut String, k: &str) {
+    if plain_safe(k) {
+        out.push_str(k);
+    } else {
+        quoted(out, k);
+    }
+}
+
+/// Writes a scalar (or an empty container) inline; block text continues at `indent`.
+fn scalar(out: &mut String, node: &Node, indent: usize) {
+    match &node.value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Int(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Value::Float(f) => out.push_str(&float_text(*f)),
+        Value::Str(s) if plain_safe(s) => out.push_str(s),
+        Value::Str(s) if literal_ok(s) => literal(out, s, indent),
+        Value::Str(s) => quoted(out, s),
+        Value::Seq(_) => out.push_str("[]"),
+        Value::Map(_) => out.push_str("{}"),
+    }
+}
+
+/// A float in a form both YAML 1.1 (needs a `.` and a signed exponent) and 1.2 read as a float.
+pub fn float_text(f: f64) -> String {
+    if f.is_nan() {
+        return ".nan".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { ".inf" } else { "-.inf" }.into();
+    }
+    let s = format!("{f:?}");
+    match s.split_once('e') {
+        None => s,
+        Some((mantissa, exp)) => {
+            let mantissa = if mantissa.contains('.') { mantissa.to_owned() } else { format!("{mantissa}.0") };
+            let exp = if exp.starts_with('-') { exp.to_owned() } else { format!("+{exp}") };
+            format!("{mantissa}e{exp}")
+        }
+    }
+}
+
+/// Characters that only an escape can carry safely.
+fn needs_escape(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}')
+}
+
+/// Multi-line text that a literal block (`|`) carries exactly: no escapes needed, no trailing
+/// blanks (a block scalar would fold them into the indentation), first line not indented.
+fn literal_ok(s: &str) -> bool {
+    s.contains('\n')
+        && !s.chars().any(|c| c != '\n' && needs_escape(c))
+        && s.split('\n').all(|l| !l.ends_with(' '))
+        && s.split('\n').find(|l| !l.is_empty()).is_some_and(|l| !l.starts_with(' '))
+}
+
+fn literal(out: &mut String, s: &str, indent: usize) {
+    let body = s.trim_end_matches('\n');
+    out.push_str(match s.len() - body.len() {
+        0 => "|-",
+        1 => "|",
+        _ => "|+",
+    });
+    let lines = s.matches('\n').count() + usize::from(!s.ends_with('\n'));
+    for line in s.split('\n').take(lines) {
+        out.push('\n');
+        if !line.is_empty() {
+            pad(out, indent);
+            out.push_str(line);
+        }
+    }
+}
+
+fn quoted(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if needs_escape(c) => {
+                let _ = write!(out, "\\u{:04X}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}

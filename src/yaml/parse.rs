@@ -1,0 +1,328 @@
+//! Text → [`Node`] trees with positions, duplicate-key detection and the input limits of SPEC §9.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span};
+
+use super::resolve;
+use crate::diag::Diagnostic;
+use crate::value::{Map, Node, Origin, Value};
+
+/// Largest input file accepted.
+pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+/// Deepest nesting of maps and lists accepted.
+pub const MAX_DEPTH: usize = 64;
+
+/// A file's text with the name it is shown under.
+#[derive(Clone, Debug)]
+pub struct Source {
+    /// Name used in messages (relative to where the user pointed kzrender).
+    pub name: Arc<str>,
+    /// The UTF-8 text.
+    pub text: String,
+}
+
+/// Reads a file, enforcing the size limit and UTF-8. Errors are diagnostics at the file.
+pub fn read_source(path: &Path, name: &str) -> Result<Source, Diagnostic> {
+    let name: Arc<str> = Arc::from(name);
+    let at = Some(Origin::new(&name, 0, 0));
+    let meta = std::fs::metadata(path).map_err(|e| Diagnostic::error(at.clone(), "", format!("cannot read: {e}")))?;
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(Diagnostic::error(at, "", format!("file is {} bytes; the limit is 8 MiB", meta.len())));
+    }
+    let bytes = std::fs::read(path).map_err(|e| Diagnostic::error(at.clone(), "", format!("cannot read: {e}")))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let ok = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = ok.iter().filter(|&&b| b == b'\n').count() + 1;
+        let col = ok.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
+        Diagnostic::error(
+            Some(Origin::new(&name, line as u32, col as u32)),
+            "",
+            "file is not UTF-8 text; save it as UTF-8",
+        )
+    })?;
+    Ok(Source { name, text })
+}
+
+/// Parses a YAML stream into documents, each a [`Node`]. Warnings (YAML 1.1 ambiguity) are
+/// appended to `warnings`; any error aborts with every error found up to it.
+pub fn parse_stream(src: &Source, warnings: &mut Vec<Diagnostic>) -> Result<Vec<Node>, Diagnostic> {
+    let mut b = Builder::new(src, warnings);
+    for event in Parser::new_from_str(&src.text) {
+        let (event, span) = event.map_err(|e| {
+            let m = e.marker();
+            Diagnostic::error(Some(b.origin_at(m.line(), m.col())), "", format!("YAML syntax error: {}", e.info()))
+        })?;
+        b.event(event, span)?;
+    }
+    Ok(b.docs)
+}
+
+/// Parses a YAML stream and returns its documents as plain JSON values, for callers that need no
+/// positions (tests, tools). Empty documents are skipped.
+pub fn parse_documents(text: &str, name: &str) -> Result<Vec<serde_json::Value>, Diagnostic> {
+    let src = Source { name: Arc::from(name), text: text.to_owned() };
+    let docs = parse_stream(&src, &mut Vec::new())?;
+    Ok(docs.iter().filter(|d| d.value != Value::Null).map(Node::to_json).collect())
+}
+
+enum Frame {
+    Seq { items: Vec<Node>, origin: Origin, anchor: usize },
+    Map { map: Map, merged: Vec<Node>, key: Option<(String, Origin, bool)>, origin: Origin, anchor: usize },
+}
+
+struct Builder<'a> {
+    src: &'a Source,
+    warnings: &'a mut Vec<Diagnostic>,
+    docs: Vec<Node>,
+    stack: Vec<Frame>,
+    path: Vec<String>,
+    anchors: HashMap<usize, (Node, usize)>,
+    root: Option<Node>,
+    /// Nodes plus string bytes produced so far, aliases counted at their full size.
+    weight: usize,
+    budget: usize,
+}
+
+impl<'a> Builder<'a> {
+    fn new(src: &'a Source, warnings: &'a mut Vec<Diagnostic>) -> Self {
+        let budget = src.text.len().saturating_mul(4).max(64 * 1024);
+        Builder {
+            src,
+            warnings,
+            docs: Vec::new(),
+            stack: Vec::new(),
+            path: Vec::new(),
+            anchors: HashMap::new(),
+            root: None,
+            weight: 0,
+            budget,
+        }
+    }
+
+    fn origin_at(&self, line: usize, col0: usize) -> Origin {
+        Origin::new(&self.src.name, line as u32, col0 as u32 + 1)
+    }
+
+    fn origin(&self, span: Span) -> Origin {
+        self.origin_at(span.start.line(), span.start.col())
+    }
+
+    fn err(&self, origin: Origin, msg: impl Into<String>) -> Diagnostic {
+        Diagnostic::error(Some(origin), crate::value::dotted(&self.path), msg)
+    }
+
+    fn event(&mut self, event: Event<'_>, span: Span) -> Result<(), Diagnostic> {
+        match event {
+            Event::Scalar(text, style, anchor, tag) => {
+                let origin = self.origin(span);
+                self.charge(1 + text.len(), &origin)?;
+                if let Some(Frame::Map { key: key @ None, .. }) = self.stack.last_mut() {
+                    // A key keeps its raw text, not its typed value.
+                    let plain = style == ScalarStyle::Plain;
+                    *key = Some((text.to_string(), origin.clone(), plain));
+                    if plain && text != "<<" && resolve::yaml11_disagrees(&text, &resolve::plain(&text)).is_some() {
+                        let msg = format!(
+                            "key `{text}` is read as a boolean or number by YAML 1.1 readers (Helm, ArgoCD); quote it"
+                        );
+                        self.warnings.push(Diagnostic::warning(Some(origin), crate::value::dotted(&self.path), msg));
+                    }
+                    self.path.push(text.into_owned());
+                    return Ok(());
+                }
+                let value = self.scalar(&text, style, tag.as_deref(), &origin)?;
+                let node = Node::new(value, origin);
+                if anchor > 0 {
+                    self.anchors.insert(anchor, (node.clone(), 1 + text.len()));
+                }
+                self.push(node)
+            }
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                let origin = self.origin(span);
+                if matches!(self.stack.last(), Some(Frame::Map { key: None, .. })) {
+                    return Err(self.err(origin, "a map or list as a map key is not supported; use a string key"));
+                }
+                if self.stack.len() >= MAX_DEPTH {
+                    return Err(self.err(origin, format!("nesting deeper than {MAX_DEPTH} levels")));
+                }
+                self.charge(1, &origin)?;
+                let frame = match event {
+                    Event::SequenceStart(..) => Frame::Seq { items: Vec::new(), origin, anchor },
+                    _ => Frame::Map { map: Map::new(), merged: Vec::new(), key: None, origin, anchor },
+                };
+                if matches!(frame, Frame::Seq { .. }) {
+                    self.path.push("[0]".into());
+                }
+                self.stack.push(frame);
+                Ok(())
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let (node, anchor) = match self.stack.pop().expect("parser balances start and end events") {
+                    Frame::Seq { items, origin, anchor } => {
+                        self.path.pop();
+                        (Node::new(Value::Seq(items), origin), anchor)
+                    }
+                    Frame::Map { mut map, merged, origin, anchor, .. } => {
+                        // `<<` merge keys (YAML 1.1, which Helm honours): explicit keys win.
+                        for src in merged {
+                            if let Value::Map(m) = src.value {
+                                for (k, v) in m {
+                                    map.entry(k).or_insert(v);
+                                }
+                            }
+                        }
+                        (Node::new(Value::Map(map), origin), anchor)
+                    }
+                };
+                if anchor > 0 {
+                    self.anchors.insert(anchor, (node.clone(), weight_of(&node)));
+                }
+                self.push(node)
+            }
+            Event::Alias(id) => {
+                let origin = self.origin(span);
+                if matches!(self.stack.last(), Some(Frame::Map { key: None, .. })) {
+                    return Err(self.err(origin, "an alias as a map key is not supported"));
+                }
+                let Some((node, weight)) = self.anchors.get(&id).cloned() else {
+                    return Err(self.err(origin, "alias to an unknown anchor"));
+                };
+                self.charge(weight, &origin)?;
+                self.push(node)
+            }
+            Event::DocumentStart(_) => {
+                self.anchors.clear();
+                self.root = None;
+                Ok(())
+            }
+            Event::DocumentEnd => {
+                // An empty document (`---` and nothing) reads as null.
+                let root = self.root.take().unwrap_or_else(|| Node::new(Value::Null, self.origin(span)));
+                self.docs.push(root);
+                Ok(())
+            }
+            Event::StreamStart | Event::StreamEnd | Event::Nothing => Ok(()),
+        }
+    }
+
+    /// Places a finished node into its parent (or as the document root).
+    fn push(&mut self, mut node: Node) -> Result<(), Diagnostic> {
+        match self.stack.last_mut() {
+            None => self.root = Some(node),
+            Some(Frame::Seq { items, .. }) => {
+                items.push(node);
+                if let Some(last) = self.path.last_mut() {
+                    *last = format!("[{}]", items.len());
+                }
+            }
+            Some(Frame::Map { map, merged, key, .. }) => {
+                let (k, key_origin, plain) = key.take().expect("a value in a map follows its key");
+                self.path.pop();
+                if plain && k == "<<" {
+                    match node.value {
+                        Value::Map(_) => merged.push(node),
+                        Value::Seq(items) => merged.extend(items),
+                        _ => return Err(self.err(key_origin, "`<<` merges a map or a list of maps")),
+                    }
+                    return Ok(());
+                }
+                // Containers and empty values are reported at their key, where the user looks.
+                if matches!(node.value, Value::Map(_) | Value::Seq(_) | Value::Null) {
+                    node.origin = key_origin.clone();
+                }
+                if map.contains_key(&k) {
+                    let first = map[&k].origin.clone();
+                    let mut at = self.path.clone();
+                    at.push(k.clone());
+                    return Err(Diagnostic::error(
+                        Some(key_origin),
+                        crate::value::dotted(&at),
+                        format!("duplicate key (first set at line {}); keep one", first.line),
+                    ));
+                }
+                map.insert(k, node);
+            }
+        }
+        Ok(())
+    }
+
+    fn scalar(
+        &mut self,
+        text: &str,
+        style: ScalarStyle,
+        tag: Option<&saphyr_parser::Tag>,
+        origin: &Origin,
+    ) -> Result<Value, Diagnostic> {
+        if let Some(tag) = tag {
+            return self.tagged(text, tag, origin);
+        }
+        if style != ScalarStyle::Plain {
+            return Ok(Value::Str(text.to_owned()));
+        }
+        let value = resolve::plain(text);
+        if let Some(reading) = resolve::yaml11_disagrees(text, &value) {
+            let msg = format!(
+                "unquoted `{text}` is read as {} by YAML 1.1 readers (Helm, ArgoCD) but as {} by YAML 1.2; quote it if you mean a string",
+                reading,
+                describe(&value)
+            );
+            self.warnings.push(Diagnostic::warning(Some(origin.clone()), crate::value::dotted(&self.path), msg));
+        }
+        Ok(value)
+    }
+
+    fn tagged(&self, text: &str, tag: &saphyr_parser::Tag, origin: &Origin) -> Result<Value, Diagnostic> {
+        let core = tag.is_yaml_core_schema() || tag.handle == "!!";
+        let value = match (core, tag.suffix.as_str()) {
+            (false, "") | (true, "str") => Some(Value::Str(text.to_owned())),
+            (true, "int") => match resolve::plain(text) {
+                v @ Value::Int(_) => Some(v),
+                _ => None,
+            },
+            (true, "float") => match resolve::plain(text) {
+                Value::Int(i) => Some(Value::Float(i as f64)),
+                v @ Value::Float(_) => Some(v),
+                _ => None,
+            },
+            (true, "bool") => match resolve::plain(text) {
+                v @ Value::Bool(_) => Some(v),
+                _ => None,
+            },
+            (true, "null") => Some(Value::Null),
+            _ => return Err(self.err(origin.clone(), format!("unsupported YAML tag `{tag}`; remove it"))),
+        };
+        value.ok_or_else(|| self.err(origin.clone(), format!("`{text}` is not a valid `{tag}`")))
+    }
+
+    fn charge(&mut self, weight: usize, origin: &Origin) -> Result<(), Diagnostic> {
+        self.weight = self.weight.saturating_add(weight);
+        if self.weight > self.budget {
+            return Err(self.err(
+                origin.clone(),
+                "aliases expand to far more data than the file holds; refusing (YAML alias bomb?)",
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn weight_of(node: &Node) -> usize {
+    match &node.value {
+        Value::Str(s) => 1 + s.len(),
+        Value::Seq(items) => 1 + items.iter().map(weight_of).sum::<usize>(),
+        Value::Map(m) => 1 + m.iter().map(|(k, v)| k.len() + weight_of(v)).sum::<usize>(),
+        _ => 1,
+    }
+}
+
+fn describe(v: &Value) -> String {
+    match v {
+        Value::Str(_) => "a string".into(),
+        Value::Int(i) => format!("integer {i}"),
+        Value::Float(f) => format!("number {f}"),
+        Value::Bool(b) => format!("boolean {b}"),
+        _ => "null".into(),
+    }
+}

@@ -1,0 +1,170 @@
+//! How plain scalars are read: YAML 1.2 core schema for us, and how YAML 1.1 readers (Helm's
+//! go-yaml, ArgoCD) would read the same text, so disagreements can be warned about and avoided.
+
+use crate::value::Value;
+
+/// Words YAML 1.1 reads as booleans; 1.2 only knows the `true`/`false` family.
+const BOOL11: [&str; 22] = [
+    "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE", "false", "False", "FALSE", "on",
+    "On", "ON", "off", "Off", "OFF",
+];
+
+/// Reads a plain (unquoted) scalar with YAML 1.2 core-schema rules.
+pub fn plain(s: &str) -> Value {
+    match s {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "true" | "True" | "TRUE" => return Value::Bool(true),
+        "false" | "False" | "FALSE" => return Value::Bool(false),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return Value::Float(f64::INFINITY),
+        "-.inf" | "-.Inf" | "-.INF" => return Value::Float(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => return Value::Float(f64::NAN),
+        _ => {}
+    }
+    if let Some(v) = int12(s) {
+        return v;
+    }
+    if is_float12(s) {
+        if let Ok(f) = s.parse::<f64>() {
+            return Value::Float(f);
+        }
+    }
+    Value::Str(s.to_owned())
+}
+
+fn int12(s: &str) -> Option<Value> {
+    let parsed = if let Some(hex) = s.strip_prefix("0x") {
+        i64::from_str_radix(hex, 16).ok()
+    } else if let Some(oct) = s.strip_prefix("0o") {
+        i64::from_str_radix(oct, 8).ok()
+    } else {
+        let digits = s.strip_prefix(['-', '+']).unwrap_or(s);
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        // Too large for i64: keep the text rather than silently losing precision.
+        s.parse::<i64>().ok()
+    };
+    match parsed {
+        Some(i) => Some(Value::Int(i)),
+        None if s.len() > 2 && (s.starts_with("0x") || s.starts_with("0o")) => None,
+        None => Some(Value::Str(s.to_owned())),
+    }
+}
+
+fn is_float12(s: &str) -> bool {
+    let body = s.strip_prefix(['-', '+']).unwrap_or(s);
+    let (mantissa, exp) = match body.find(['e', 'E']) {
+        Some(i) => (&body[..i], Some(&body[i + 1..])),
+        None => (body, None),
+    };
+    let (int, frac) = match mantissa.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (mantissa, None),
+    };
+    let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    let mantissa_ok = match frac {
+        Some(f) => digits(int) && digits(f) && !(int.is_empty() && f.is_empty()),
+        None => !int.is_empty() && digits(int),
+    };
+    let exp_ok = exp.is_none_or(|e| {
+        let e = e.strip_prefix(['-', '+']).unwrap_or(e);
+        !e.is_empty() && digits(e)
+    });
+    mantissa_ok && exp_ok
+}
+
+/// How Helm's YAML 1.1 reader (go-yaml, checked against helm 4.1) reads a plain scalar, described for a warning, when that differs from
+/// the YAML 1.2 reading `v12`. `None` means both agree.
+pub fn yaml11_disagrees(s: &str, v12: &Value) -> Option<String> {
+    if BOOL11.contains(&s) {
+        let b = matches!(s.chars().next(), Some('y' | 'Y' | 't' | 'T')) || s.eq_ignore_ascii_case("on");
+        return (!matches!(v12, Value::Bool(_))).then(|| format!("boolean {b}"));
+    }
+    let body = s.strip_prefix(['-', '+']).unwrap_or(s);
+    let neg = s.starts_with('-');
+    let sign = |i: i64| if neg { -i } else { i };
+    let as_int = |digits: &str, radix| i64::from_str_radix(&digits.replace('_', ""), radix).ok();
+    let read11 = if let Some(bin) = body.strip_prefix("0b") {
+        as_int(bin, 2).map(sign)
+    } else if body.len() > 1 && body.starts_with('0') && body.bytes().all(|b| matches!(b, b'0'..=b'7' | b'_')) {
+        as_int(&body[1..], 8).map(sign)
+    } else if body.contains('_')
+        && body.bytes().all(|b| b.is_ascii_digit() || b == b'_')
+        && body.as_bytes()[0].is_ascii_digit()
+    {
+        as_int(body, 10).map(sign)
+    } else {
+        None
+    };
+    match (read11, v12) {
+        (Some(i), Value::Int(j)) if i == *j => None,
+        (Some(i), _) => Some(format!("integer {i}")),
+        (None, _) => None,
+    }
+}
+
+/// Whether a string can be written unquoted and still read back as the same string by both a
+/// YAML 1.1 and a YAML 1.2 reader. Deliberately conservative: anything unusual gets quotes.
+pub fn plain_safe(s: &str) -> bool {
+    let Some(first) = s.chars().next() else { return false };
+    if !(first.is_ascii_alphabetic() || first == '/' || first == '_') {
+        return false;
+    }
+    if BOOL11.contains(&s) || matches!(s, "null" | "Null" | "NULL") || s.ends_with(':') {
+        return false;
+    }
+    s.chars().all(|c| {
+        c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | ':' | '@' | '+' | '=' | '*' | '(' | ')' | '$')
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_plain_scalars_with_yaml_1_2_core_rules() {
+        assert_eq!(plain("012"), Value::Int(12));
+        assert_eq!(plain("0x1F"), Value::Int(31));
+        assert_eq!(plain("1e3"), Value::Float(1000.0));
+        assert_eq!(plain("yes"), Value::Str("yes".into()));
+        assert_eq!(plain("~"), Value::Null);
+        assert_eq!(plain("1_000"), Value::Str("1_000".into()));
+        assert_eq!(plain("99999999999999999999"), Value::Str("99999999999999999999".into()));
+        assert_eq!(plain("1.16.12"), Value::Str("1.16.12".into()));
+    }
+
+    #[test]
+    fn names_the_yaml_1_1_reading_where_it_differs() {
+        let dis = |s: &str| yaml11_disagrees(s, &plain(s));
+        assert_eq!(dis("on").as_deref(), Some("boolean true"));
+        assert_eq!(dis("NO").as_deref(), Some("boolean false"));
+        assert_eq!(dis("012").as_deref(), Some("integer 10"));
+        // Helm's reader dropped YAML 1.1's base-60 integers: both read a string.
+        assert_eq!(dis("1:30"), None);
+        assert_eq!(dis("0b11").as_deref(), Some("integer 3"));
+        assert_eq!(dis("1_000").as_deref(), Some("integer 1000"));
+        assert_eq!(dis("true"), None);
+        assert_eq!(dis("8941"), None);
+        assert_eq!(dis("vxlan"), None);
+        assert_eq!(dis("0"), None);
+    }
+
+    #[test]
+    fn quotes_everything_a_reader_could_take_for_something_else() {
+        for s in
+            ["on", "y", "NO", "012", "1e3", "0x1F", "~", "null", "", " a", "a: b", "# x", "---", "-a", "a b", "1.16"]
+        {
+            assert!(!plain_safe(s), "{s:?} must be quoted");
+        }
+        for s in [
+            "vxlan",
+            "kube-system",
+            "https://kubernetes.default.svc",
+            "arn:aws:iam::1:role/x",
+            "charts/kubezero-calico",
+        ] {
+            assert!(plain_safe(s), "{s:?} can stay plain");
+        }
+    }
+}
