@@ -1,6 +1,19 @@
 //! kzrender: renders the KubeZero app-of-apps for ArgoCD from a cluster directory.
+//!
+//! The pipeline, one module per stage: [`load`] (cluster directory → layers of values) →
+//! [`merge`] (layers → one tree with provenance) → [`derive`] (catalog templates → each
+//! component's Helm values) → [`render`] (→ Applications and Namespaces) → [`yaml::emit`]
+//! (→ YAML 1.1-safe bytes). [`catalog`] is the KubeZero distribution as data. The library never
+//! prints and never exits; the `kzrender` binary does both.
 
 pub mod catalog;
+pub mod cloudbender;
+pub mod derive;
 pub mod diag;
+pub mod load;
+pub mod merge;
+pub mod pipeline;
+pub mod redact;
+pub mod render;
 pub mod value;
 pub mod yaml;

@@ -1,0 +1,123 @@
+//! Raw command-line flags, kept apart from the resolved [`Request`] the library works on.
+
+use std::path::PathBuf;
+
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use kzrender::load::{Request, Set};
+
+/// Renders and validates the KubeZero app-of-apps for ArgoCD.
+#[derive(Debug, Parser)]
+#[command(name = "kzrender", version, about, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The modes.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Render one cluster directory to a YAML stream on stdout.
+    Render(RenderArgs),
+    /// Show the merged value at a dotted key and every layer that set it.
+    Explain(ExplainArgs),
+}
+
+/// Inputs shared by every mode that renders one cluster.
+#[derive(Debug, Args)]
+pub struct ValuesArgs {
+    /// Extra values file, relative to the cluster directory (repeatable, later wins).
+    #[arg(short = 'f', long = "values", value_name = "FILE")]
+    pub values: Vec<String>,
+    /// Set a value: dotted key (`\.` for a literal dot) = YAML scalar (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Set a value, always as a string (repeatable).
+    #[arg(long = "set-string", value_name = "KEY=VALUE")]
+    pub set_string: Vec<String>,
+    /// Channel to render (overrides kubezero.yaml).
+    #[arg(long, value_name = "CHANNEL")]
+    pub channel: Option<String>,
+    /// Render with the catalog in DIR instead of the built-in one.
+    #[arg(long, value_name = "DIR")]
+    pub kubezero: Option<PathBuf>,
+    /// `--set` and `--set-string` in command-line order (filled from the matches).
+    #[arg(skip)]
+    pub ordered_sets: Vec<Set>,
+}
+
+/// `kzrender render`.
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// The cluster directory.
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// Output format.
+    #[arg(long, short = 'o', value_enum, default_value_t = Output::Yaml)]
+    pub output: Output,
+    #[command(flatten)]
+    pub values: ValuesArgs,
+}
+
+/// `kzrender explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// Dotted key, e.g. `kiam.IamArn`.
+    pub key: String,
+    /// The cluster directory.
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    #[command(flatten)]
+    pub values: ValuesArgs,
+}
+
+/// `render --output`.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Output {
+    /// A YAML stream.
+    Yaml,
+    /// Concatenated JSON objects.
+    Json,
+}
+
+/// Parses the process arguments.
+pub fn parse() -> Result<Cli, clap::Error> {
+    let matches = Cli::command().try_get_matches()?;
+    let mut cli = Cli::from_arg_matches(&matches)?;
+    if let Some((_, sub)) = matches.subcommand() {
+        match &mut cli.command {
+            Command::Render(a) => a.values.ordered_sets = ordered_sets(sub)?,
+            Command::Explain(a) => a.values.ordered_sets = ordered_sets(sub)?,
+        }
+    }
+    Ok(cli)
+}
+
+/// `--set` and `--set-string` interleaved as given (clap keeps them in two lists).
+fn ordered_sets(m: &ArgMatches) -> Result<Vec<Set>, clap::Error> {
+    let mut all = Vec::new();
+    for (id, string) in [("set", false), ("set_string", true)] {
+        let (Some(values), Some(indices)) = (m.get_many::<String>(id), m.indices_of(id)) else { continue };
+        let flag = if string { "--set-string" } else { "--set" };
+        for (raw, index) in values.zip(indices) {
+            let Some((key, value)) = raw.split_once('=') else {
+                return Err(Cli::command()
+                    .error(clap::error::ErrorKind::ValueValidation, format!("{flag} {raw}: expected KEY=VALUE")));
+            };
+            all.push((index, Set { key: key.to_owned(), value: value.to_owned(), string, source: flag.to_owned() }));
+        }
+    }
+    all.sort_by_key(|(i, _)| *i);
+    Ok(all.into_iter().map(|(_, s)| s).collect())
+}
+
+impl ValuesArgs {
+    /// The resolved request for a cluster directory.
+    pub fn request(&self, dir: PathBuf) -> Request {
+        let mut sets = self.ordered_sets.clone();
+        if let Some(channel) = &self.channel {
+            sets.push(Set { key: "channel".into(), value: channel.clone(), string: true, source: "--channel".into() });
+        }
+        Request { dir, values_files: self.values.clone(), sets, kube_version: None, confine_to: None }
+    }
+}

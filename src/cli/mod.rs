@@ -1,0 +1,124 @@
+//! The command line: raw flags (clap) → one resolved request per mode → the library → output.
+//!
+//! Exit codes are decided here and nowhere else (SPEC §8): 0 success, 1 the input is wrong (or
+//! `diff`/`validate` found something), 2 kzrender could not do its job. On any failure nothing
+//! is written to stdout: ArgoCD prunes a whole cluster on empty-but-successful output.
+
+mod args;
+mod explain;
+mod render;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use kzrender::catalog::Catalog;
+use kzrender::diag::Diagnostic;
+
+pub use args::Command;
+
+/// Why a command did not succeed.
+#[derive(Debug)]
+pub enum Failure {
+    /// The input is wrong: every problem found (warnings included).
+    Invalid { subject: String, diags: Vec<Diagnostic> },
+    /// kzrender could not do its job (usage, I/O, git, internal).
+    Trouble(String),
+}
+
+/// What a successful command prints.
+pub struct Success {
+    /// For stdout, written in one piece.
+    pub stdout: String,
+    /// Warnings, for stderr.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn run() -> ExitCode {
+    let cli = match args::parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let outcome = match cli.command {
+        Command::Render(a) => render::run(&a),
+        Command::Explain(a) => explain::run(&a),
+    };
+    finish(outcome)
+}
+
+fn finish(outcome: Result<Success, Failure>) -> ExitCode {
+    let stderr = std::io::stderr();
+    let mut err = stderr.lock();
+    match outcome {
+        Ok(Success { stdout, warnings }) => {
+            for w in &warnings {
+                let _ = writeln!(err, "{w}");
+            }
+            let mut out = std::io::stdout().lock();
+            match out.write_all(stdout.as_bytes()).and_then(|()| out.flush()) {
+                Ok(()) => ExitCode::SUCCESS,
+                // A closed pipe (`kzrender render | head`) is the reader's choice, not an error.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+                Err(e) => {
+                    let _ = writeln!(err, "kzrender: cannot write output: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+        Err(Failure::Invalid { subject, diags }) => {
+            let _ = writeln!(err, "{}", headline(&subject, &diags));
+            for d in &diags {
+                let _ = writeln!(err, "{d}");
+            }
+            ExitCode::from(1)
+        }
+        Err(Failure::Trouble(msg)) => {
+            let _ = writeln!(err, "kzrender: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The first stderr line: short, naming the count and the first problem's key and message,
+/// because ArgoCD shows stderr behind a long prefix. The located lines follow it.
+fn headline(subject: &str, diags: &[Diagnostic]) -> String {
+    let errors: Vec<&Diagnostic> = diags.iter().filter(|d| d.is_error()).collect();
+    let Some(first) = errors.first() else {
+        return format!("kzrender: {subject}: failed");
+    };
+    let count = match errors.len() {
+        1 => "1 error".to_owned(),
+        n => format!("{n} errors"),
+    };
+    let key = if first.key.is_empty() { String::new() } else { format!("{}: ", first.key) };
+    format!("kzrender: {subject}: {count}, nothing rendered; first: {key}{}", first.message)
+}
+
+/// The catalog a command uses: `--kubezero DIR` or the embedded one. It lives as long as the
+/// process, so it is leaked rather than threaded through every mode.
+pub fn catalog(dir: Option<&std::path::Path>) -> Result<&'static Catalog, Failure> {
+    let invalid = |diags| Failure::Invalid { subject: "catalog".into(), diags };
+    match dir {
+        None => Catalog::embedded().map_err(invalid),
+        Some(d) => Catalog::from_dir(d).map(|c| &*Box::leak(Box::new(c))).map_err(invalid),
+    }
+}
+
+/// A path that is not a cluster directory is a usage problem (exit 2), not an invalid cluster.
+pub fn require_cluster_dir(dir: &std::path::Path) -> Result<(), Failure> {
+    if !dir.is_dir() {
+        return Err(Failure::Trouble(format!("{}: no such directory", dir.display())));
+    }
+    if !dir.join(kzrender::load::CLUSTER_FILE).is_file() {
+        return Err(Failure::Trouble(format!(
+            "{}: not a cluster directory (it has no {})",
+            dir.display(),
+            kzrender::load::CLUSTER_FILE
+        )));
+    }
+    Ok(())
+}

@@ -1,0 +1,20 @@
+//! `kzrender render`: one cluster to stdout.
+
+use kzrender::pipeline;
+
+use super::args::{Output, RenderArgs};
+use super::{catalog, Failure, Success};
+
+/// Renders the cluster in `args.dir`.
+pub fn run(args: &RenderArgs) -> Result<Success, Failure> {
+    super::require_cluster_dir(&args.dir)?;
+    let catalog = catalog(args.values.kubezero.as_deref())?;
+    let req = args.values.request(args.dir.clone());
+    let rendered = pipeline::render_cluster(catalog, &req)
+        .map_err(|diags| Failure::Invalid { subject: args.dir.display().to_string(), diags })?;
+    let stdout = match args.output {
+        Output::Yaml => rendered.yaml(),
+        Output::Json => rendered.json(),
+    };
+    Ok(Success { stdout, warnings: rendered.warnings })
+}

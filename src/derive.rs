@@ -1,0 +1,242 @@
+//! Deriving each enabled component's Helm values from the merged cluster values (the 2020
+//! KubeZero deploy logic, written as catalog templates).
+//!
+//! Takes the catalog, the channel and the merged values; checks what the catalog says about the
+//! enabled components (channel, platform, requirements, required settings); computes the sync
+//! waves; renders each component's template and lays its `values` over the result. Hands on one
+//! [`Derived`] per enabled component, in catalog order.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use minijinja::Value as Jv;
+
+use crate::catalog::{template_name, Catalog, Channel, Component};
+use crate::diag::Diagnostic;
+use crate::merge::merge_into;
+use crate::value::{Node, Origin, Value};
+use crate::yaml::{self, Source};
+
+/// An enabled component, ready to become an Application.
+#[derive(Debug)]
+pub struct Derived<'c> {
+    /// The catalog entry.
+    pub component: &'c Component,
+    /// Its merged settings (`enabled`, `namespace`, ...).
+    pub settings: Node,
+    /// Its Helm values: the template's output with the operator's `values` laid over.
+    pub helm_values: Node,
+    /// Its sync wave: its depth in the bootstrap graph among enabled components.
+    pub wave: u32,
+}
+
+/// Template context shared by all components of one cluster.
+pub struct Context {
+    values: Jv,
+    enabled: Jv,
+    channel: String,
+}
+
+impl Context {
+    /// The context a template or a catalog expression sees: `values`, `enabled`, `channel`.
+    pub fn new(values: &Node, enabled: &BTreeMap<String, bool>, channel: &str) -> Self {
+        Context { values: to_jinja(values), enabled: Jv::from(enabled.clone()), channel: channel.to_owned() }
+    }
+
+    fn for_component(&self, name: &str) -> Jv {
+        let own = self.values.get_attr(name).unwrap_or(Jv::UNDEFINED);
+        minijinja::context! { values => &self.values, enabled => &self.enabled, channel => self.channel.as_str(), name => name, self => own }
+    }
+
+    /// Evaluates a catalog condition such as `enabled.kiam`.
+    pub fn holds(&self, catalog: &Catalog, expr: &str) -> Result<bool, String> {
+        let compiled =
+            catalog.env().compile_expression(expr).map_err(|e| format!("invalid catalog condition `{expr}`: {e}"))?;
+        compiled.eval(minijinja::context! { values => &self.values, enabled => &self.enabled, channel => self.channel.as_str() }).map(|v| v.is_true()).map_err(|e| format!("catalog condition `{expr}`: {e}"))
+    }
+}
+
+/// Which catalog components are enabled in the merged values.
+pub fn enabled_components(catalog: &Catalog, values: &Node) -> BTreeMap<String, bool> {
+    catalog
+        .components
+        .keys()
+        .map(|name| (name.clone(), values.get_path(&[name, "enabled"]).and_then(Node::as_bool).unwrap_or(false)))
+        .collect()
+}
+
+/// Checks the enabled components against the catalog and derives their Helm values.
+pub fn derive<'c>(
+    catalog: &'c Catalog,
+    channel: &Channel,
+    values: &Node,
+    empty_outputs: &BTreeMap<String, Origin>,
+) -> Result<Vec<Derived<'c>>, Vec<Diagnostic>> {
+    let enabled = enabled_components(catalog, values);
+    let ctx = Context::new(values, &enabled, &channel.name);
+    let platform = values.get_path(&["platform"]);
+    let mut errors = Vec::new();
+    let on: Vec<&Component> = catalog.components.values().filter(|c| enabled[&c.name]).collect();
+
+    for c in &on {
+        let at = values.get_path(&[&c.name, "enabled"]).map(|n| n.origin.clone());
+        let key = format!("{}.enabled", c.name);
+        if !channel.components.contains_key(&c.name) {
+            let offering = catalog.channels_offering(&c.name).join(", ");
+            errors.push(Diagnostic::error(
+                at.clone(),
+                &key,
+                format!("{} is not offered on channel {}; channels that offer it: {offering}", c.name, channel.name),
+            ));
+        }
+        if let (false, Some(p)) = (c.spec.platforms.is_empty(), platform.and_then(Node::as_str)) {
+            if !c.spec.platforms.iter().any(|x| x == p) {
+                errors.push(Diagnostic::error(
+                    at.clone(),
+                    &key,
+                    format!(
+                        "{} runs only on platform {}, this cluster's platform is {p}",
+                        c.name,
+                        c.spec.platforms.join(", ")
+                    ),
+                ));
+            }
+        }
+        for dep in c.spec.requires.iter().filter(|d| !enabled.get(*d).copied().unwrap_or(false)) {
+            errors.push(Diagnostic::error(
+                at.clone(),
+                &key,
+                format!("{} requires {dep}; enable {dep} or disable {}", c.name, c.name),
+            ));
+        }
+        if let Some(req) = &c.spec.required {
+            let applies = match &req.when {
+                Some(expr) => ctx.holds(catalog, expr).unwrap_or_else(|e| {
+                    errors.push(Diagnostic::error(Some(c.origin.clone()), "", e));
+                    false
+                }),
+                None => true,
+            };
+            for setting in req.settings.iter().filter(|_| applies) {
+                let key = format!("{}.{setting}", c.name);
+                if let Some(at) = empty_outputs.get(&key).filter(|_| values.get_path(&[&c.name, setting]).is_none()) {
+                    let msg = format!(
+                        "is required when {} is enabled, but CloudBender wrote it empty (it does so when a stack update had no changes); refresh it with `cloudbender outputs <stack>` and copy the file again",
+                        c.name
+                    );
+                    errors.push(Diagnostic::error(Some(at.clone()), key, msg));
+                } else if let Some(problem) = missing(values, &c.name, setting) {
+                    let at = values
+                        .get_path(&[&c.name, setting])
+                        .map(|n| n.origin.clone())
+                        .or_else(|| values.get_path(&[&c.name]).map(|n| n.origin.clone()));
+                    errors.push(Diagnostic::error(at, key, problem));
+                }
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+
+    let waves = waves(&on, &enabled);
+    let mut out = Vec::new();
+    for c in on {
+        let settings = values.get_path(&[&c.name]).cloned().expect("an enabled component has settings");
+        match render_values(catalog, &ctx, c, values) {
+            Ok(mut helm_values) => {
+                if let Some(user) = settings.get_path(&["values"]) {
+                    merge_into(&mut helm_values, user.clone(), false);
+                }
+                out.push(Derived { component: c, settings, helm_values, wave: waves[&c.name] });
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Why a required setting is unusable, if it is.
+fn missing(values: &Node, component: &str, setting: &str) -> Option<String> {
+    match values.get_path(&[component, setting]).map(|n| &n.value) {
+        None | Some(Value::Null) => Some(format!("is required when {component} is enabled, but is not set")),
+        Some(Value::Str(s)) if s.trim().is_empty() => {
+            Some(format!("is required when {component} is enabled, but is empty"))
+        }
+        _ => None,
+    }
+}
+
+/// Sync waves: 0 for components nothing enabled precedes, else one more than the latest predecessor.
+fn waves(on: &[&Component], enabled: &BTreeMap<String, bool>) -> BTreeMap<String, u32> {
+    let by_name: BTreeMap<&str, &Component> = on.iter().map(|c| (c.name.as_str(), *c)).collect();
+    fn depth(name: &str, by_name: &BTreeMap<&str, &Component>, enabled: &BTreeMap<String, bool>, seen: usize) -> u32 {
+        let c = by_name[name];
+        c.spec
+            .requires
+            .iter()
+            .chain(&c.spec.after)
+            .filter(|p| {
+                enabled.get(*p).copied().unwrap_or(false) && by_name.contains_key(p.as_str()) && seen < by_name.len()
+            })
+            .map(|p| 1 + depth(p, by_name, enabled, seen + 1))
+            .max()
+            .unwrap_or(0)
+    }
+    on.iter().map(|c| (c.name.clone(), depth(&c.name, &by_name, enabled, 0))).collect()
+}
+
+fn render_values(catalog: &Catalog, ctx: &Context, c: &Component, values: &Node) -> Result<Node, Diagnostic> {
+    let name = format!("{}/{}", catalog.root, template_name(&c.name));
+    let file: Arc<str> = Arc::from(name.as_str());
+    let text = catalog
+        .env()
+        .get_template(&name)
+        .and_then(|t| t.render(ctx.for_component(&c.name)))
+        .map_err(|e| template_error(&file, &c.name, values, &e))?;
+    let src = Source { name: Arc::from(format!("{name} (rendered)")), text };
+    let mut docs = yaml::parse_stream(&src, &mut Vec::new()).map_err(|e| Diagnostic {
+        key: c.name.clone(),
+        message: format!("template produced invalid YAML: {}", e.message),
+        ..e
+    })?;
+    match docs.pop() {
+        None => Ok(Node::empty_map(Origin::new(&file, 1, 1))),
+        Some(Node { value: Value::Null, .. }) => Ok(Node::empty_map(Origin::new(&file, 1, 1))),
+        Some(n @ Node { value: Value::Map(_), .. }) => Ok(n),
+        Some(n) => Err(Diagnostic::error(
+            Some(Origin::new(&file, 1, 1)),
+            &c.name,
+            format!("template must produce a map, produced a {}", n.type_name()),
+        )),
+    }
+}
+
+/// Maps a template error to a diagnostic; `fail(key, message)` errors point at the user's value.
+fn template_error(file: &Arc<str>, component: &str, values: &Node, e: &minijinja::Error) -> Diagnostic {
+    let detail = e.detail().unwrap_or_default();
+    if let Some((key, message)) = detail.split_once('\u{0}') {
+        let path: Vec<&str> = key.split('.').collect();
+        let at = values.get_path(&path).or_else(|| values.get_path(&[component])).map(|n| n.origin.clone());
+        return Diagnostic::error(at, key, message);
+    }
+    let at = Origin::new(file, e.line().unwrap_or(0) as u32, 1);
+    Diagnostic::error(Some(at), component, format!("template error: {detail}"))
+}
+
+/// Converts a value tree to the template engine's values.
+pub fn to_jinja(node: &Node) -> Jv {
+    match &node.value {
+        Value::Null => Jv::from(()),
+        Value::Bool(b) => Jv::from(*b),
+        Value::Int(i) => Jv::from(*i),
+        Value::Float(f) => Jv::from(*f),
+        Value::Str(s) => Jv::from(s.as_str()),
+        Value::Seq(items) => Jv::from(items.iter().map(to_jinja).collect::<Vec<_>>()),
+        Value::Map(m) => Jv::from(m.iter().map(|(k, v)| (k.clone(), to_jinja(v))).collect::<BTreeMap<_, _>>()),
+    }
+}

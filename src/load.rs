@@ -1,0 +1,229 @@
+//! Loading a cluster directory into layers of values, lowest precedence first (SPEC §2–4).
+//!
+//! Takes a [`Request`] and hands on the user's [`Layer`]s: `kubezero.yaml`, CloudBender outputs,
+//! extra values files, `--set`s. Every file is read with the input limits, every problem of every
+//! file is collected before giving up.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::catalog::Catalog;
+use crate::cloudbender;
+use crate::diag::Diagnostic;
+use crate::value::{split_dotted, Map, Node, Origin, Value};
+use crate::yaml::{self, read_source};
+
+/// The file that makes a directory a cluster directory.
+pub const CLUSTER_FILE: &str = "kubezero.yaml";
+
+/// Everything that decides one render, resolved from the CLI or from ArgoCD's environment.
+#[derive(Clone, Debug, Default)]
+pub struct Request {
+    /// The cluster directory.
+    pub dir: PathBuf,
+    /// Extra values files, relative to the cluster directory, lowest precedence first.
+    pub values_files: Vec<String>,
+    /// `--set` / `--set-string` (and `--channel`), in the order given.
+    pub sets: Vec<Set>,
+    /// The cluster's Kubernetes version from the environment (`KUBE_VERSION`), if any.
+    pub kube_version: Option<String>,
+    /// When set, no file outside this directory may be read (ArgoCD's repository checkout).
+    pub confine_to: Option<PathBuf>,
+}
+
+/// One `--set`-style assignment.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Set {
+    /// Dotted key, `\.` for a literal dot.
+    pub key: String,
+    /// The value as written.
+    pub value: String,
+    /// Keep the value a string (`--set-string`) instead of reading it as a YAML scalar.
+    pub string: bool,
+    /// Where it came from, for provenance (`--set`, `ARGOCD_APP_PARAMETERS`).
+    pub source: String,
+}
+
+/// What kind of input a layer is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LayerKind {
+    /// The catalog's defaults for the channel.
+    Catalog,
+    /// The operator's `kubezero.yaml`.
+    Cluster,
+    /// CloudBender's exported outputs.
+    CloudBender,
+    /// An extra values file.
+    ValuesFile,
+    /// A `--set`.
+    Set,
+}
+
+/// One layer of values.
+#[derive(Clone, Debug)]
+pub struct Layer {
+    /// What it is.
+    pub kind: LayerKind,
+    /// A short description for `explain` (file name, or a flag).
+    pub name: String,
+    /// Extra facts for `explain` (a StoreOutputs file's stack and time).
+    pub note: Option<String>,
+    /// The values, always a map.
+    pub node: Node,
+}
+
+/// The layers of one cluster and the warnings seen while reading them.
+#[derive(Debug)]
+pub struct Loaded {
+    /// User layers, lowest precedence first (the catalog layer is added by the pipeline).
+    pub layers: Vec<Layer>,
+    /// Non-fatal findings.
+    pub warnings: Vec<Diagnostic>,
+    /// CloudBender outputs that were present but empty (dotted key → where).
+    pub empty_outputs: BTreeMap<String, Origin>,
+}
+
+/// Reads every input of a cluster. Errors are collected across all files.
+pub fn load(catalog: &Catalog, req: &Request) -> Result<Loaded, Vec<Diagnostic>> {
+    let mut errors = Vec::new();
+    let mut warnings = Vec::new();
+    let mut layers = Vec::new();
+
+    match read_map(&req.dir.join(CLUSTER_FILE), &display(&req.dir, CLUSTER_FILE), &mut warnings) {
+        Ok(node) => {
+            layers.push(Layer { kind: LayerKind::Cluster, name: display(&req.dir, CLUSTER_FILE), note: None, node })
+        }
+        Err(e) => errors.extend(e),
+    }
+    let mut empty_outputs = Default::default();
+    match cloudbender::read(catalog, &req.dir, &mut warnings) {
+        Ok(cb) => {
+            layers.extend(cb.layers);
+            empty_outputs = cb.empty;
+        }
+        Err(e) => errors.extend(e),
+    }
+    for rel in &req.values_files {
+        let name = display(&req.dir, rel);
+        let path = match confined(req, rel) {
+            Ok(p) => p,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        match read_map(&path, &name, &mut warnings) {
+            Ok(node) => layers.push(Layer { kind: LayerKind::ValuesFile, name, note: None, node }),
+            Err(e) => errors.extend(e),
+        }
+    }
+    for set in &req.sets {
+        layers.push(Layer { kind: LayerKind::Set, name: set_label(set), note: None, node: set_node(set) });
+    }
+    if errors.is_empty() {
+        Ok(Loaded { layers, warnings, empty_outputs })
+    } else {
+        Err(errors)
+    }
+}
+
+/// A path as shown to the user: the cluster directory as given, joined with the file.
+pub fn display(dir: &Path, rel: &str) -> String {
+    let joined = dir.join(rel);
+    let s = joined.to_string_lossy();
+    s.strip_prefix("./").unwrap_or(&s).to_string()
+}
+
+/// Reads a YAML file that must hold one map (or nothing).
+pub fn read_map(path: &Path, name: &str, warnings: &mut Vec<Diagnostic>) -> Result<Node, Vec<Diagnostic>> {
+    let src = read_source(path, name).map_err(|e| vec![e])?;
+    let mut docs = yaml::parse_stream(&src, warnings).map_err(|e| vec![e])?;
+    docs.retain(|d| d.value != Value::Null);
+    let origin = Origin::new(&src.name, 1, 1);
+    match docs.len() {
+        0 => Ok(Node::empty_map(origin)),
+        1 if docs[0].as_map().is_some() => Ok(docs.remove(0)),
+        1 => Err(vec![Diagnostic::error(
+            Some(docs[0].origin.clone()),
+            "",
+            format!("expected a map of values, found a {}", docs[0].type_name()),
+        )]),
+        _ => Err(vec![Diagnostic::error(
+            Some(docs[1].origin.clone()),
+            "",
+            "expected one YAML document, found several; split them into separate files",
+        )]),
+    }
+}
+
+/// Resolves a user-named file under the cluster directory, refusing paths (or symlinks) that lead
+/// outside the confinement directory.
+fn confined(req: &Request, rel: &str) -> Result<PathBuf, Diagnostic> {
+    let path = req.dir.join(rel);
+    let Some(root) = &req.confine_to else { return Ok(path) };
+    let at = Some(Origin::synthetic(&display(&req.dir, rel)));
+    let real =
+        path.canonicalize().map_err(|e| Diagnostic::error(at.clone(), "", format!("cannot read values file: {e}")))?;
+    let root = root
+        .canonicalize()
+        .map_err(|e| Diagnostic::error(at.clone(), "", format!("cannot resolve the repository root: {e}")))?;
+    if real.starts_with(&root) {
+        Ok(real)
+    } else {
+        Err(Diagnostic::error(
+            at,
+            "",
+            "values file resolves outside the repository checkout; only files inside the repository may be used",
+        ))
+    }
+}
+
+fn set_label(set: &Set) -> String {
+    format!("{} {}", set.source, set.key)
+}
+
+/// A `--set` as a one-path map, its leaf remembering the flag it came from.
+fn set_node(set: &Set) -> Node {
+    let origin = Origin { file: Arc::from(format!("{} {}={}", set.source, set.key, set.value)), line: 0, col: 0 };
+    let value = if set.string { Value::Str(set.value.clone()) } else { yaml_scalar(&set.value) };
+    split_dotted(&set.key).into_iter().rev().fold(Node::new(value, origin.clone()), |child, seg| {
+        let mut m = Map::new();
+        m.insert(seg, child);
+        Node::new(Value::Map(m), origin.clone())
+    })
+}
+
+/// Reads `--set` text as a YAML scalar, as Helm does (`true` is a bool, `"x"` a string).
+fn yaml_scalar(text: &str) -> Value {
+    let src = yaml::Source { name: Arc::from("--set"), text: text.to_owned() };
+    match yaml::parse_stream(&src, &mut Vec::new()) {
+        Ok(docs) if docs.len() == 1 && !matches!(docs[0].value, Value::Map(_) | Value::Seq(_)) => docs[0].value.clone(),
+        _ => Value::Str(text.to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(key: &str, value: &str, string: bool) -> Node {
+        set_node(&Set { key: key.into(), value: value.into(), string, source: "--set".into() })
+    }
+
+    #[test]
+    fn set_reads_a_yaml_scalar_and_set_string_keeps_text() {
+        assert_eq!(set("kiam.enabled", "true", false).to_json(), serde_json::json!({"kiam": {"enabled": true}}));
+        assert_eq!(set("kiam.enabled", "true", true).to_json(), serde_json::json!({"kiam": {"enabled": "true"}}));
+        assert_eq!(set("calico.mtu", "1450", false).to_json(), serde_json::json!({"calico": {"mtu": 1450}}));
+        assert_eq!(set("a", "null", false).to_json(), serde_json::json!({"a": null}));
+    }
+
+    #[test]
+    fn set_keys_escape_dots_and_values_stay_data() {
+        let n = set(r"cert-manager.values.podAnnotations.iam\.amazonaws\.com/role", "{{ x }}", false);
+        let leaf = n.get_path(&["cert-manager", "values", "podAnnotations", "iam.amazonaws.com/role"]).unwrap();
+        assert_eq!(leaf.as_str(), Some("{{ x }}"));
+        assert_eq!(&*leaf.origin.file, r"--set cert-manager.values.podAnnotations.iam\.amazonaws\.com/role={{ x }}");
+    }
+}

@@ -1,0 +1,106 @@
+//! Merging layers of values with Helm's rules, keeping each value's provenance.
+//!
+//! Takes the catalog defaults and the user's layers (lowest precedence first) and hands on one
+//! tree. Maps merge key by key, recursively; a list or scalar replaces what was there; an explicit
+//! `null` deletes the key. As in Helm, user layers are first merged among themselves keeping their
+//! nulls, and the nulls delete only when the result is laid over the defaults.
+
+use crate::value::{Node, Value};
+
+/// Lays `over` onto `base`. With `keep_nulls`, a null in `over` is stored (to delete later);
+/// without, it deletes the key from `base`.
+pub fn merge_into(base: &mut Node, over: Node, keep_nulls: bool) {
+    match (&mut base.value, over.value) {
+        (Value::Map(into), Value::Map(from)) => {
+            base.origin = over.origin;
+            for (k, v) in from {
+                if v.value == Value::Null && !keep_nulls {
+                    into.remove(&k);
+                    continue;
+                }
+                match into.get_mut(&k) {
+                    Some(existing) => merge_into(existing, v, keep_nulls),
+                    None => {
+                        let v = if keep_nulls { v } else { without_nulls(v) };
+                        into.insert(k, v);
+                    }
+                }
+            }
+        }
+        (_, value) => {
+            let node = Node { value, origin: over.origin };
+            *base = if keep_nulls { node } else { without_nulls(node) };
+        }
+    }
+}
+
+/// Drops null-valued keys at every depth (Helm deletes them when coalescing).
+pub fn without_nulls(mut node: Node) -> Node {
+    if let Value::Map(m) = &mut node.value {
+        m.retain(|_, v| v.value != Value::Null);
+        for v in m.values_mut() {
+            *v = without_nulls(std::mem::replace(v, Node::new(Value::Null, v.origin.clone())));
+        }
+    }
+    node
+}
+
+/// Merges user layers (lowest first) among themselves, keeping nulls.
+pub fn merge_user<'a>(layers: impl IntoIterator<Item = &'a Node>, start: Node) -> Node {
+    layers.into_iter().fold(start, |mut acc, layer| {
+        merge_into(&mut acc, layer.clone(), true);
+        acc
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::Origin;
+    use crate::yaml::{parse_stream, Source};
+    use std::sync::Arc;
+
+    fn yaml(name: &str, text: &str) -> Node {
+        let src = Source { name: Arc::from(name), text: text.to_owned() };
+        parse_stream(&src, &mut Vec::new()).unwrap().remove(0)
+    }
+
+    #[test]
+    fn maps_merge_deeply_and_later_layers_win() {
+        let mut base = yaml("a.yaml", "calico: {mtu: 8941, network: vxlan}\nkiam: {enabled: false}\n");
+        merge_into(&mut base, yaml("b.yaml", "calico: {mtu: 1450}\n"), false);
+        assert_eq!(base.get_path(&["calico", "mtu"]).unwrap().value, Value::Int(1450));
+        assert_eq!(base.get_path(&["calico", "network"]).unwrap().as_str(), Some("vxlan"));
+        assert_eq!(&*base.get_path(&["calico", "mtu"]).unwrap().origin.file, "b.yaml");
+        assert_eq!(&*base.get_path(&["calico", "network"]).unwrap().origin.file, "a.yaml");
+    }
+
+    #[test]
+    fn lists_and_scalars_replace_whole() {
+        let mut base = yaml("a.yaml", "zones: [a, b]\nx: {y: 1}\n");
+        merge_into(&mut base, yaml("b.yaml", "zones: [c]\nx: 2\n"), false);
+        assert_eq!(base.get_path(&["zones"]).unwrap().to_json(), serde_json::json!(["c"]));
+        assert_eq!(base.get_path(&["x"]).unwrap().value, Value::Int(2));
+    }
+
+    #[test]
+    fn null_deletes_only_when_laid_over_defaults() {
+        let defaults = yaml("d.yaml", "calico: {mtu: 8941, network: vxlan}\n");
+        let user = merge_user(
+            [&yaml("a.yaml", "calico: {mtu: null}\n"), &yaml("b.yaml", "calico: {network: ipip}\n")],
+            Node::empty_map(Origin::synthetic("u")),
+        );
+        assert_eq!(user.get_path(&["calico", "mtu"]).unwrap().value, Value::Null);
+        let mut merged = defaults;
+        merge_into(&mut merged, user, false);
+        assert!(merged.get_path(&["calico", "mtu"]).is_none());
+        assert_eq!(merged.get_path(&["calico", "network"]).unwrap().as_str(), Some("ipip"));
+    }
+
+    #[test]
+    fn nulls_without_a_default_vanish() {
+        let mut merged = yaml("d.yaml", "a: 1\n");
+        merge_into(&mut merged, yaml("u.yaml", "b: {c: null, d: 2}\n"), false);
+        assert_eq!(merged.to_json(), serde_json::json!({"a": 1, "b": {"d": 2}}));
+    }
+}

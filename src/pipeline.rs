@@ -1,0 +1,169 @@
+//! One cluster, end to end: load → merge → derive → render (→ validate). The single code path
+//! shared by `render`, `validate`, `diff`, `explain` and the ArgoCD plugin.
+
+use std::collections::BTreeMap;
+
+use crate::catalog::{Catalog, Channel};
+use crate::cloudbender;
+use crate::derive::{self, Context};
+use crate::diag::{self, Diagnostic};
+use crate::load::{self, Layer, LayerKind, Request};
+use crate::merge::{merge_into, merge_user};
+use crate::render;
+use crate::value::{Node, Origin, Value};
+use crate::yaml::emit;
+
+/// A cluster's inputs, merged.
+#[derive(Debug)]
+pub struct Cluster<'c> {
+    /// The catalog it is rendered with.
+    pub catalog: &'c Catalog,
+    /// Its channel.
+    pub channel: &'c Channel,
+    /// Every layer, the catalog's first.
+    pub layers: Vec<Layer>,
+    /// The merged values.
+    pub values: Node,
+    /// Warnings found so far.
+    pub warnings: Vec<Diagnostic>,
+    /// CloudBender outputs that were present but empty (dotted key → where).
+    pub empty_outputs: BTreeMap<String, Origin>,
+}
+
+/// A rendered cluster.
+#[derive(Debug)]
+pub struct Rendered {
+    /// The app-of-apps documents, in output order.
+    pub docs: Vec<Node>,
+    /// Warnings (the input renders, but deserves a look).
+    pub warnings: Vec<Diagnostic>,
+}
+
+impl Rendered {
+    /// The documents as a YAML stream.
+    pub fn yaml(&self) -> String {
+        emit::stream(&self.docs)
+    }
+
+    /// The documents as concatenated JSON objects, one per line.
+    pub fn json(&self) -> String {
+        let mut out = String::new();
+        for doc in &self.docs {
+            out.push_str(&serde_json::to_string_pretty(&doc.to_json()).expect("JSON values serialize"));
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// Loads and merges a cluster's inputs. On failure, the diagnostics include the warnings.
+pub fn resolve<'c>(catalog: &'c Catalog, req: &Request) -> Result<Cluster<'c>, Vec<Diagnostic>> {
+    let loaded = load::load(catalog, req)?;
+    let mut warnings = loaded.warnings;
+    let user = merge_user(loaded.layers.iter().map(|l| &l.node), Node::empty_map(Origin::synthetic("values")));
+
+    let channel = match user.get_path(&["channel"]) {
+        None => &catalog.channels[&catalog.default_channel],
+        Some(node) => match node.as_str().and_then(|c| catalog.channels.get(c)) {
+            Some(c) => c,
+            None => {
+                let names: Vec<&str> = catalog.channels.keys().map(String::as_str).collect();
+                let msg = format!("unknown channel {}; choose one of: {}", describe(node), names.join(", "));
+                warnings.push(Diagnostic::error(Some(node.origin.clone()), "channel", msg));
+                return Err(warnings);
+            }
+        },
+    };
+    for (key, why) in &catalog.ignored_keys {
+        if let Some(node) = user.get_path(&[key]) {
+            warnings.push(Diagnostic::warning(Some(node.origin.clone()), key, format!("ignored: {why}")));
+        }
+    }
+
+    let defaults = channel_defaults(catalog, channel);
+    let mut values = defaults.clone();
+    merge_into(&mut values, user, false);
+    let mut layers = vec![Layer {
+        kind: LayerKind::Catalog,
+        name: format!("{} (channel {})", catalog.root, channel.name),
+        note: None,
+        node: defaults,
+    }];
+    layers.extend(loaded.layers);
+    warnings.extend(overridden_by_outputs(&layers));
+    Ok(Cluster { catalog, channel, layers, values, warnings, empty_outputs: loaded.empty_outputs })
+}
+
+/// The lowest layer for a channel: catalog defaults, each offered component's defaults, then the
+/// channel's own defaults.
+fn channel_defaults(catalog: &Catalog, channel: &Channel) -> Node {
+    let mut node = catalog.defaults.clone();
+    for name in channel.components.keys() {
+        let mut m = crate::value::Map::new();
+        let c = &catalog.components[name];
+        m.insert(name.clone(), c.defaults.clone());
+        merge_into(&mut node, Node::new(Value::Map(m), c.origin.clone()), false);
+    }
+    let mut m = crate::value::Map::new();
+    m.insert("channel".into(), Node::new(Value::Str(channel.name.clone()), channel.defaults.origin.clone()));
+    merge_into(&mut node, Node::new(Value::Map(m), channel.defaults.origin.clone()), false);
+    merge_into(&mut node, channel.defaults.clone(), false);
+    node
+}
+
+/// Renders a resolved cluster.
+pub fn render(cluster: Cluster<'_>) -> Result<Rendered, Vec<Diagnostic>> {
+    let Cluster { catalog, channel, values, mut warnings, empty_outputs, .. } = cluster;
+    let fail = |mut warnings: Vec<Diagnostic>, errors: Vec<Diagnostic>| {
+        warnings.extend(errors);
+        diag::tidy(&mut warnings);
+        warnings
+    };
+    let derived = match derive::derive(catalog, channel, &values, &empty_outputs) {
+        Ok(d) => d,
+        Err(e) => return Err(fail(warnings, e)),
+    };
+    let ctx = Context::new(&values, &derive::enabled_components(catalog, &values), &channel.name);
+    let docs = match render::documents(catalog, &ctx, &values, &derived) {
+        Ok(d) => d,
+        Err(e) => return Err(fail(warnings, e)),
+    };
+    diag::tidy(&mut warnings);
+    Ok(Rendered { docs, warnings })
+}
+
+/// Loads, merges and renders one cluster.
+pub fn render_cluster(catalog: &Catalog, req: &Request) -> Result<Rendered, Vec<Diagnostic>> {
+    render(resolve(catalog, req)?)
+}
+
+/// Where a CloudBender output replaces a different value the operator wrote, say so: the
+/// operator may not know the file wins (SPEC §4).
+fn overridden_by_outputs(layers: &[Layer]) -> Vec<Diagnostic> {
+    let operator: Vec<&Layer> = layers.iter().filter(|l| l.kind == LayerKind::Cluster).collect();
+    let mut out = Vec::new();
+    for cb in layers.iter().filter(|l| l.kind == LayerKind::CloudBender) {
+        for (key, node) in cloudbender::leaves(&cb.node) {
+            let path = crate::value::split_dotted(&key);
+            for op in &operator {
+                if let Some(mine) = op.node.get_path(&path).filter(|m| m.value != node.value) {
+                    let msg = format!(
+                        "CloudBender's {} overrides {} set at {}",
+                        cloudbender::scalar(node),
+                        cloudbender::scalar(mine),
+                        mine.origin
+                    );
+                    out.push(Diagnostic::warning(Some(node.origin.clone()), &key, msg));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn describe(node: &Node) -> String {
+    match &node.value {
+        Value::Str(s) => format!("`{s}`"),
+        _ => format!("(a {})", node.type_name()),
+    }
+}

@@ -1,0 +1,157 @@
+//! Building the app-of-apps documents: one Application per enabled component and the Namespaces
+//! the catalog asks for (SPEC §5).
+//!
+//! Takes the merged values and the [`Derived`] components and hands on documents as [`Node`]
+//! trees, ordered by sync wave, then kind (Namespace first), then name. Values copied from the
+//! cluster keep their provenance, so later checks can point at the file that set them.
+
+use std::collections::BTreeMap;
+
+use crate::catalog::Catalog;
+use crate::derive::{Context, Derived};
+use crate::diag::Diagnostic;
+use crate::value::{Map, Node, Origin, Value};
+use crate::yaml::emit;
+
+const PART_OF: &str = "kubezero";
+const MANAGED_BY: &str = "kzrender";
+const FINALIZER: &str = "resources-finalizer.argocd.argoproj.io";
+const SYNC_WAVE: &str = "argocd.argoproj.io/sync-wave";
+/// KubeZero's chart layout: `<pathPrefix>charts/kubezero-<component>`.
+const CHART_DIR_PREFIX: &str = "charts/kubezero-";
+
+/// Builds every document of the app-of-apps.
+pub fn documents(
+    catalog: &Catalog,
+    ctx: &Context,
+    values: &Node,
+    derived: &[Derived<'_>],
+) -> Result<Vec<Node>, Vec<Diagnostic>> {
+    let mut errors = Vec::new();
+    let mut need = |path: &[&str]| -> Node {
+        match values.get_path(path) {
+            Some(n) if n.as_str().is_some() => n.clone(),
+            other => {
+                let at = other.map(|n| n.origin.clone());
+                let found = other.map_or("nothing", Node::type_name);
+                errors.push(Diagnostic::error(at, path.join("."), format!("must be a string, found {found}")));
+                text("")
+            }
+        }
+    };
+    let argocd_ns = need(&["global", "argocdNamespace"]);
+    let project = need(&["global", "project"]);
+    let repo = need(&["global", "defaultSource", "repoURL"]);
+    let revision = need(&["global", "defaultSource", "targetRevision"]);
+    let prefix = need(&["global", "defaultSource", "pathPrefix"]);
+    let server = need(&["global", "defaultDestination", "server"]);
+    let sync_policy = values.get_path(&["global", "syncPolicy"]);
+
+    let mut docs: Vec<(u32, u8, String, Node)> = Vec::new();
+    let mut namespaces: BTreeMap<String, (u32, Map)> = BTreeMap::new();
+    for d in derived {
+        let name = d.component.name.as_str();
+        let ns = match d.settings.get_path(&["namespace"]) {
+            Some(n) if n.as_str().is_some_and(|s| !s.is_empty()) => n.clone(),
+            other => {
+                errors.push(Diagnostic::error(
+                    other.map(|n| n.origin.clone()),
+                    format!("{name}.namespace"),
+                    "must be a non-empty string",
+                ));
+                continue;
+            }
+        };
+        let retain = d.settings.get_path(&["retain"]).and_then(Node::as_bool).unwrap_or(false);
+        let wave = text(&d.wave.to_string());
+
+        let mut metadata = vec![
+            ("annotations", map(vec![(SYNC_WAVE, wave.clone())])),
+            ("labels", labels()),
+            ("name", text(name)),
+            ("namespace", argocd_ns.clone()),
+        ];
+        if !retain {
+            metadata.push(("finalizers", seq(vec![text(FINALIZER)])));
+        }
+        let mut source = vec![
+            ("path", text(&format!("{}{CHART_DIR_PREFIX}{name}", prefix.as_str().unwrap_or_default()))),
+            ("repoURL", repo.clone()),
+            ("targetRevision", revision.clone()),
+        ];
+        if d.helm_values.as_map().is_some_and(|m| !m.is_empty()) {
+            source.push(("helm", map(vec![("values", text(&emit::document(&d.helm_values)))])));
+        }
+        let mut spec = vec![
+            ("destination", map(vec![("namespace", ns.clone()), ("server", server.clone())])),
+            ("project", project.clone()),
+            ("source", map(source)),
+        ];
+        if let Some(policy) = sync_policy {
+            spec.push(("syncPolicy", policy.clone()));
+        }
+        if let Some(ignore) = &d.component.ignore_differences {
+            spec.push(("ignoreDifferences", ignore.clone()));
+        }
+        let app = map(vec![
+            ("apiVersion", text("argoproj.io/v1alpha1")),
+            ("kind", text("Application")),
+            ("metadata", map(metadata)),
+            ("spec", map(spec)),
+        ]);
+        docs.push((d.wave, 1, name.to_owned(), app));
+
+        if let Some(spec) = &d.component.spec.create_namespace {
+            let entry =
+                namespaces.entry(ns.as_str().unwrap_or_default().to_owned()).or_insert_with(|| (d.wave, Map::new()));
+            entry.0 = entry.0.min(d.wave);
+            for a in &spec.annotations {
+                let on = match &a.when {
+                    Some(expr) => ctx.holds(catalog, expr).unwrap_or_else(|e| {
+                        errors.push(Diagnostic::error(Some(d.component.origin.clone()), "", e));
+                        false
+                    }),
+                    None => true,
+                };
+                if on {
+                    entry.1.insert(a.name.clone(), text(&a.value));
+                }
+            }
+        }
+    }
+    for (name, (wave, mut annotations)) in namespaces {
+        annotations.insert(SYNC_WAVE.to_owned(), text(&wave.to_string()));
+        let metadata = map(vec![
+            ("annotations", Node::new(Value::Map(annotations), generated())),
+            ("labels", labels()),
+            ("name", text(&name)),
+        ]);
+        let doc = map(vec![("apiVersion", text("v1")), ("kind", text("Namespace")), ("metadata", metadata)]);
+        docs.push((wave, 0, name, doc));
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    docs.sort_by(|a, b| (a.0, a.1, &a.2).cmp(&(b.0, b.1, &b.2)));
+    Ok(docs.into_iter().map(|(.., doc)| doc).collect())
+}
+
+fn generated() -> Origin {
+    Origin::synthetic("kzrender")
+}
+
+fn text(s: &str) -> Node {
+    Node::new(Value::Str(s.to_owned()), generated())
+}
+
+fn map(entries: Vec<(&str, Node)>) -> Node {
+    Node::new(Value::Map(entries.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()), generated())
+}
+
+fn seq(items: Vec<Node>) -> Node {
+    Node::new(Value::Seq(items), generated())
+}
+
+fn labels() -> Node {
+    map(vec![("app.kubernetes.io/managed-by", text(MANAGED_BY)), ("app.kubernetes.io/part-of", text(PART_OF))])
+}

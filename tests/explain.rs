@@ -1,0 +1,40 @@
+//! `kzrender explain`: the merged value and every layer that set it.
+
+use crate::support::Test;
+
+#[test]
+fn explain_lists_every_layer_lowest_first_and_marks_the_winner() {
+    let out = Test::new()
+        .args(["explain", "calico.mtu", "fixtures/fleet/clusters/onprem", "--set", "calico.mtu=9001"])
+        .run()
+        .success();
+    assert_eq!(
+        out.stdout,
+        "calico.mtu = 9001\n  \
+         overridden catalog     kubezero/components/calico/component.yaml:10:8: 8941\n  \
+         overridden cluster     fixtures/fleet/clusters/onprem/kubezero.yaml:7:8: 1450\n  \
+         wins       flag        --set calico.mtu=9001: 9001\n"
+    );
+}
+
+#[test]
+fn explain_shows_the_channel_default_for_target_revision() {
+    let out = Test::new()
+        .args(["explain", "global.defaultSource.targetRevision", "fixtures/fleet/clusters/dev"])
+        .run()
+        .success();
+    assert_eq!(out.stdout, "global.defaultSource.targetRevision = master\n  wins       catalog     kubezero/channels/master.yaml:8:23: master\n");
+}
+
+#[test]
+fn explain_redacts_secrets() {
+    let out = Test::new().args(["explain", "logging.elastic_password", "fixtures/fleet/clusters/dev"]).run().success();
+    assert!(!out.stdout.contains("s3cr3t"), "{}", out.stdout);
+    assert!(out.stdout.contains("<redacted>"));
+}
+
+#[test]
+fn explain_of_an_unset_key_says_so() {
+    let out = Test::new().args(["explain", "calico.migration", "fixtures/fleet/clusters/onprem"]).run().success();
+    assert_eq!(out.stdout, "calico.migration is not set\n  no layer sets it\n");
+}

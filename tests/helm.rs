@@ -1,0 +1,234 @@
+//! The real `helm` (YAML 1.1, go-yaml) must read everything kzrender emits as kzrender meant it:
+//! inside `helm.values` (what Helm renders the chart with) and in the Application documents
+//! themselves (what ArgoCD reads). `scripts/fetch-tools.sh` installs helm into `.cache/tools/`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::{json, Value};
+
+use crate::support::{documents, root, Test};
+
+/// Strings that a careless emitter turns into something else for a YAML 1.1 or 1.2 reader.
+const HOSTILE: &[&str] = &[
+    "on",
+    "y",
+    "Y",
+    "n",
+    "NO",
+    "yes",
+    "off",
+    "Off",
+    "True",
+    "FALSE",
+    "true",
+    "~",
+    "null",
+    "Null",
+    "",
+    " ",
+    "012",
+    "0o17",
+    "1e3",
+    "0x1F",
+    "1_000",
+    "0b101",
+    "+12",
+    "-.5",
+    ".inf",
+    ".NaN",
+    "NaN",
+    "0",
+    "-0",
+    "00",
+    "1.0",
+    "3.14",
+    "1e-7",
+    "1:30",
+    "12:30:45",
+    "2001-12-14",
+    "a: b",
+    "a:b",
+    "ends with colon:",
+    "- x",
+    "-",
+    "[x]",
+    "{x}",
+    "*x",
+    "&x",
+    "!x",
+    "%x",
+    "@x",
+    "`x`",
+    "'q'",
+    "\"dq\"",
+    "# x",
+    "x # y",
+    "x #y",
+    "|",
+    ">",
+    "?",
+    "? x",
+    ",",
+    "=",
+    "<<",
+    "tab\there",
+    "trailing ",
+    " leading",
+    "  two",
+    "multi\nline",
+    "multi\nline\n",
+    "multi\nline\n\n",
+    "\nlead newline",
+    "  indented\nblock\n",
+    "trailing space \nline",
+    "x\r\ny",
+    "line sep\u{2028}here",
+    "nel\u{85}here",
+    "emoji 🚀 ünïcødé 日本語",
+    "\u{feff}bom",
+    "back\\slash",
+    "nul\u{0}byte",
+    "bell\u{7}",
+    "{{ x }}",
+    "{{ .Values.x | quote }}",
+    "---",
+    "...",
+    "--- x",
+    "---\nkind: Secret\nmetadata: {name: pwn}",
+    "key: value\nother: 1",
+    "http://x:80/",
+    "arn:aws:iam::123456789012:role/x",
+];
+
+/// The helm binary: `$KZ_HELM`, or the one `scripts/fetch-tools.sh` installs.
+fn helm() -> PathBuf {
+    let path = std::env::var_os("KZ_HELM").map(PathBuf::from).unwrap_or_else(|| root().join(".cache/tools/helm"));
+    assert!(
+        path.is_file(),
+        "helm not found at {}; run scripts/fetch-tools.sh (the README's test command does)",
+        path.display()
+    );
+    path
+}
+
+/// What Helm's values reader makes of a YAML text: `helm template` of a chart printing `toJson .Values`.
+fn helm_reads(work: &Path, yaml: &str) -> Value {
+    let chart = work.join("chart");
+    if !chart.exists() {
+        std::fs::create_dir_all(chart.join("templates")).unwrap();
+        std::fs::write(chart.join("Chart.yaml"), "apiVersion: v2\nname: oracle\nversion: 0.1.0\n").unwrap();
+        // Base64, because Helm re-reads template output as YAML and some hostile strings upset that.
+        std::fs::write(chart.join("templates/out.yaml"), "oracle: {{ toJson .Values | b64enc }}\n").unwrap();
+    }
+    let file = work.join("values.yaml");
+    std::fs::write(&file, yaml).unwrap();
+    let out = Command::new(helm())
+        .args(["template", "oracle"])
+        .arg(&chart)
+        .arg("-f")
+        .arg(&file)
+        .env("HELM_CACHE_HOME", work)
+        .env("HELM_CONFIG_HOME", work)
+        .env("HELM_DATA_HOME", work)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "helm failed on:\n{yaml}\n{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let b64 = stdout.lines().find_map(|l| l.strip_prefix("oracle: ")).expect("helm printed the values");
+    serde_json::from_slice(&base64_decode(b64)).unwrap()
+}
+
+/// Equality with numbers compared as numbers (Helm reads every number as a float64).
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same(a, b)),
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+#[test]
+fn helm_reads_every_emitted_string_exactly_as_kzrender_meant_it() {
+    let work = tempfile::tempdir().unwrap();
+    let strings: serde_json::Map<String, Value> =
+        HOSTILE.iter().enumerate().map(|(i, s)| (format!("s{i:03}"), json!(s))).collect();
+    let keys: serde_json::Map<String, Value> =
+        HOSTILE.iter().enumerate().map(|(i, s)| (s.to_string(), json!(i))).collect();
+    let meant = json!({"strings": strings, "keys": keys, "list": HOSTILE});
+    // JSON is YAML: the input is written without relying on kzrender's own emitter.
+    let cluster = json!({
+        "ClusterName": "oracle",
+        "platform": "nocloud",
+        "global": {"syncPolicy": meant},
+        "calico": {"enabled": true, "values": meant},
+        "cert-manager": {"enabled": false},
+    });
+    let dir = work.path().join("cluster");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("kubezero.yaml"), serde_json::to_string_pretty(&cluster).unwrap()).unwrap();
+
+    let out = Test::new().args(["render"]).arg_path(&dir).run().success();
+    let docs = documents(&out.stdout);
+    assert_eq!(docs.len(), 1, "hostile strings added or removed documents");
+    let calico = docs.iter().find(|d| d["metadata"]["name"] == "calico").unwrap();
+    let helm_values = calico["spec"]["source"]["helm"]["values"].as_str().expect("helm.values is a string");
+
+    // Inside helm.values: Helm (YAML 1.1) and kzrender's reader (YAML 1.2) agree, and both read
+    // back the hostile strings as they went in.
+    let by_helm = helm_reads(work.path(), helm_values);
+    let by_us = &documents(helm_values)[0];
+    assert!(same(&by_helm, by_us), "YAML 1.1 and 1.2 readers disagree on helm.values:\n{helm_values}");
+    for part in ["strings", "keys", "list"] {
+        assert_eq!(by_helm[part], meant[part], "Helm read {part} differently");
+    }
+    assert_eq!(by_helm["mtu"], 8941);
+    assert_eq!(by_helm["prometheus"], false);
+
+    // The documents themselves, as ArgoCD's YAML 1.1 reader sees them.
+    // Documents are separated by lines that are exactly `---` (as ArgoCD splits them).
+    let stream: Vec<&str> = out.stdout.strip_prefix("---\n").unwrap().split("\n---\n").collect();
+    assert_eq!(stream.len(), docs.len());
+    for (doc, ours) in stream.iter().zip(&docs) {
+        let theirs = helm_reads(work.path(), doc);
+        assert!(same(&theirs, ours), "Helm reads a document differently:\n{doc}\nhelm: {theirs}\nours: {ours}");
+    }
+    assert_eq!(helm_reads(work.path(), stream[0])["spec"]["syncPolicy"], meant);
+}
+
+#[test]
+fn helm_reads_the_shipped_fixtures_as_kzrender_does() {
+    let work = tempfile::tempdir().unwrap();
+    for cluster in ["prod-eu", "dev", "onprem", "legacy-2020"] {
+        let out = Test::new().args(["render", &format!("fixtures/fleet/clusters/{cluster}")]).run().success();
+        for doc in documents(&out.stdout) {
+            if let Some(values) = doc["spec"]["source"]["helm"]["values"].as_str() {
+                assert!(same(&helm_reads(work.path(), values), &documents(values)[0]), "{cluster}: {values}");
+            }
+        }
+    }
+}
+
+/// Standard base64 (what Helm's `b64enc` writes).
+fn base64_decode(s: &str) -> Vec<u8> {
+    let sextet = |c: u8| match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        b'/' => 63,
+        _ => panic!("not base64: {c}"),
+    };
+    let digits: Vec<u8> = s.trim().bytes().filter(|&c| c != b'=').map(sextet).collect();
+    digits
+        .chunks(4)
+        .flat_map(|q| {
+            let n = q.iter().enumerate().fold(0u32, |n, (i, &d)| n | u32::from(d) << (18 - 6 * i));
+            let bytes = n.to_be_bytes();
+            bytes[1..q.len()].to_vec()
+        })
+        .collect()
+}

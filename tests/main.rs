@@ -1,0 +1,10 @@
+//! Integration tests: the real `kzrender` binary against `fixtures/`, compared with reviewed
+//! snapshots in `tests/snapshots/` (accept changes with `cargo insta test --accept`, then review).
+
+mod support;
+
+mod cloudbender;
+mod errors;
+mod explain;
+mod helm;
+mod render;

@@ -1,0 +1,163 @@
+//! `kzrender render` on the shipped fleet: exact, reviewed output.
+
+use crate::support::{documents, helm_values, Test};
+
+fn render(cluster: &str) -> String {
+    Test::new().args(["render", &format!("fixtures/fleet/clusters/{cluster}")]).run().success().stdout
+}
+
+#[test]
+fn production_stable_cluster_renders_every_aws_component_ha_with_sync_policy() {
+    insta::assert_snapshot!("render_prod_eu", render("prod-eu"));
+}
+
+#[test]
+fn master_dev_cluster_renders_logging_and_efs_without_ha() {
+    insta::assert_snapshot!("render_dev", render("dev"));
+}
+
+#[test]
+fn non_aws_cluster_renders_only_platform_neutral_components() {
+    insta::assert_snapshot!("render_onprem", render("onprem"));
+}
+
+#[test]
+fn a_2020_values_file_renders_once_channel_is_added() {
+    let out = Test::new().args(["render", "fixtures/fleet/clusters/legacy-2020"]).run().success();
+    insta::assert_snapshot!("render_legacy_2020", out.stdout);
+    // The 2020 `argo-cd:` block still loads, with one warning that it is ignored.
+    assert_eq!(out.stderr.matches("argo-cd: ignored").count(), 1, "{}", out.stderr);
+}
+
+#[test]
+fn output_is_byte_identical_across_runs() {
+    assert_eq!(render("prod-eu"), render("prod-eu"));
+}
+
+#[test]
+fn every_document_starts_with_a_separator_and_the_stream_ends_with_a_newline() {
+    let out = render("dev");
+    assert!(out.starts_with("---\n") && out.ends_with('\n') && !out.ends_with("\n\n"));
+    assert_eq!(out.matches("\n---\n").count() + 1, documents(&out).len());
+}
+
+#[test]
+fn documents_are_ordered_by_wave_then_kind_then_name() {
+    let docs = documents(&render("prod-eu"));
+    let keys: Vec<(u32, u8, String)> = docs
+        .iter()
+        .map(|d| {
+            let wave = d["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"].as_str().unwrap().parse().unwrap();
+            let kind = if d["kind"] == "Namespace" { 0 } else { 1 };
+            (wave, kind, d["metadata"]["name"].as_str().unwrap().to_owned())
+        })
+        .collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted);
+    let names: Vec<&str> = keys.iter().map(|k| k.2.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "calico",
+            "local-volume-provisioner",
+            "cert-manager",
+            "cert-manager",
+            "istio",
+            "kiam",
+            "monitoring",
+            "aws-ebs-csi-driver",
+            "metrics"
+        ]
+    );
+}
+
+#[test]
+fn applications_carry_the_fields_of_the_spec() {
+    let docs = documents(&render("prod-eu"));
+    let app =
+        |name: &str| docs.iter().find(|d| d["kind"] == "Application" && d["metadata"]["name"] == name).unwrap().clone();
+    let calico = app("calico");
+    assert_eq!(calico["metadata"]["namespace"], "argocd");
+    assert_eq!(calico["metadata"]["labels"]["app.kubernetes.io/part-of"], "kubezero");
+    assert_eq!(calico["metadata"]["labels"]["app.kubernetes.io/managed-by"], "kzrender");
+    assert!(calico["metadata"].get("finalizers").is_none(), "calico is retained: no cascade delete");
+    assert_eq!(calico["spec"]["project"], "kubezero");
+    assert_eq!(calico["spec"]["source"]["targetRevision"], "stable");
+    assert_eq!(calico["spec"]["source"]["path"], "charts/kubezero-calico");
+    assert_eq!(calico["spec"]["destination"]["server"], "https://kubernetes.default.svc");
+    assert_eq!(calico["spec"]["syncPolicy"]["automated"]["prune"], true);
+    let kiam = app("kiam");
+    assert_eq!(kiam["metadata"]["finalizers"][0], "resources-finalizer.argocd.argoproj.io");
+    let values = &helm_values(&kiam);
+    assert_eq!(values["kiam"]["server"]["deployment"]["replicas"], 2, "HA doubles kiam's server");
+    assert_eq!(values["kiam"]["server"]["assumeRoleArn"], "arn:aws:iam::123456789012:role/kube-KiamServerRole-4D5E6F");
+    assert!(app("local-volume-provisioner")["spec"]["source"].get("helm").is_none(), "no values, no helm block");
+}
+
+#[test]
+fn operator_values_override_derived_values() {
+    let out = Test::new()
+        .args([
+            "render",
+            "fixtures/fleet/clusters/onprem",
+            "--set",
+            "calico.values.mtu=9001",
+            "--set-string",
+            "calico.values.network=ipip",
+        ])
+        .run()
+        .success();
+    let docs = documents(&out.stdout);
+    let values = &helm_values(&docs[0]);
+    assert_eq!(values["mtu"], 9001);
+    assert_eq!(values["network"], "ipip");
+}
+
+#[test]
+fn later_set_flags_win_in_command_line_order() {
+    let render = |args: &[&str]| {
+        let out = Test::new().args(["render", "fixtures/fleet/clusters/onprem"]).args(args).run().success();
+        helm_values(&documents(&out.stdout)[0])["mtu"].clone()
+    };
+    assert_eq!(render(&["--set-string", "calico.mtu=1", "--set", "calico.mtu=2"]), 2);
+    assert_eq!(render(&["--set", "calico.mtu=2", "--set-string", "calico.mtu=1"]), "1");
+}
+
+#[test]
+fn channel_flag_switches_target_revision() {
+    let out = Test::new().args(["render", "fixtures/fleet/clusters/onprem", "--channel", "master"]).run().success();
+    assert!(documents(&out.stdout)
+        .iter()
+        .all(|d| d["kind"] != "Application" || d["spec"]["source"]["targetRevision"] == "master"));
+}
+
+#[test]
+fn values_that_look_like_templates_or_separators_stay_literal_strings() {
+    let out = Test::new()
+        .args(["render", "fixtures/fleet/clusters/onprem"])
+        .args([
+            "--set-string",
+            "calico.values.a={{ .Values.evil }}",
+            "--set-string",
+            "calico.values.b=---\nkind: Secret\nmetadata: {name: x}",
+        ])
+        .args(["--set-string", "calico.network={{ 7*7 }}"])
+        .run()
+        .success();
+    let docs = documents(&out.stdout);
+    assert_eq!(docs.len(), 4, "no document was added");
+    let values = &helm_values(&docs[0]);
+    assert_eq!(values["a"], "{{ .Values.evil }}");
+    assert_eq!(values["b"], "---\nkind: Secret\nmetadata: {name: x}");
+    assert_eq!(values["network"], "{{ 7*7 }}");
+}
+
+#[test]
+fn json_output_holds_the_same_documents() {
+    let yaml = documents(&render("dev"));
+    let json = Test::new().args(["render", "fixtures/fleet/clusters/dev", "--output", "json"]).run().success().stdout;
+    let parsed: Vec<serde_json::Value> =
+        serde_json::Deserializer::from_str(&json).into_iter().map(Result::unwrap).collect();
+    assert_eq!(parsed, yaml);
+}
