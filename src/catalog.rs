@@ -12,6 +12,7 @@ use minijinja::{Environment, Error as TemplateError, ErrorKind, UndefinedBehavio
 use serde::Deserialize;
 
 use crate::diag::Diagnostic;
+use crate::schema::{self, Dialect, Schema};
 use crate::value::{Node, Origin, Value};
 use crate::yaml::{self, Source};
 
@@ -132,6 +133,8 @@ pub struct Catalog {
     /// Every file's text by relative path (templates and schemas are read from here).
     files: Arc<BTreeMap<String, String>>,
     env: Environment<'static>,
+    input_schema: OnceLock<Result<Schema, Vec<Diagnostic>>>,
+    output_schemas: OnceLock<Result<BTreeMap<String, Schema>, Vec<Diagnostic>>>,
 }
 
 impl std::fmt::Debug for Catalog {
@@ -292,6 +295,8 @@ impl Catalog {
             components,
             env: environment(root, Arc::clone(&files)),
             files,
+            input_schema: OnceLock::new(),
+            output_schemas: OnceLock::new(),
         })
     }
 
@@ -303,6 +308,90 @@ impl Catalog {
     /// A catalog file's text by path relative to the catalog root.
     pub fn file(&self, rel: &str) -> Option<&str> {
         self.files.get(rel).map(String::as_str)
+    }
+
+    /// The schema of a cluster's values: `schemas/cluster.yaml` with every component's settings
+    /// (`schemas/component.yaml` plus `components/<name>/schema.yaml`) under its name. Compiled
+    /// on first use, once per process.
+    pub fn input_schema(&self) -> Result<&Schema, Vec<Diagnostic>> {
+        self.input_schema.get_or_init(|| self.compose_input_schema()).as_ref().map_err(Clone::clone)
+    }
+
+    /// The schema of an emitted document of `kind` (`Application`, `Namespace`).
+    pub fn output_schema(&self, kind: &str) -> Result<Option<&Schema>, Vec<Diagnostic>> {
+        let schemas = self.output_schemas.get_or_init(|| {
+            let mut out = BTreeMap::new();
+            for (kind, rel) in [("Application", "schemas/application.yaml"), ("Namespace", "schemas/namespace.yaml")] {
+                out.insert(kind.to_owned(), self.compile(rel, &self.schema_json(rel)?)?);
+            }
+            Ok(out)
+        });
+        schemas.as_ref().map(|m| m.get(kind)).map_err(Clone::clone)
+    }
+
+    /// A component's own settings schema, as JSON (for docs).
+    pub fn component_schema_json(&self, component: &str) -> Result<serde_json::Value, Vec<Diagnostic>> {
+        let mut own = self.schema_json(&format!("components/{component}/schema.yaml"))?;
+        let common = self.schema_json("schemas/component.yaml")?;
+        let props = own
+            .as_object_mut()
+            .expect("schema files are maps")
+            .entry("properties")
+            .or_insert_with(|| serde_json::json!({}));
+        if let (Some(props), Some(common)) =
+            (props.as_object_mut(), common.get("properties").and_then(|p| p.as_object()))
+        {
+            for (k, v) in common {
+                props.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+        }
+        own.as_object_mut().expect("schema files are maps").insert("type".into(), "object".into());
+        own.as_object_mut().expect("schema files are maps").insert("additionalProperties".into(), false.into());
+        Ok(own)
+    }
+
+    /// The top-level schema as JSON (for docs), without the components.
+    pub fn cluster_schema_json(&self) -> Result<serde_json::Value, Vec<Diagnostic>> {
+        self.schema_json("schemas/cluster.yaml")
+    }
+
+    fn compose_input_schema(&self) -> Result<Schema, Vec<Diagnostic>> {
+        let mut top = self.cluster_schema_json()?;
+        let mut errors = Vec::new();
+        for name in self.components.keys() {
+            match self.component_schema_json(name) {
+                Ok(s) => {
+                    top["properties"][name] = s;
+                }
+                Err(e) => errors.extend(e),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        self.compile("schemas/cluster.yaml", &top)
+    }
+
+    fn schema_json(&self, rel: &str) -> Result<serde_json::Value, Vec<Diagnostic>> {
+        let name = format!("{}/{rel}", self.root);
+        let at = Some(Origin::synthetic(&name));
+        let text = self.file(rel).ok_or_else(|| vec![Diagnostic::error(at.clone(), "", "schema file is missing")])?;
+        let src = Source { name: Arc::from(name.as_str()), text: text.to_owned() };
+        let doc = yaml::parse_stream(&src, &mut Vec::new()).map_err(|e| vec![e])?;
+        match doc.first() {
+            Some(n) if n.as_map().is_some() => Ok(n.to_json()),
+            _ => Err(vec![Diagnostic::error(at, "", "a schema file must hold one map")]),
+        }
+    }
+
+    fn compile(&self, rel: &str, json: &serde_json::Value) -> Result<Schema, Vec<Diagnostic>> {
+        schema::compile(json, Dialect::JsonSchema).map_err(|e| {
+            vec![Diagnostic::error(
+                Some(Origin::synthetic(&format!("{}/{rel}", self.root))),
+                "",
+                format!("invalid schema: {e}"),
+            )]
+        })
     }
 
     /// The channels that offer a component, for messages.

@@ -15,5 +15,8 @@ pub mod merge;
 pub mod pipeline;
 pub mod redact;
 pub mod render;
+pub mod schema;
+pub mod validate;
 pub mod value;
+pub mod version;
 pub mod yaml;

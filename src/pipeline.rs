@@ -10,6 +10,8 @@ use crate::diag::{self, Diagnostic};
 use crate::load::{self, Layer, LayerKind, Request};
 use crate::merge::{merge_into, merge_user};
 use crate::render;
+use crate::schema::kube::SchemaSet;
+use crate::validate;
 use crate::value::{Node, Origin, Value};
 use crate::yaml::emit;
 
@@ -28,6 +30,8 @@ pub struct Cluster<'c> {
     pub warnings: Vec<Diagnostic>,
     /// CloudBender outputs that were present but empty (dotted key → where).
     pub empty_outputs: BTreeMap<String, Origin>,
+    /// The Kubernetes version from the environment (ArgoCD's `KUBE_VERSION`), if any.
+    pub kube_version: Option<String>,
 }
 
 /// A rendered cluster.
@@ -83,6 +87,10 @@ pub fn resolve<'c>(catalog: &'c Catalog, req: &Request) -> Result<Cluster<'c>, V
     let defaults = channel_defaults(catalog, channel);
     let mut values = defaults.clone();
     merge_into(&mut values, user, false);
+    // Findings about the top level (a missing ClusterName) belong to the operator's file.
+    if let Some(cluster_file) = loaded.layers.iter().find(|l| l.kind == LayerKind::Cluster) {
+        values.origin = cluster_file.node.origin.clone();
+    }
     let mut layers = vec![Layer {
         kind: LayerKind::Catalog,
         name: format!("{} (channel {})", catalog.root, channel.name),
@@ -91,7 +99,15 @@ pub fn resolve<'c>(catalog: &'c Catalog, req: &Request) -> Result<Cluster<'c>, V
     }];
     layers.extend(loaded.layers);
     warnings.extend(overridden_by_outputs(&layers));
-    Ok(Cluster { catalog, channel, layers, values, warnings, empty_outputs: loaded.empty_outputs })
+    Ok(Cluster {
+        catalog,
+        channel,
+        layers,
+        values,
+        warnings,
+        empty_outputs: loaded.empty_outputs,
+        kube_version: req.kube_version.clone(),
+    })
 }
 
 /// The lowest layer for a channel: catalog defaults, each offered component's defaults, then the
@@ -112,13 +128,17 @@ fn channel_defaults(catalog: &Catalog, channel: &Channel) -> Node {
 }
 
 /// Renders a resolved cluster.
-pub fn render(cluster: Cluster<'_>) -> Result<Rendered, Vec<Diagnostic>> {
-    let Cluster { catalog, channel, values, mut warnings, empty_outputs, .. } = cluster;
+pub fn render(cluster: Cluster<'_>, official: &SchemaSet) -> Result<Rendered, Vec<Diagnostic>> {
+    let Cluster { catalog, channel, values, mut warnings, empty_outputs, kube_version, .. } = cluster;
     let fail = |mut warnings: Vec<Diagnostic>, errors: Vec<Diagnostic>| {
         warnings.extend(errors);
         diag::tidy(&mut warnings);
         warnings
     };
+    let invalid = validate::values(catalog, channel, &values, kube_version.as_deref());
+    if diag::has_errors(&invalid) {
+        return Err(fail(warnings, invalid));
+    }
     let derived = match derive::derive(catalog, channel, &values, &empty_outputs) {
         Ok(d) => d,
         Err(e) => return Err(fail(warnings, e)),
@@ -128,13 +148,17 @@ pub fn render(cluster: Cluster<'_>) -> Result<Rendered, Vec<Diagnostic>> {
         Ok(d) => d,
         Err(e) => return Err(fail(warnings, e)),
     };
+    let invalid = validate::documents(catalog, official, &docs);
+    if diag::has_errors(&invalid) {
+        return Err(fail(warnings, invalid));
+    }
     diag::tidy(&mut warnings);
     Ok(Rendered { docs, warnings })
 }
 
 /// Loads, merges and renders one cluster.
-pub fn render_cluster(catalog: &Catalog, req: &Request) -> Result<Rendered, Vec<Diagnostic>> {
-    render(resolve(catalog, req)?)
+pub fn render_cluster(catalog: &Catalog, official: &SchemaSet, req: &Request) -> Result<Rendered, Vec<Diagnostic>> {
+    render(resolve(catalog, req)?, official)
 }
 
 /// Where a CloudBender output replaces a different value the operator wrote, say so: the

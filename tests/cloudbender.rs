@@ -55,8 +55,8 @@ fn every_cloudbender_failure_names_file_line_and_key() {
 #[test]
 fn empty_outputs_never_delete_a_value_the_operator_wrote() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("kubezero.yaml"), "ClusterName: x\nregion: eu-west-1\nkiam: {enabled: true, IamArn: 'arn:aws:iam::1:role/mine'}\ncert-manager: {IamArn: 'arn:aws:iam::1:role/cm'}\n").unwrap();
+    std::fs::write(dir.path().join("kubezero.yaml"), "ClusterName: x\nregion: eu-west-1\nkiam: {enabled: true, IamArn: 'arn:aws:iam::123456789012:role/mine'}\ncert-manager: {IamArn: 'arn:aws:iam::123456789012:role/cm'}\n").unwrap();
     std::fs::write(dir.path().join("cloudbender.yaml"), "ClusterName: x\nkiam:\n  IamArn:\n").unwrap();
     let out = Test::new().args(["render"]).arg_path(dir.path()).run().success();
-    assert!(out.stdout.contains("assumeRoleArn: arn:aws:iam::1:role/mine"), "{}", out.stdout);
+    assert!(out.stdout.contains("assumeRoleArn: arn:aws:iam::123456789012:role/mine"), "{}", out.stdout);
 }

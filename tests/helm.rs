@@ -159,11 +159,15 @@ fn helm_reads_every_emitted_string_exactly_as_kzrender_meant_it() {
     let keys: serde_json::Map<String, Value> =
         HOSTILE.iter().enumerate().map(|(i, s)| (s.to_string(), json!(i))).collect();
     let meant = json!({"strings": strings, "keys": keys, "list": HOSTILE});
+    // In the Application itself, user strings reach syncPolicy (strictly typed by ArgoCD).
+    let annotations: serde_json::Map<String, Value> = HOSTILE.iter().map(|s| (s.to_string(), json!(s))).collect();
+    let sync_policy =
+        json!({"syncOptions": HOSTILE, "managedNamespaceMetadata": {"labels": strings, "annotations": annotations}});
     // JSON is YAML: the input is written without relying on kzrender's own emitter.
     let cluster = json!({
         "ClusterName": "oracle",
         "platform": "nocloud",
-        "global": {"syncPolicy": meant},
+        "global": {"syncPolicy": sync_policy},
         "calico": {"enabled": true, "values": meant},
         "cert-manager": {"enabled": false},
     });
@@ -196,7 +200,7 @@ fn helm_reads_every_emitted_string_exactly_as_kzrender_meant_it() {
         let theirs = helm_reads(work.path(), doc);
         assert!(same(&theirs, ours), "Helm reads a document differently:\n{doc}\nhelm: {theirs}\nours: {ours}");
     }
-    assert_eq!(helm_reads(work.path(), stream[0])["spec"]["syncPolicy"], meant);
+    assert_eq!(helm_reads(work.path(), stream[0])["spec"]["syncPolicy"], sync_policy);
 }
 
 #[test]

@@ -120,8 +120,8 @@ fn later_set_flags_win_in_command_line_order() {
         let out = Test::new().args(["render", "fixtures/fleet/clusters/onprem"]).args(args).run().success();
         helm_values(&documents(&out.stdout)[0])["mtu"].clone()
     };
-    assert_eq!(render(&["--set-string", "calico.mtu=1", "--set", "calico.mtu=2"]), 2);
-    assert_eq!(render(&["--set", "calico.mtu=2", "--set-string", "calico.mtu=1"]), "1");
+    assert_eq!(render(&["--set-string", "calico.values.mtu=1", "--set", "calico.values.mtu=2"]), 2);
+    assert_eq!(render(&["--set", "calico.values.mtu=2", "--set-string", "calico.values.mtu=1"]), "1");
 }
 
 #[test]
@@ -142,7 +142,6 @@ fn values_that_look_like_templates_or_separators_stay_literal_strings() {
             "--set-string",
             "calico.values.b=---\nkind: Secret\nmetadata: {name: x}",
         ])
-        .args(["--set-string", "calico.network={{ 7*7 }}"])
         .run()
         .success();
     let docs = documents(&out.stdout);
@@ -150,7 +149,19 @@ fn values_that_look_like_templates_or_separators_stay_literal_strings() {
     let values = &helm_values(&docs[0]);
     assert_eq!(values["a"], "{{ .Values.evil }}");
     assert_eq!(values["b"], "---\nkind: Secret\nmetadata: {name: x}");
-    assert_eq!(values["network"], "{{ 7*7 }}");
+    // A setting that a catalog template prints is data too, never template code.
+    let out = Test::new()
+        .args([
+            "render",
+            "fixtures/fleet/clusters/dev",
+            "--set-string",
+            "logging.fullnameOverride={{ 7*7 }}\n---\nkind: Secret",
+        ])
+        .run()
+        .success();
+    let docs = documents(&out.stdout);
+    let logging = docs.iter().find(|d| d["kind"] == "Application" && d["metadata"]["name"] == "logging").unwrap();
+    assert_eq!(helm_values(logging)["fullnameOverride"], "{{ 7*7 }}\n---\nkind: Secret");
 }
 
 #[test]

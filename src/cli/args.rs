@@ -41,6 +41,9 @@ pub struct ValuesArgs {
     /// Render with the catalog in DIR instead of the built-in one.
     #[arg(long, value_name = "DIR")]
     pub kubezero: Option<PathBuf>,
+    /// Also validate documents against the official schemas in DIR (kubeconform-style JSON, CRD YAML).
+    #[arg(long, value_name = "DIR")]
+    pub schema_dir: Option<PathBuf>,
     /// `--set` and `--set-string` in command-line order (filled from the matches).
     #[arg(skip)]
     pub ordered_sets: Vec<Set>,

@@ -122,3 +122,12 @@ pub fn require_cluster_dir(dir: &std::path::Path) -> Result<(), Failure> {
     }
     Ok(())
 }
+
+/// The official schemas of `--schema-dir`, or none.
+pub fn official_schemas(dir: Option<&std::path::Path>) -> Result<kzrender::schema::kube::SchemaSet, Failure> {
+    match dir {
+        None => Ok(Default::default()),
+        Some(d) => kzrender::schema::kube::SchemaSet::load(d)
+            .map_err(|diags| Failure::Invalid { subject: d.display().to_string(), diags }),
+    }
+}

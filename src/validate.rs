@@ -1,0 +1,85 @@
+//! Validation: nothing invalid leaves kzrender (SPEC §3, §8).
+//!
+//! Takes a resolved cluster (its merged values with provenance) and, after rendering, its
+//! documents. Checks the values against the catalog's input schema and every enabled component's
+//! Kubernetes range, and each document against the catalog's output schemas and any official
+//! schemas given with `--schema-dir`. Hands on every finding, located at the file that set the value.
+
+use crate::catalog::{Catalog, Channel};
+use crate::derive::enabled_components;
+use crate::diag::Diagnostic;
+use crate::schema::{self, kube::SchemaSet};
+use crate::value::{Node, Origin};
+use crate::version::{satisfies, Version};
+
+/// Checks merged values: the input schema, then Kubernetes version ranges.
+pub fn values(catalog: &Catalog, channel: &Channel, values: &Node, kube_version: Option<&str>) -> Vec<Diagnostic> {
+    let mut errors = Vec::new();
+    match catalog.input_schema() {
+        Ok(s) => schema::validate(s, values, &mut Vec::new(), &mut errors),
+        Err(e) => return e,
+    }
+    if errors.is_empty() {
+        errors.extend(kubernetes(catalog, channel, values, kube_version));
+    }
+    errors
+}
+
+/// `KubernetesVersion` (or `KUBE_VERSION` from ArgoCD when that is unset) against the range of
+/// each enabled component.
+fn kubernetes(catalog: &Catalog, channel: &Channel, values: &Node, from_env: Option<&str>) -> Vec<Diagnostic> {
+    let (text, origin) = match (values.get_path(&["KubernetesVersion"]), from_env) {
+        (Some(n), _) => (n.as_str().unwrap_or_default().to_owned(), Some(n.origin.clone())),
+        (None, Some(v)) => (v.to_owned(), Some(Origin::synthetic("KUBE_VERSION"))),
+        (None, None) => return Vec::new(),
+    };
+    let Some(version) = Version::parse(&text) else {
+        return vec![Diagnostic::error(
+            origin,
+            "KubernetesVersion",
+            format!("cannot read Kubernetes version `{text}`; expected like 1.16.12"),
+        )];
+    };
+    let mut errors = Vec::new();
+    for (name, on) in enabled_components(catalog, values) {
+        let Some(c) = catalog.components.get(&name).filter(|_| on) else { continue };
+        let range = c.spec.kube_version.as_deref().unwrap_or(&channel.kubernetes.range);
+        match satisfies(&version, range) {
+            Ok(true) => {}
+            Ok(false) => errors.push(Diagnostic::error(
+                origin.clone(),
+                "KubernetesVersion",
+                format!("{name} on channel {} needs Kubernetes {range}, this cluster runs {text}", channel.name),
+            )),
+            Err(e) => {
+                errors.push(Diagnostic::error(Some(c.origin.clone()), "", format!("invalid kubeVersion range: {e}")))
+            }
+        }
+    }
+    errors
+}
+
+/// Checks emitted documents against the catalog's output schemas and the official ones.
+pub fn documents(catalog: &Catalog, official: &SchemaSet, docs: &[Node]) -> Vec<Diagnostic> {
+    let mut errors = Vec::new();
+    for doc in docs {
+        let field = |k: &str| doc.get_path(&[k]).and_then(Node::as_str).unwrap_or_default();
+        let (api, kind, name) = (
+            field("apiVersion"),
+            field("kind"),
+            doc.get_path(&["metadata", "name"]).and_then(Node::as_str).unwrap_or_default(),
+        );
+        let mut found = Vec::new();
+        match catalog.output_schema(kind) {
+            Ok(Some(s)) => schema::validate(s, doc, &mut Vec::new(), &mut found),
+            Ok(None) => found.push(Diagnostic::error(None, "kind", format!("kzrender has no schema for kind {kind}"))),
+            Err(e) => return e,
+        }
+        if let Some(s) = official.get(api, kind) {
+            schema::validate(s, doc, &mut Vec::new(), &mut found);
+        }
+        // Keys of an output document mean nothing to the user; say which document it is.
+        errors.extend(found.into_iter().map(|d| Diagnostic { message: format!("{kind} {name}: {}", d.message), ..d }));
+    }
+    errors
+}
