@@ -7,3 +7,4 @@ cd "$(dirname "$0")/.."
 scripts/fetch-tools.sh
 cargo test --locked
 scripts/check-deploy.sh
+scripts/check-official-crd.sh

@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod cloudbender;
 pub mod derive;
 pub mod diag;
+pub mod fleet;
 pub mod load;
 pub mod merge;
 pub mod pipeline;

@@ -136,8 +136,11 @@ pub fn documents(
     Ok(docs.into_iter().map(|(.., doc)| doc).collect())
 }
 
+/// The origin of values kzrender itself generates (they have no file to point at).
+pub const GENERATED: &str = "(generated)";
+
 fn generated() -> Origin {
-    Origin::synthetic("kzrender")
+    Origin::synthetic(GENERATED)
 }
 
 fn text(s: &str) -> Node {

@@ -5,9 +5,12 @@
 //! Kubernetes range, and each document against the catalog's output schemas and any official
 //! schemas given with `--schema-dir`. Hands on every finding, located at the file that set the value.
 
+use std::collections::BTreeMap;
+
 use crate::catalog::{Catalog, Channel};
 use crate::derive::enabled_components;
 use crate::diag::Diagnostic;
+use crate::render;
 use crate::schema::{self, kube::SchemaSet};
 use crate::value::{Node, Origin};
 use crate::version::{satisfies, Version};
@@ -40,21 +43,28 @@ fn kubernetes(catalog: &Catalog, channel: &Channel, values: &Node, from_env: Opt
             format!("cannot read Kubernetes version `{text}`; expected like 1.16.12"),
         )];
     };
+    // One finding per range, naming every enabled component that needs it.
+    let mut needs: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     let mut errors = Vec::new();
     for (name, on) in enabled_components(catalog, values) {
         let Some(c) = catalog.components.get(&name).filter(|_| on) else { continue };
         let range = c.spec.kube_version.as_deref().unwrap_or(&channel.kubernetes.range);
         match satisfies(&version, range) {
             Ok(true) => {}
-            Ok(false) => errors.push(Diagnostic::error(
-                origin.clone(),
-                "KubernetesVersion",
-                format!("{name} on channel {} needs Kubernetes {range}, this cluster runs {text}", channel.name),
-            )),
+            Ok(false) => needs.entry(range).or_default().push(name),
             Err(e) => {
                 errors.push(Diagnostic::error(Some(c.origin.clone()), "", format!("invalid kubeVersion range: {e}")))
             }
         }
+    }
+    for (range, names) in needs {
+        let verb = if names.len() == 1 { "needs" } else { "need" };
+        let msg = format!(
+            "{} on channel {} {verb} Kubernetes {range}, this cluster runs {text}",
+            names.join(", "),
+            channel.name
+        );
+        errors.push(Diagnostic::error(origin.clone(), "KubernetesVersion", msg));
     }
     errors
 }
@@ -78,8 +88,13 @@ pub fn documents(catalog: &Catalog, official: &SchemaSet, docs: &[Node]) -> Vec<
         if let Some(s) = official.get(api, kind) {
             schema::validate(s, doc, &mut Vec::new(), &mut found);
         }
-        // Keys of an output document mean nothing to the user; say which document it is.
-        errors.extend(found.into_iter().map(|d| Diagnostic { message: format!("{kind} {name}: {}", d.message), ..d }));
+        // Keys of an output document mean nothing to the user; say which document it is, and
+        // point at the user's file only where the value came from one.
+        errors.extend(found.into_iter().map(|d| Diagnostic {
+            message: format!("{kind} {name}: {}", d.message),
+            origin: d.origin.filter(|o| &*o.file != render::GENERATED),
+            ..d
+        }));
     }
     errors
 }

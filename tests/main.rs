@@ -3,8 +3,10 @@
 
 mod support;
 
+mod catalog;
 mod cloudbender;
 mod errors;
 mod explain;
 mod helm;
 mod render;
+mod validate;

@@ -21,6 +21,8 @@ pub enum Command {
     Render(RenderArgs),
     /// Show the merged value at a dotted key and every layer that set it.
     Explain(ExplainArgs),
+    /// Render and validate every cluster under the paths; report every problem.
+    Validate(ValidateArgs),
 }
 
 /// Inputs shared by every mode that renders one cluster.
@@ -74,6 +76,34 @@ pub struct ExplainArgs {
     pub values: ValuesArgs,
 }
 
+/// `kzrender validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Where to look for cluster directories.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Validate with the catalog in DIR instead of the built-in one.
+    #[arg(long, value_name = "DIR")]
+    pub kubezero: Option<PathBuf>,
+    /// Also validate documents against the official schemas in DIR.
+    #[arg(long, value_name = "DIR")]
+    pub schema_dir: Option<PathBuf>,
+}
+
+/// `validate --format`.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Format {
+    /// Grouped by cluster, for people.
+    Text,
+    /// One JSON document.
+    Json,
+    /// GitHub Actions annotations.
+    Github,
+}
+
 /// `render --output`.
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum Output {
@@ -91,6 +121,7 @@ pub fn parse() -> Result<Cli, clap::Error> {
         match &mut cli.command {
             Command::Render(a) => a.values.ordered_sets = ordered_sets(sub)?,
             Command::Explain(a) => a.values.ordered_sets = ordered_sets(sub)?,
+            Command::Validate(_) => {}
         }
     }
     Ok(cli)

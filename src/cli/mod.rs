@@ -7,6 +7,7 @@
 mod args;
 mod explain;
 mod render;
+mod validate;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -21,6 +22,8 @@ pub use args::Command;
 pub enum Failure {
     /// The input is wrong: every problem found (warnings included).
     Invalid { subject: String, diags: Vec<Diagnostic> },
+    /// The command found invalid clusters or differences and reports them on stdout (exit 1).
+    Found(String),
     /// kzrender could not do its job (usage, I/O, git, internal).
     Trouble(String),
 }
@@ -46,6 +49,7 @@ pub fn run() -> ExitCode {
     let outcome = match cli.command {
         Command::Render(a) => render::run(&a),
         Command::Explain(a) => explain::run(&a),
+        Command::Validate(a) => validate::run(&a),
     };
     finish(outcome)
 }
@@ -74,6 +78,10 @@ fn finish(outcome: Result<Success, Failure>) -> ExitCode {
             for d in &diags {
                 let _ = writeln!(err, "{d}");
             }
+            ExitCode::from(1)
+        }
+        Err(Failure::Found(report)) => {
+            let _ = std::io::stdout().lock().write_all(report.as_bytes());
             ExitCode::from(1)
         }
         Err(Failure::Trouble(msg)) => {

@@ -1,0 +1,131 @@
+//! The catalog is data: `--kubezero DIR` renders with a fork, a new component is only files, and
+//! a broken fork is caught before anything is printed.
+
+use std::path::Path;
+
+use crate::support::{documents, helm_values, root, Test};
+
+/// A copy of the shipped catalog in a temporary directory, for a test to modify.
+fn fork() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy(&root().join("kubezero"), dir.path());
+    dir
+}
+
+fn copy(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_dir() {
+            copy(&entry.path(), &to.join(entry.file_name()));
+        } else {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+}
+
+fn edit(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{} lacks {from:?}", path.display());
+    std::fs::write(path, text.replace(from, to)).unwrap();
+}
+
+#[test]
+fn an_unchanged_fork_renders_the_same_bytes_as_the_builtin_catalog() {
+    let cat = fork();
+    let builtin = Test::new().args(["render", "fixtures/fleet/clusters/prod-eu"]).run().success().stdout;
+    let forked = Test::new()
+        .args(["render", "fixtures/fleet/clusters/prod-eu", "--kubezero"])
+        .arg_path(cat.path())
+        .run()
+        .success()
+        .stdout;
+    assert_eq!(forked, builtin);
+}
+
+#[test]
+fn adding_a_component_takes_only_files() {
+    let cat = fork();
+    let dir = cat.path().join("components/external-dns");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("component.yaml"),
+        "description: external-dns\nafter: [cert-manager]\ndefaults:\n  enabled: false\n  namespace: kube-system\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("schema.yaml"), "properties:\n  provider: {enum: [aws]}\n").unwrap();
+    std::fs::write(dir.join("values.yaml.j2"), "provider: {{ self.provider | tojson }}\n").unwrap();
+    edit(
+        &cat.path().join("channels/stable.yaml"),
+        "components:\n",
+        "components:\n  external-dns: {version: \"0.7.3\"}\n",
+    );
+    let out = Test::new()
+        .args([
+            "render",
+            "fixtures/fleet/clusters/onprem",
+            "--set",
+            "external-dns.enabled=true",
+            "--set",
+            "external-dns.provider=aws",
+            "--kubezero",
+        ])
+        .arg_path(cat.path())
+        .run()
+        .success();
+    let docs = documents(&out.stdout);
+    let app = docs.iter().find(|d| d["metadata"]["name"] == "external-dns").expect("the new component renders");
+    assert_eq!(helm_values(app)["provider"], "aws");
+    assert_eq!(
+        app["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"], "2",
+        "after cert-manager, which is after calico"
+    );
+}
+
+#[test]
+fn a_template_printing_a_value_without_tojson_is_refused() {
+    let cat = fork();
+    edit(&cat.path().join("components/calico/values.yaml.j2"), "{{ self.network | tojson }}", "{{ self.network }}");
+    let out = Test::new()
+        .args(["render", "fixtures/fleet/clusters/onprem", "--kubezero"])
+        .arg_path(cat.path())
+        .run()
+        .failure(1);
+    assert!(
+        out.stderr.contains("values.yaml.j2:1:1: calico: template error: prints `vxlan` without `| tojson`"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_broken_template_fails_the_output_schema_and_prints_nothing() {
+    let cat = fork();
+    edit(&cat.path().join("components/calico/component.yaml"), "  kind: CustomResourceDefinition\n", "");
+    let out = Test::new()
+        .args(["render", "fixtures/fleet/clusters/onprem", "--kubezero"])
+        .arg_path(cat.path())
+        .run()
+        .failure(1);
+    assert!(
+        out.stderr.contains("spec.ignoreDifferences[0].kind: Application calico: is required but not set"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_catalog_missing_a_template_is_reported_with_its_file() {
+    let cat = fork();
+    std::fs::remove_file(cat.path().join("components/kiam/values.yaml.j2")).unwrap();
+    let out = Test::new()
+        .args(["render", "fixtures/fleet/clusters/onprem", "--kubezero"])
+        .arg_path(cat.path())
+        .run()
+        .failure(1);
+    assert!(
+        out.stderr.contains("components/kiam/component.yaml:1:1: components/kiam/values.yaml.j2 is missing"),
+        "{}",
+        out.stderr
+    );
+}

@@ -1,0 +1,123 @@
+//! `kzrender validate`: every planted mistake reported once, in three formats.
+
+use crate::support::Test;
+
+fn validate(args: &[&str]) -> crate::support::Outcome {
+    Test::new().args(["validate"]).args(args).run()
+}
+
+#[test]
+fn text_report_groups_every_planted_mistake_by_cluster() {
+    let out = validate(&["fixtures/fleet-mistakes"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    insta::assert_snapshot!("validate_mistakes_text", out.stdout);
+}
+
+#[test]
+fn json_report_has_each_mistake_once_with_file_line_column_and_key() {
+    let out = validate(&["fixtures/fleet-mistakes", "--format", "json"]);
+    assert_eq!(out.code, 1);
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).expect("one JSON document");
+    insta::assert_snapshot!("validate_mistakes_json", out.stdout);
+    assert_eq!((report["valid"].as_u64(), report["invalid"].as_u64()), (Some(2), Some(10)));
+    let planted = [
+        ("bad-arn", "cloudbender.yaml", 7, 11, "kiam.IamArn"),
+        ("bad-enum", "kubezero.yaml", 3, 11, "platform"),
+        ("duplicate-key", "kubezero.yaml", 8, 1, "calico"),
+        ("kube-version-out-of-range", "kubezero.yaml", 4, 20, "KubernetesVersion"),
+        ("missing-required", "kubezero.yaml", 2, 1, "ClusterName"),
+        ("unavailable-component", "kubezero.yaml", 7, 12, "logging.enabled"),
+        ("unknown-key", "kubezero.yaml", 8, 1, "cert-manger"),
+        ("unmet-requirement", "kubezero.yaml", 9, 12, "istio.enabled"),
+        ("wrong-type", "kubezero.yaml", 8, 8, "calico.mtu"),
+        ("yaml-syntax-error", "kubezero.yaml", 9, 1, ""),
+    ];
+    for (cluster, file, line, col, key) in planted {
+        let entry = report["clusters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["path"].as_str().unwrap().ends_with(cluster))
+            .unwrap();
+        let errors = entry["errors"].as_array().unwrap();
+        assert_eq!(errors.len(), 1, "{cluster}: exactly the planted mistake: {errors:?}");
+        let e = &errors[0];
+        assert!(e["file"].as_str().unwrap().ends_with(&format!("{cluster}/{file}")), "{cluster}: {e}");
+        assert_eq!(
+            (e["line"].as_u64(), e["column"].as_u64(), e["key"].as_str()),
+            (Some(line), Some(col), Some(key)),
+            "{cluster}: {e}"
+        );
+    }
+    for valid in ["prod-eu", "onprem"] {
+        let entry = report["clusters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["path"].as_str().unwrap().ends_with(valid))
+            .unwrap();
+        assert_eq!(entry["valid"], true);
+        assert_eq!(entry["errors"].as_array().unwrap().len(), 0);
+    }
+}
+
+#[test]
+fn github_report_annotates_the_offending_lines() {
+    let out = validate(&["fixtures/fleet-mistakes", "--format", "github"]);
+    assert_eq!(out.code, 1);
+    insta::assert_snapshot!("validate_mistakes_github", out.stdout);
+    assert!(out.stdout.contains(
+        "::error file=fixtures/fleet-mistakes/clusters/wrong-type/kubezero.yaml,line=8,col=8::calico.mtu: expected integer, got string \"big\"\n"
+    ));
+}
+
+#[test]
+fn a_fleet_without_mistakes_passes_with_a_summary() {
+    let out = validate(&["fixtures/fleet", "fixtures/cloudbender"]);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    assert!(out.stdout.ends_with("8 clusters: 8 valid, 0 invalid\n"), "{}", out.stdout);
+}
+
+#[test]
+fn the_walk_skips_hidden_git_target_and_symlinked_directories_and_nested_cluster_files() {
+    let repo = tempfile::tempdir().unwrap();
+    let cluster = |rel: &str| {
+        let dir = repo.path().join(rel);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("kubezero.yaml"), "ClusterName: x\nplatform: nocloud\n").unwrap();
+    };
+    cluster("clusters/a");
+    cluster("clusters/.hidden");
+    cluster(".git/clusters/b");
+    cluster("target/c");
+    cluster("node_modules/d");
+    // CloudBender's export under outputs/ is also named kubezero.yaml: not a cluster of its own.
+    std::fs::create_dir_all(repo.path().join("clusters/a/outputs/kube")).unwrap();
+    std::fs::write(repo.path().join("clusters/a/outputs/kube/kubezero.yaml"), "ClusterName: x\n").unwrap();
+    std::os::unix::fs::symlink(repo.path().join("clusters/a"), repo.path().join("clusters/link")).unwrap();
+    let out = Test::new().args(["validate", "--format", "json"]).arg_path(repo.path()).run();
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let paths: Vec<&str> = report["clusters"].as_array().unwrap().iter().map(|c| c["path"].as_str().unwrap()).collect();
+    assert_eq!(paths, [repo.path().join("clusters/a").display().to_string()]);
+}
+
+#[test]
+fn no_cluster_under_the_path_is_a_usage_error() {
+    let out = validate(&["kubezero"]).failure(2);
+    assert_eq!(out.stderr, "kzrender: no cluster directory (a directory with kubezero.yaml) under kubezero\n");
+}
+
+#[test]
+fn official_schemas_from_schema_dir_are_enforced_too() {
+    let out = validate(&["fixtures/fleet", "--schema-dir", "fixtures/schemas/official"]);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    let out = validate(&["fixtures/fleet/clusters/onprem", "--schema-dir", "fixtures/schemas/stricter"]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stdout.contains(
+            "  error: spec.source.helm: Application calico: unknown key; known keys: path, repoURL, targetRevision\n"
+        ),
+        "{}",
+        out.stdout
+    );
+}
