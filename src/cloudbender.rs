@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use crate::catalog::Catalog;
 use crate::diag::Diagnostic;
-use crate::load::{display, read_map, Layer, LayerKind};
+use crate::load::{display, parse_map, Guard, Layer, LayerKind};
 use crate::value::{dotted, Map, Node, Origin, Value};
 
 /// The export file operators copy beside `kubezero.yaml`.
@@ -44,7 +44,12 @@ pub enum Format {
 }
 
 /// Reads every CloudBender file of a cluster directory.
-pub fn read(catalog: &Catalog, dir: &Path, warnings: &mut Vec<Diagnostic>) -> Result<Outputs, Vec<Diagnostic>> {
+pub fn read(
+    catalog: &Catalog,
+    guard: &Guard,
+    dir: &Path,
+    warnings: &mut Vec<Diagnostic>,
+) -> Result<Outputs, Vec<Diagnostic>> {
     let mut files = Vec::new();
     if dir.join(EXPORT_FILE).is_file() {
         files.push(EXPORT_FILE.to_owned());
@@ -68,15 +73,18 @@ pub fn read(catalog: &Catalog, dir: &Path, warnings: &mut Vec<Diagnostic>) -> Re
     let mut errors = Vec::new();
     for rel in files {
         let name = display(dir, &rel);
-        let node = match read_map(&dir.join(&rel), &name, warnings) {
-            Ok(n) => n,
+        let parsed = guard
+            .read(&dir.join(&rel), &name)
+            .map_err(|e| vec![e])
+            .and_then(|src| Ok((parse_map(&src, warnings)?, src)));
+        let (node, src) = match parsed {
+            Ok(p) => p,
             Err(e) => {
                 errors.extend(e);
                 continue;
             }
         };
-        let text_head = std::fs::read_to_string(dir.join(&rel)).unwrap_or_default();
-        match layer(catalog, &name, node, &text_head) {
+        match layer(catalog, &name, node, &src.text) {
             Ok((layer, empty)) => {
                 out.empty.extend(empty);
                 out.layers.push(layer);
@@ -280,9 +288,11 @@ fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
         let ty = entry.file_type()?;
         let path = entry.path();
         let hidden = entry.file_name().to_string_lossy().starts_with('.');
+        // Directories are entered only when real; a file may be a symlink (the guard decides
+        // whether its target may be read).
         if ty.is_dir() && !hidden {
             yaml_files(&path, out)?;
-        } else if ty.is_file() && !hidden && path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+        } else if !ty.is_dir() && !hidden && path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
             out.push(path);
         }
     }

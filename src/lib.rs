@@ -6,6 +6,7 @@
 //! (→ YAML 1.1-safe bytes). [`catalog`] is the KubeZero distribution as data. The library never
 //! prints and never exits; the `kzrender` binary does both.
 
+pub mod argocd;
 pub mod catalog;
 pub mod cloudbender;
 pub mod derive;

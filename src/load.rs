@@ -12,7 +12,7 @@ use crate::catalog::Catalog;
 use crate::cloudbender;
 use crate::diag::Diagnostic;
 use crate::value::{split_dotted, Map, Node, Origin, Value};
-use crate::yaml::{self, read_source};
+use crate::yaml::{self, read_source, Source};
 
 /// The file that makes a directory a cluster directory.
 pub const CLUSTER_FILE: &str = "kubezero.yaml";
@@ -90,14 +90,18 @@ pub fn load(catalog: &Catalog, req: &Request) -> Result<Loaded, Vec<Diagnostic>>
     let mut warnings = Vec::new();
     let mut layers = Vec::new();
 
-    match read_map(&req.dir.join(CLUSTER_FILE), &display(&req.dir, CLUSTER_FILE), &mut warnings) {
+    let guard = match Guard::new(req.confine_to.as_deref()) {
+        Ok(g) => g,
+        Err(e) => return Err(vec![e]),
+    };
+    match guard.read_map(&req.dir.join(CLUSTER_FILE), &display(&req.dir, CLUSTER_FILE), &mut warnings) {
         Ok(node) => {
             layers.push(Layer { kind: LayerKind::Cluster, name: display(&req.dir, CLUSTER_FILE), note: None, node })
         }
         Err(e) => errors.extend(e),
     }
     let mut empty_outputs = Default::default();
-    match cloudbender::read(catalog, &req.dir, &mut warnings) {
+    match cloudbender::read(catalog, &guard, &req.dir, &mut warnings) {
         Ok(cb) => {
             layers.extend(cb.layers);
             empty_outputs = cb.empty;
@@ -106,14 +110,7 @@ pub fn load(catalog: &Catalog, req: &Request) -> Result<Loaded, Vec<Diagnostic>>
     }
     for rel in &req.values_files {
         let name = display(&req.dir, rel);
-        let path = match confined(req, rel) {
-            Ok(p) => p,
-            Err(e) => {
-                errors.push(e);
-                continue;
-            }
-        };
-        match read_map(&path, &name, &mut warnings) {
+        match guard.read_map(&req.dir.join(rel), &name, &mut warnings) {
             Ok(node) => layers.push(Layer { kind: LayerKind::ValuesFile, name, note: None, node }),
             Err(e) => errors.extend(e),
         }
@@ -135,10 +132,84 @@ pub fn display(dir: &Path, rel: &str) -> String {
     s.strip_prefix("./").unwrap_or(&s).to_string()
 }
 
-/// Reads a YAML file that must hold one map (or nothing).
-pub fn read_map(path: &Path, name: &str, warnings: &mut Vec<Diagnostic>) -> Result<Node, Vec<Diagnostic>> {
-    let src = read_source(path, name).map_err(|e| vec![e])?;
-    let mut docs = yaml::parse_stream(&src, warnings).map_err(|e| vec![e])?;
+/// Reads input files, refusing any path (or symlink) that leads outside the confinement
+/// directory when there is one (ArgoCD's repository checkout, SPEC §7).
+#[derive(Debug)]
+pub struct Guard {
+    /// The root as written (made absolute) and as it really is (symlinks resolved).
+    root: Option<(PathBuf, PathBuf)>,
+}
+
+impl Guard {
+    /// A guard for `confine` (canonicalized once), or an open one.
+    pub fn new(confine: Option<&Path>) -> Result<Guard, Diagnostic> {
+        let root = match confine {
+            None => None,
+            Some(r) => {
+                let err = |e: std::io::Error| {
+                    Diagnostic::error(
+                        Some(Origin::synthetic(&r.display().to_string())),
+                        "",
+                        format!("cannot resolve the repository root: {e}"),
+                    )
+                };
+                Some((lexically_normal(&std::path::absolute(r).map_err(err)?), r.canonicalize().map_err(err)?))
+            }
+        };
+        Ok(Guard { root })
+    }
+
+    /// Reads a file's text after checking where it really is.
+    pub fn read(&self, path: &Path, name: &str) -> Result<Source, Diagnostic> {
+        if let Some((root_written, root_real)) = &self.root {
+            let at = Some(Origin::synthetic(name));
+            let outside = || {
+                Diagnostic::error(
+                    at.clone(),
+                    "",
+                    "resolves outside the repository checkout; only files inside the repository may be used",
+                )
+            };
+            // First the path as written (`../..`), then where its symlinks really lead.
+            let written = std::path::absolute(path)
+                .map(|p| lexically_normal(&p))
+                .map_err(|e| Diagnostic::error(at.clone(), "", format!("cannot read: {e}")))?;
+            if !written.starts_with(root_written) {
+                return Err(outside());
+            }
+            let real =
+                path.canonicalize().map_err(|e| Diagnostic::error(at.clone(), "", format!("cannot read: {e}")))?;
+            if !real.starts_with(root_real) {
+                return Err(outside());
+            }
+        }
+        read_source(path, name)
+    }
+
+    /// Reads a YAML file that must hold one map (or nothing).
+    pub fn read_map(&self, path: &Path, name: &str, warnings: &mut Vec<Diagnostic>) -> Result<Node, Vec<Diagnostic>> {
+        parse_map(&self.read(path, name).map_err(|e| vec![e])?, warnings)
+    }
+}
+
+/// `a/b/../c` → `a/c`, without touching the file system.
+fn lexically_normal(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Parses text that must hold one YAML map (or nothing).
+pub fn parse_map(src: &Source, warnings: &mut Vec<Diagnostic>) -> Result<Node, Vec<Diagnostic>> {
+    let mut docs = yaml::parse_stream(src, warnings).map_err(|e| vec![e])?;
     docs.retain(|d| d.value != Value::Null);
     let origin = Origin::new(&src.name, 1, 1);
     match docs.len() {
@@ -154,28 +225,6 @@ pub fn read_map(path: &Path, name: &str, warnings: &mut Vec<Diagnostic>) -> Resu
             "",
             "expected one YAML document, found several; split them into separate files",
         )]),
-    }
-}
-
-/// Resolves a user-named file under the cluster directory, refusing paths (or symlinks) that lead
-/// outside the confinement directory.
-fn confined(req: &Request, rel: &str) -> Result<PathBuf, Diagnostic> {
-    let path = req.dir.join(rel);
-    let Some(root) = &req.confine_to else { return Ok(path) };
-    let at = Some(Origin::synthetic(&display(&req.dir, rel)));
-    let real =
-        path.canonicalize().map_err(|e| Diagnostic::error(at.clone(), "", format!("cannot read values file: {e}")))?;
-    let root = root
-        .canonicalize()
-        .map_err(|e| Diagnostic::error(at.clone(), "", format!("cannot resolve the repository root: {e}")))?;
-    if real.starts_with(&root) {
-        Ok(real)
-    } else {
-        Err(Diagnostic::error(
-            at,
-            "",
-            "values file resolves outside the repository checkout; only files inside the repository may be used",
-        ))
     }
 }
 

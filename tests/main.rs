@@ -3,6 +3,7 @@
 
 mod support;
 
+mod argocd;
 mod catalog;
 mod cloudbender;
 mod errors;

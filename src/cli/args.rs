@@ -23,6 +23,44 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Render and validate every cluster under the paths; report every problem.
     Validate(ValidateArgs),
+    /// The ArgoCD config-management-plugin commands (run by the sidecar).
+    Argocd(ArgocdArgs),
+}
+
+/// `kzrender argocd`.
+#[derive(Debug, Args)]
+pub struct ArgocdArgs {
+    /// Which plugin command.
+    #[command(subcommand)]
+    pub command: ArgocdCommand,
+}
+
+/// The plugin's commands.
+#[derive(Debug, Subcommand)]
+pub enum ArgocdCommand {
+    /// Render the cluster in the working directory, options from ArgoCD's environment.
+    Generate(GenerateArgs),
+    /// Announce the plugin's parameters as JSON.
+    Parameters(ParametersArgs),
+}
+
+/// `kzrender argocd generate`.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Render with the catalog in DIR instead of the built-in one.
+    #[arg(long, value_name = "DIR")]
+    pub kubezero: Option<PathBuf>,
+    /// Also validate documents against the official schemas in DIR.
+    #[arg(long, value_name = "DIR")]
+    pub schema_dir: Option<PathBuf>,
+}
+
+/// `kzrender argocd parameters`.
+#[derive(Debug, Args)]
+pub struct ParametersArgs {
+    /// Announce the channels of the catalog in DIR instead of the built-in one.
+    #[arg(long, value_name = "DIR")]
+    pub kubezero: Option<PathBuf>,
 }
 
 /// Inputs shared by every mode that renders one cluster.
@@ -121,7 +159,7 @@ pub fn parse() -> Result<Cli, clap::Error> {
         match &mut cli.command {
             Command::Render(a) => a.values.ordered_sets = ordered_sets(sub)?,
             Command::Explain(a) => a.values.ordered_sets = ordered_sets(sub)?,
-            Command::Validate(_) => {}
+            Command::Validate(_) | Command::Argocd(_) => {}
         }
     }
     Ok(cli)

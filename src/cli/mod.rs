@@ -4,6 +4,7 @@
 //! `diff`/`validate` found something), 2 kzrender could not do its job. On any failure nothing
 //! is written to stdout: ArgoCD prunes a whole cluster on empty-but-successful output.
 
+mod argocd;
 mod args;
 mod explain;
 mod render;
@@ -50,6 +51,7 @@ pub fn run() -> ExitCode {
         Command::Render(a) => render::run(&a),
         Command::Explain(a) => explain::run(&a),
         Command::Validate(a) => validate::run(&a),
+        Command::Argocd(a) => argocd::run(&a),
     };
     finish(outcome)
 }

@@ -29,6 +29,10 @@ pub fn read_source(path: &Path, name: &str) -> Result<Source, Diagnostic> {
     let name: Arc<str> = Arc::from(name);
     let at = Some(Origin::new(&name, 0, 0));
     let meta = std::fs::metadata(path).map_err(|e| Diagnostic::error(at.clone(), "", format!("cannot read: {e}")))?;
+    // A FIFO or a device could block or never end: only regular files are input.
+    if !meta.is_file() {
+        return Err(Diagnostic::error(at, "", "not a regular file"));
+    }
     if meta.len() > MAX_FILE_BYTES {
         return Err(Diagnostic::error(at, "", format!("file is {} bytes; the limit is 8 MiB", meta.len())));
     }

@@ -1,0 +1,242 @@
+//! ArgoCD's config-management-plugin environment → the same [`Request`] the CLI builds
+//! (SPEC §7, DOMAIN.md §3), and the dynamic parameter announcement.
+//!
+//! Inputs, highest precedence first: `ARGOCD_APP_PARAMETERS` (`channel`, `values`, `set`), then
+//! the Application's `plugin.env` (`ARGOCD_ENV_CHANNEL`, `ARGOCD_ENV_VALUES`), then the cluster's
+//! own files; `KUBE_VERSION` is checked when `KubernetesVersion` is not set. The repository root
+//! is the working directory minus `ARGOCD_APP_SOURCE_PATH`; no file outside it is read.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value as J;
+
+use crate::load::{Request, Set};
+
+/// Why the plugin environment cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum EnvError {
+    /// `ARGOCD_APP_PARAMETERS` is not the JSON ArgoCD sends.
+    #[error("ARGOCD_APP_PARAMETERS is not a JSON list of parameters: {0}")]
+    Malformed(String),
+    /// A parameter kzrender does not announce, or of the wrong shape.
+    #[error("parameter `{name}`: {problem}")]
+    Parameter {
+        /// The parameter's name.
+        name: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// The working directory does not end with `ARGOCD_APP_SOURCE_PATH`.
+    #[error("the working directory {cwd} is not the Application's source path {source_path}")]
+    SourcePath {
+        /// The working directory.
+        cwd: String,
+        /// `ARGOCD_APP_SOURCE_PATH`.
+        source_path: String,
+    },
+}
+
+impl EnvError {
+    /// Whether the Application's own settings are wrong (exit 1) rather than ArgoCD's contract
+    /// (exit 2).
+    pub fn is_input(&self) -> bool {
+        matches!(self, EnvError::Parameter { .. })
+    }
+}
+
+/// Builds the request for `kzrender argocd generate` run in `cwd` with environment `env`.
+pub fn request(cwd: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Request, EnvError> {
+    let mut req = Request {
+        dir: PathBuf::from("."),
+        confine_to: Some(repo_root(cwd, env("ARGOCD_APP_SOURCE_PATH"))?),
+        ..Default::default()
+    };
+    req.kube_version = env("KUBE_VERSION").filter(|v| !v.is_empty());
+    if let Some(channel) = env("ARGOCD_ENV_CHANNEL").filter(|c| !c.is_empty()) {
+        req.sets.push(Set { key: "channel".into(), value: channel, string: true, source: "ARGOCD_ENV_CHANNEL".into() });
+    }
+    if let Some(values) = env("ARGOCD_ENV_VALUES") {
+        req.values_files.extend(values.split(',').map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned));
+    }
+    for param in parameters(env("ARGOCD_APP_PARAMETERS").as_deref())? {
+        let bad = |problem: &str| EnvError::Parameter { name: param.name.clone(), problem: problem.into() };
+        match param.name.as_str() {
+            "channel" => {
+                let c = param.string.ok_or_else(|| bad("expected a string"))?;
+                req.sets.push(Set {
+                    key: "channel".into(),
+                    value: c,
+                    string: true,
+                    source: "parameter channel".into(),
+                });
+            }
+            "values" => req.values_files.extend(param.array.ok_or_else(|| bad("expected an array of file names"))?),
+            "set" => {
+                for (key, value) in param.map.ok_or_else(|| bad("expected a map of dotted key to value"))? {
+                    req.sets.push(Set { key, value, string: false, source: "parameter set".into() });
+                }
+            }
+            _ => return Err(bad("unknown parameter; kzrender takes channel, values and set")),
+        }
+    }
+    Ok(req)
+}
+
+/// The dynamic parameter announcement: `channel` (with the cluster's current channel), `values`
+/// and `set`, as ArgoCD's ParameterAnnouncement list.
+pub fn announcements(current_channel: &str, channels: &[&str], values: &[String]) -> J {
+    serde_json::json!([
+        {
+            "name": "channel",
+            "title": "KubeZero channel",
+            "tooltip": format!("One of {}; overrides kubezero.yaml", channels.join(", ")),
+            "itemType": "string",
+            "collectionType": "string",
+            "string": current_channel,
+        },
+        {
+            "name": "values",
+            "title": "Extra values files",
+            "tooltip": "Files relative to the cluster directory, later files win",
+            "itemType": "string",
+            "collectionType": "array",
+            "array": values,
+        },
+        {
+            "name": "set",
+            "title": "Set values",
+            "tooltip": "Dotted key = YAML scalar, like --set (a literal dot is \\.)",
+            "itemType": "string",
+            "collectionType": "map",
+            "map": {},
+        },
+    ])
+}
+
+/// One entry of `ARGOCD_APP_PARAMETERS`.
+#[derive(Debug)]
+struct Parameter {
+    name: String,
+    string: Option<String>,
+    array: Option<Vec<String>>,
+    map: Option<Vec<(String, String)>>,
+}
+
+/// Parses `ARGOCD_APP_PARAMETERS`; absent, empty, `null` and `[]` all mean none.
+fn parameters(raw: Option<&str>) -> Result<Vec<Parameter>, EnvError> {
+    let raw = raw.map(str::trim).unwrap_or_default();
+    if raw.is_empty() {
+        return Ok(Vec::new());
+    }
+    let json: J = serde_json::from_str(raw).map_err(|e| EnvError::Malformed(e.to_string()))?;
+    let items = match json {
+        J::Null => return Ok(Vec::new()),
+        J::Array(items) => items,
+        other => return Err(EnvError::Malformed(format!("expected a list, got {other}"))),
+    };
+    let strings =
+        |v: &J| -> Option<Vec<String>> { v.as_array()?.iter().map(|s| s.as_str().map(str::to_owned)).collect() };
+    items
+        .iter()
+        .map(|p| {
+            let name = p
+                .get("name")
+                .and_then(J::as_str)
+                .ok_or_else(|| EnvError::Malformed(format!("a parameter without a name: {p}")))?;
+            let map = match p.get("map") {
+                Some(J::Object(m)) => Some(
+                    m.iter()
+                        .map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_owned())))
+                        .collect::<Option<Vec<_>>>()
+                        .ok_or_else(|| EnvError::Parameter {
+                            name: name.into(),
+                            problem: "map values must be strings".into(),
+                        })?,
+                ),
+                _ => None,
+            };
+            Ok(Parameter {
+                name: name.to_owned(),
+                string: p.get("string").and_then(J::as_str).map(str::to_owned),
+                array: p.get("array").and_then(strings),
+                map,
+            })
+        })
+        .collect()
+}
+
+/// The repository checkout: the working directory minus the Application's source path.
+fn repo_root(cwd: &Path, source_path: Option<String>) -> Result<PathBuf, EnvError> {
+    let source_path = source_path.unwrap_or_default();
+    let rel = Path::new(source_path.trim_matches('/'));
+    let depth = rel.components().filter(|c| matches!(c, std::path::Component::Normal(_))).count();
+    if depth == 0 {
+        return Ok(cwd.to_path_buf());
+    }
+    if !cwd.ends_with(rel) {
+        return Err(EnvError::SourcePath { cwd: cwd.display().to_string(), source_path });
+    }
+    Ok(cwd.ancestors().nth(depth).expect("cwd ends with a path of this depth").to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn req(vars: &[(&str, &str)]) -> Result<Request, EnvError> {
+        let env: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        request(Path::new("/tmp/repo/clusters/prod"), &|k| env.get(k).cloned())
+    }
+
+    #[test]
+    fn no_parameters_in_all_their_spellings() {
+        for raw in ["", "null", "[]", " null\n"] {
+            let r = req(&[("ARGOCD_APP_PARAMETERS", raw), ("ARGOCD_APP_SOURCE_PATH", "clusters/prod")]).unwrap();
+            assert!(r.sets.is_empty() && r.values_files.is_empty(), "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn parameters_outrank_plugin_env() {
+        let r = req(&[
+            ("ARGOCD_APP_SOURCE_PATH", "clusters/prod"),
+            ("ARGOCD_ENV_CHANNEL", "stable"),
+            ("ARGOCD_ENV_VALUES", "a.yaml, b.yaml"),
+            ("ARGOCD_APP_PARAMETERS", r#"[{"name":"channel","string":"master"},{"name":"values","array":["c.yaml"]},{"name":"set","map":{"kiam.enabled":"false"}}]"#),
+            ("KUBE_VERSION", "1.16.12"),
+        ])
+        .unwrap();
+        assert_eq!(r.values_files, ["a.yaml", "b.yaml", "c.yaml"]);
+        let sets: Vec<(&str, &str, &str)> =
+            r.sets.iter().map(|s| (s.key.as_str(), s.value.as_str(), s.source.as_str())).collect();
+        assert_eq!(
+            sets,
+            [
+                ("channel", "stable", "ARGOCD_ENV_CHANNEL"),
+                ("channel", "master", "parameter channel"),
+                ("kiam.enabled", "false", "parameter set")
+            ]
+        );
+        assert_eq!(r.confine_to.as_deref(), Some(Path::new("/tmp/repo")));
+        assert_eq!(r.kube_version.as_deref(), Some("1.16.12"));
+    }
+
+    #[test]
+    fn unknown_or_misshapen_parameters_are_refused() {
+        let e = req(&[("ARGOCD_APP_PARAMETERS", r#"[{"name":"chanel","string":"master"}]"#)]).unwrap_err();
+        assert_eq!(e.to_string(), "parameter `chanel`: unknown parameter; kzrender takes channel, values and set");
+        assert!(e.is_input());
+        let e = req(&[("ARGOCD_APP_PARAMETERS", r#"[{"name":"values","string":"a.yaml"}]"#)]).unwrap_err();
+        assert_eq!(e.to_string(), "parameter `values`: expected an array of file names");
+        assert!(!req(&[("ARGOCD_APP_PARAMETERS", "{")]).unwrap_err().is_input());
+    }
+
+    #[test]
+    fn the_repo_root_is_cwd_minus_the_source_path() {
+        assert_eq!(repo_root(Path::new("/r/a/b"), Some("a/b".into())).unwrap(), Path::new("/r"));
+        assert_eq!(repo_root(Path::new("/r/a/b"), Some("/a/b/".into())).unwrap(), Path::new("/r"));
+        assert_eq!(repo_root(Path::new("/r"), Some(".".into())).unwrap(), Path::new("/r"));
+        assert!(repo_root(Path::new("/r/x"), Some("a/b".into())).is_err());
+    }
+}
