@@ -50,6 +50,23 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
+/// The cluster directories named by a list of `kubezero.yaml` paths (relative, `/`-separated,
+/// as git lists them), with the walk's rules: nothing hidden or skipped, nothing nested below
+/// another cluster. The repository root itself is `""`.
+pub fn cluster_dirs_from_files(files: &[String]) -> Vec<String> {
+    let mut dirs: Vec<String> = files
+        .iter()
+        .filter_map(|f| f.strip_suffix(CLUSTER_FILE))
+        .map(|d| d.trim_end_matches('/').to_owned())
+        .filter(|d| !d.split('/').any(|seg| seg.starts_with('.') || SKIP.contains(&seg)))
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    let all = dirs.clone();
+    dirs.retain(|d| !all.iter().any(|a| a != d && (a.is_empty() || d.starts_with(&format!("{a}/")))));
+    dirs
+}
+
 /// Runs `job` over `items` on every core, returning results in input order.
 pub fn parallel<T: Sync, R: Send>(items: &[T], job: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let workers = std::thread::available_parallelism().map_or(1, usize::from).min(items.len()).max(1);
@@ -77,6 +94,20 @@ pub fn parallel<T: Sync, R: Send>(items: &[T], job: impl Fn(&T) -> R + Sync) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cluster_dirs_follow_the_walk_rules() {
+        let files: Vec<String> = [
+            "clusters/a/kubezero.yaml",
+            "clusters/a/outputs/kube/kubezero.yaml",
+            "clusters/.b/kubezero.yaml",
+            "node_modules/c/kubezero.yaml",
+            "clusters/d/kubezero.yaml",
+        ]
+        .map(String::from)
+        .into();
+        assert_eq!(cluster_dirs_from_files(&files), ["clusters/a", "clusters/d"]);
+    }
 
     #[test]
     fn parallel_keeps_input_order() {

@@ -6,6 +6,7 @@ mod support;
 mod argocd;
 mod catalog;
 mod cloudbender;
+mod diff;
 mod errors;
 mod explain;
 mod helm;

@@ -26,9 +26,11 @@ impl Test {
     pub fn new() -> Self {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_kzrender"));
         cmd.current_dir(root());
+        // Tests decide colour themselves; a developer's NO_COLOR must not change snapshots.
+        cmd.env_remove("NO_COLOR");
         // The ArgoCD environment must never leak in from the machine running the tests.
         for (k, _) in std::env::vars() {
-            if k.starts_with("ARGOCD_") || k.starts_with("PARAM_") || k == "KUBE_VERSION" || k == "NO_COLOR" {
+            if k.starts_with("ARGOCD_") || k.starts_with("PARAM_") || k == "KUBE_VERSION" {
                 cmd.env_remove(k);
             }
         }
@@ -48,6 +50,11 @@ impl Test {
     #[allow(dead_code)]
     pub fn stdin(mut self, s: &str) -> Self {
         self.stdin = Some(s.to_owned());
+        self
+    }
+
+    pub fn current_dir(mut self, dir: impl AsRef<Path>) -> Self {
+        self.cmd.current_dir(dir);
         self
     }
 

@@ -23,8 +23,39 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Render and validate every cluster under the paths; report every problem.
     Validate(ValidateArgs),
+    /// Show what the working tree changes against a git ref, per cluster and resource.
+    Diff(DiffArgs),
     /// The ArgoCD config-management-plugin commands (run by the sidecar).
     Argocd(ArgocdArgs),
+}
+
+/// `kzrender diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// Where to look for cluster directories (default: the working directory).
+    pub paths: Vec<PathBuf>,
+    /// The git ref to compare the working tree with.
+    #[arg(long, default_value = "HEAD", value_name = "REF")]
+    pub base: String,
+    /// Colour the output.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+    /// Only name the changed resources and print the summary.
+    #[arg(long)]
+    pub stat: bool,
+    #[command(flatten)]
+    pub values: ValuesArgs,
+}
+
+/// `diff --color`.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Color {
+    /// When stdout is a terminal and NO_COLOR is unset.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
 }
 
 /// `kzrender argocd`.
@@ -159,6 +190,7 @@ pub fn parse() -> Result<Cli, clap::Error> {
         match &mut cli.command {
             Command::Render(a) => a.values.ordered_sets = ordered_sets(sub)?,
             Command::Explain(a) => a.values.ordered_sets = ordered_sets(sub)?,
+            Command::Diff(a) => a.values.ordered_sets = ordered_sets(sub)?,
             Command::Validate(_) | Command::Argocd(_) => {}
         }
     }

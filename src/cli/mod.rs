@@ -6,6 +6,7 @@
 
 mod argocd;
 mod args;
+mod diff;
 mod explain;
 mod render;
 mod validate;
@@ -25,6 +26,8 @@ pub enum Failure {
     Invalid { subject: String, diags: Vec<Diagnostic> },
     /// The command found invalid clusters or differences and reports them on stdout (exit 1).
     Found(String),
+    /// Part of the job was done (printed on stdout) but part could not be (stderr), exit 2.
+    Incomplete { stdout: String, stderr: String },
     /// kzrender could not do its job (usage, I/O, git, internal).
     Trouble(String),
 }
@@ -51,6 +54,7 @@ pub fn run() -> ExitCode {
         Command::Render(a) => render::run(&a),
         Command::Explain(a) => explain::run(&a),
         Command::Validate(a) => validate::run(&a),
+        Command::Diff(a) => diff::run(&a),
         Command::Argocd(a) => argocd::run(&a),
     };
     finish(outcome)
@@ -85,6 +89,11 @@ fn finish(outcome: Result<Success, Failure>) -> ExitCode {
         Err(Failure::Found(report)) => {
             let _ = std::io::stdout().lock().write_all(report.as_bytes());
             ExitCode::from(1)
+        }
+        Err(Failure::Incomplete { stdout, stderr }) => {
+            let _ = std::io::stdout().lock().write_all(stdout.as_bytes());
+            let _ = err.write_all(stderr.as_bytes());
+            ExitCode::from(2)
         }
         Err(Failure::Trouble(msg)) => {
             let _ = writeln!(err, "kzrender: {msg}");

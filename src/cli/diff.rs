@@ -1,0 +1,290 @@
+//! `kzrender diff [PATH]... [--base REF]`: what a commit would change in every affected cluster.
+//!
+//! Only clusters with a changed input are rendered: files below the cluster directory, values
+//! files it is rendered with (`-f`), and the catalog when `--kubezero` lies in the repository.
+//! The working tree (uncommitted and untracked files included) is compared with `REF`.
+
+use std::collections::BTreeSet;
+use std::fmt::Write;
+use std::io::IsTerminal;
+use std::path::{Component, Path, PathBuf};
+
+use kzrender::catalog::Catalog;
+use kzrender::diag::Diagnostic;
+use kzrender::diff::{self, Change, ResourceDiff};
+use kzrender::git::Repo;
+use kzrender::schema::kube::SchemaSet;
+use kzrender::{fleet, pipeline};
+use similar::{ChangeTag, TextDiff};
+
+use super::args::{Color, DiffArgs};
+use super::{catalog, official_schemas, Failure, Success};
+
+/// One side of one cluster: absent, rendered, or broken.
+enum Side {
+    Absent,
+    Rendered(Vec<kzrender::value::Node>),
+    Broken(Vec<Diagnostic>),
+}
+
+/// Diffs the clusters under `args.paths` between `args.base` and the working tree.
+pub fn run(args: &DiffArgs) -> Result<Success, Failure> {
+    let trouble = |e: &dyn std::fmt::Display| Failure::Trouble(e.to_string());
+    let cwd = std::env::current_dir().map_err(|e| trouble(&e))?;
+    let paths: Vec<PathBuf> = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+    let repo = Repo::discover(&cwd.join(&paths[0])).map_err(|e| trouble(&e))?;
+    let base = repo.resolve(&args.base).map_err(|e| trouble(&e))?;
+    let changed = repo.changed_files(base.as_deref()).map_err(|e| trouble(&e))?;
+    let rel = |p: &Path| -> Result<String, Failure> {
+        let abs = normal(&cwd.join(p));
+        let r = abs.strip_prefix(&repo.root).map_err(|_| {
+            Failure::Trouble(format!("{} is outside the repository {}", p.display(), repo.root.display()))
+        })?;
+        Ok(r.to_string_lossy().into_owned())
+    };
+    let scopes = paths.iter().map(|p| rel(p)).collect::<Result<Vec<_>, _>>()?;
+    let in_scope = |c: &str| scopes.iter().any(|s| s.is_empty() || c == s || c.starts_with(&format!("{s}/")));
+
+    let now: BTreeSet<String> =
+        fleet::find_clusters(&paths).map_err(|e| trouble(&e))?.iter().map(|d| rel(d)).collect::<Result<_, _>>()?;
+    let then: BTreeSet<String> = match &base {
+        Some(sha) => fleet::cluster_dirs_from_files(&repo.cluster_files_at(sha).map_err(|e| trouble(&e))?)
+            .into_iter()
+            .filter(|c| in_scope(c))
+            .collect(),
+        None => BTreeSet::new(),
+    };
+    let catalog_dir = args.values.kubezero.as_deref().map(|k| rel(k).ok()).unwrap_or_default();
+    let inputs = |c: &str| -> Vec<String> {
+        let dir = if c.is_empty() { String::new() } else { format!("{c}/") };
+        let mut inputs = vec![dir];
+        inputs.extend(args.values.values.iter().map(|f| normal(&Path::new(c).join(f)).to_string_lossy().into_owned()));
+        inputs.extend(catalog_dir.iter().map(|d| format!("{d}/")));
+        inputs
+    };
+    let all: BTreeSet<&String> = now.iter().chain(&then).collect();
+    let affected: Vec<String> =
+        all.iter().filter(|c| diff::affected(&inputs(c), &changed)).map(|c| c.to_string()).collect();
+
+    // REF's side: only the affected clusters' files (and shared inputs) are taken out of git.
+    let scratch = Scratch::new().map_err(|e| trouble(&e))?;
+    let ref_name = args.base.as_str();
+    let catalog_now = catalog(args.values.kubezero.as_deref())?;
+    let mut catalog_then: Result<&Catalog, String> = Ok(catalog_now);
+    if let Some(sha) = &base {
+        let mut wanted: Vec<String> = affected.iter().filter(|c| then.contains(*c)).cloned().collect();
+        for c in &affected {
+            wanted.extend(inputs(c).into_iter().skip(1).filter(|p| repo.exists_at(sha, p.trim_end_matches('/'))));
+        }
+        wanted.sort();
+        wanted.dedup();
+        repo.extract(sha, &wanted, &scratch.0).map_err(|e| trouble(&e))?;
+        if let Some(dir) = &catalog_dir {
+            catalog_then = Catalog::from_dir(&scratch.0.join(dir))
+                .map(|c| &*Box::leak(Box::new(c)))
+                .map_err(|e| format!("the catalog at {ref_name} is invalid: {}", e[0]));
+        }
+    }
+    let official = official_schemas(args.values.schema_dir.as_deref())?;
+    let sides = fleet::parallel(&affected, |c| {
+        let here = relative(&repo.root.join(c), &cwd);
+        let new = if now.contains(c) { render(catalog_now, &official, args, here) } else { Side::Absent };
+        let old = match (then.contains(c), &catalog_then) {
+            (false, _) => Side::Absent,
+            (true, Err(e)) => Side::Broken(vec![Diagnostic::error(None, "", e.clone())]),
+            (true, Ok(cat)) => match render(cat, &official, args, scratch.0.join(c)) {
+                Side::Broken(d) => Side::Broken(d.into_iter().map(|d| at_ref(d, &scratch.0, ref_name)).collect()),
+                other => other,
+            },
+        };
+        (old, new)
+    });
+
+    let color = match args.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    };
+    let paint = Paint(color);
+    let (mut out, mut problems) = (String::new(), String::new());
+    let (mut clusters_changed, mut resources_changed) = (0, 0);
+    for (cluster, (old, new)) in affected.iter().zip(&sides) {
+        let shown = if cluster.is_empty() { ".".to_owned() } else { cluster.clone() };
+        let (old, new) = match (old, new) {
+            (Side::Broken(d), _) | (_, Side::Broken(d)) => {
+                let side = if matches!(old, Side::Broken(_)) {
+                    format!("at {ref_name}")
+                } else {
+                    "in the working tree".to_owned()
+                };
+                writeln!(problems, "kzrender: {shown}: cannot render {side}:").expect("writing to a String");
+                d.iter().for_each(|d| writeln!(problems, "{d}").expect("writing to a String"));
+                continue;
+            }
+            (old, new) => (docs(old), docs(new)),
+        };
+        let changes = diff::resources(old, new);
+        if changes.is_empty() {
+            continue;
+        }
+        clusters_changed += 1;
+        resources_changed += changes.len();
+        writeln!(out, "{}", paint.bold(&shown)).expect("writing to a String");
+        for change in &changes {
+            resource(&mut out, change, args.stat, paint);
+        }
+    }
+    let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+    let rendered = format!("rendered {} of {}", affected.len(), plural(all.len(), "cluster"));
+    if resources_changed == 0 {
+        writeln!(out, "no changes ({rendered})").expect("writing to a String");
+    } else {
+        writeln!(
+            out,
+            "{}, {} changed ({rendered})",
+            plural(clusters_changed, "cluster"),
+            plural(resources_changed, "resource")
+        )
+        .expect("writing to a String");
+    }
+    if !problems.is_empty() {
+        return Err(Failure::Incomplete { stdout: out, stderr: problems });
+    }
+    if resources_changed > 0 {
+        Err(Failure::Found(out))
+    } else {
+        Ok(Success { stdout: out, warnings: Vec::new() })
+    }
+}
+
+fn render(catalog: &Catalog, official: &SchemaSet, args: &DiffArgs, dir: PathBuf) -> Side {
+    let req = args.values.request(dir);
+    match pipeline::render_cluster(catalog, official, &req) {
+        Ok(r) => Side::Rendered(r.docs),
+        Err(d) => Side::Broken(d.into_iter().filter(Diagnostic::is_error).collect()),
+    }
+}
+
+fn docs(side: &Side) -> &[kzrender::value::Node] {
+    match side {
+        Side::Rendered(d) => d,
+        _ => &[],
+    }
+}
+
+/// `+ Application/kiam`, then (unless `--stat`) the unified diff of the resource.
+fn resource(out: &mut String, change: &ResourceDiff, stat: bool, paint: Paint) {
+    let title = format!("{} {}/{}", change.change.sign(), change.kind, change.name);
+    let title = match change.change {
+        Change::Added => paint.green(&title),
+        Change::Removed => paint.red(&title),
+        Change::Changed => paint.yellow(&title),
+    };
+    writeln!(out, "{title}").expect("writing to a String");
+    if stat {
+        return;
+    }
+    if change.old == change.new {
+        writeln!(out, "  (only redacted values changed)").expect("writing to a String");
+        return;
+    }
+    let text = TextDiff::from_lines(&change.old, &change.new);
+    for hunk in text.unified_diff().context_radius(3).iter_hunks() {
+        // The diff is indented under its resource line so `+ Application/x` stays unambiguous.
+        writeln!(out, "  {}", paint.cyan(&hunk.header().to_string())).expect("writing to a String");
+        for line in hunk.iter_changes() {
+            let body = line.value().trim_end_matches('\n');
+            let text = match line.tag() {
+                ChangeTag::Delete => paint.red(&format!("-{body}")),
+                ChangeTag::Insert => paint.green(&format!("+{body}")),
+                ChangeTag::Equal => format!(" {body}"),
+            };
+            writeln!(out, "  {text}").expect("writing to a String");
+        }
+    }
+}
+
+/// Names REF's files as `REF:path` instead of the scratch directory they were rendered from.
+fn at_ref(mut d: Diagnostic, scratch: &Path, reference: &str) -> Diagnostic {
+    if let Some(o) = &mut d.origin {
+        let prefix = format!("{}/", scratch.display());
+        if let Some(rest) = o.file.strip_prefix(&prefix) {
+            o.file = format!("{reference}:{rest}").into();
+        }
+    }
+    d
+}
+
+/// ANSI colours, or none.
+#[derive(Clone, Copy)]
+struct Paint(bool);
+
+impl Paint {
+    fn wrap(self, code: &str, s: &str) -> String {
+        if self.0 {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_owned()
+        }
+    }
+    fn bold(self, s: &str) -> String {
+        self.wrap("1", s)
+    }
+    fn red(self, s: &str) -> String {
+        self.wrap("31", s)
+    }
+    fn green(self, s: &str) -> String {
+        self.wrap("32", s)
+    }
+    fn yellow(self, s: &str) -> String {
+        self.wrap("33", s)
+    }
+    fn cyan(self, s: &str) -> String {
+        self.wrap("36", s)
+    }
+}
+
+/// A scratch directory for REF's files, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new() -> std::io::Result<Scratch> {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+        let dir = std::env::temp_dir().join(format!("kzrender-diff-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        Ok(Scratch(dir))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// `a/./b/../c` → `a/c`, lexically.
+fn normal(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `path` as seen from `base` (both absolute), for messages the user can open.
+fn relative(path: &Path, base: &Path) -> PathBuf {
+    let (p, b): (Vec<_>, Vec<_>) = (path.components().collect(), base.components().collect());
+    let common = p.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut out: PathBuf = b[common..].iter().map(|_| "..").collect();
+    out.extend(&p[common..]);
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
+    out
+}

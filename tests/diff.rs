@@ -1,0 +1,275 @@
+//! `kzrender diff` against real temporary git repositories.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::support::{root, Outcome, Test};
+
+/// A git repository holding a copy of the example fleet, committed.
+struct Repo {
+    dir: tempfile::TempDir,
+}
+
+impl Repo {
+    fn empty() -> Repo {
+        let repo = Repo { dir: tempfile::tempdir().unwrap() };
+        repo.git(&["init", "-q", "-b", "main"]);
+        repo
+    }
+
+    fn fleet() -> Repo {
+        let repo = Repo::empty();
+        copy(&root().join("fixtures/fleet/clusters"), &repo.path("clusters"));
+        repo.commit("the fleet");
+        repo
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    fn git(&self, args: &[&str]) -> String {
+        let out = Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"])
+            .args(args)
+            .current_dir(self.dir.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn commit(&self, message: &str) {
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "-m", message]);
+    }
+
+    fn edit(&self, rel: &str, from: &str, to: &str) {
+        let text = std::fs::read_to_string(self.path(rel)).unwrap();
+        assert!(text.contains(from), "{rel} lacks {from:?}");
+        std::fs::write(self.path(rel), text.replace(from, to)).unwrap();
+    }
+
+    fn write(&self, rel: &str, text: &str) {
+        std::fs::create_dir_all(self.path(rel).parent().unwrap()).unwrap();
+        std::fs::write(self.path(rel), text).unwrap();
+    }
+
+    fn diff(&self, args: &[&str]) -> Outcome {
+        self.diff_in("", args)
+    }
+
+    fn diff_in(&self, sub: &str, args: &[&str]) -> Outcome {
+        Test::new().current_dir(self.path(sub)).args(["diff", "--color", "never"]).args(args).run()
+    }
+}
+
+fn copy(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_dir() {
+            copy(&entry.path(), &to.join(entry.file_name()));
+        } else {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+}
+
+/// The `+`/`-`/`~` resource lines of a diff.
+fn headers(out: &Outcome) -> Vec<&str> {
+    out.stdout.lines().filter(|l| l.starts_with("+ ") || l.starts_with("- ") || l.starts_with("~ ")).collect()
+}
+
+#[test]
+fn a_changed_value_shows_one_resource_with_helm_values_as_yaml_lines() {
+    let repo = Repo::fleet();
+    repo.edit("clusters/prod-eu/kubezero.yaml", "mtu: 8941", "mtu: 9001");
+    let out = repo.diff(&[]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    insta::assert_snapshot!("diff_changed_value", out.stdout);
+    assert_eq!(headers(&out), ["~ Application/calico"]);
+    assert!(out.stdout.ends_with("1 cluster, 1 resource changed (rendered 1 of 4 clusters)\n"));
+}
+
+#[test]
+fn flipping_a_channel_changes_every_application_of_that_cluster_only() {
+    let repo = Repo::fleet();
+    repo.edit("clusters/onprem/kubezero.yaml", "platform: nocloud\n", "platform: nocloud\nchannel: master\n");
+    let out = repo.diff(&["--stat"]);
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        headers(&out),
+        ["~ Application/calico", "~ Application/local-volume-provisioner", "~ Application/cert-manager"]
+    );
+    assert!(out.stdout.starts_with("clusters/onprem\n"), "{}", out.stdout);
+}
+
+#[test]
+fn enabling_a_component_adds_its_application() {
+    let repo = Repo::fleet();
+    repo.edit(
+        "clusters/onprem/kubezero.yaml",
+        "local-volume-provisioner:\n  enabled: true\n",
+        "local-volume-provisioner:\n  enabled: true\n\nistio:\n  enabled: true\n",
+    );
+    let out = repo.diff(&["--stat"]);
+    assert_eq!(headers(&out), ["+ Application/istio"]);
+}
+
+#[test]
+fn added_and_deleted_clusters_show_all_their_resources() {
+    let repo = Repo::fleet();
+    copy(&repo.path("clusters/onprem"), &repo.path("clusters/lab-2"));
+    std::fs::remove_dir_all(repo.path("clusters/legacy-2020")).unwrap();
+    let out = repo.diff(&["--stat"]);
+    assert_eq!(out.code, 1);
+    insta::assert_snapshot!("diff_added_and_deleted_clusters", out.stdout);
+}
+
+#[test]
+fn a_changed_cloudbender_output_changes_the_applications_that_use_it() {
+    let repo = Repo::fleet();
+    repo.edit(
+        "clusters/dev/outputs/kube/kube-control-plane.yaml",
+        "dev-KiamServerRole-2CC3DD",
+        "dev-KiamServerRole-9ZZ9ZZ",
+    );
+    let out = repo.diff(&[]);
+    assert_eq!(headers(&out), ["~ Application/kiam"]);
+    assert!(
+        out.stdout.contains("  -            assumeRoleArn: arn:aws:iam::123456789012:role/dev-KiamServerRole-2CC3DD\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(out
+        .stdout
+        .contains("  +            assumeRoleArn: arn:aws:iam::123456789012:role/dev-KiamServerRole-9ZZ9ZZ\n"));
+}
+
+#[test]
+fn an_unrelated_file_renders_nothing_and_diffs_nothing() {
+    let repo = Repo::fleet();
+    repo.write("README.md", "# fleet\n");
+    repo.write("docs/notes.txt", "untracked\n");
+    let out = repo.diff(&[]);
+    assert_eq!((out.code, out.stdout.as_str()), (0, "no changes (rendered 0 of 4 clusters)\n"), "{}", out.stderr);
+}
+
+#[test]
+fn untouched_clusters_are_not_rendered_even_when_broken() {
+    let repo = Repo::fleet();
+    repo.write("clusters/broken/kubezero.yaml", "ClusterName: [\n");
+    repo.commit("a broken cluster nobody touches");
+    repo.edit("clusters/dev/kubezero.yaml", "KubernetesVersion: 1.16.12", "KubernetesVersion: 1.16.15");
+    let out = repo.diff(&[]);
+    // Rendering `broken` would have failed with exit 2: it was not rendered.
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(out.stdout, "no changes (rendered 1 of 5 clusters)\n");
+}
+
+#[test]
+fn secrets_are_redacted_in_the_diff() {
+    let repo = Repo::fleet();
+    repo.edit("clusters/dev/kubezero.yaml", "s3cr3t-dev-only", "n3w-s3cr3t");
+    let out = repo.diff(&[]);
+    assert_eq!(out.code, 1);
+    assert!(!out.stdout.contains("s3cr3t"), "{}", out.stdout);
+    assert!(out.stdout.contains("~ Application/logging\n  (only redacted values changed)\n"), "{}", out.stdout);
+}
+
+#[test]
+fn a_cluster_broken_at_ref_does_not_hide_the_working_tree_changes() {
+    let repo = Repo::fleet();
+    repo.edit("clusters/onprem/kubezero.yaml", "mtu: 1450", "mtu: big");
+    repo.commit("break onprem");
+    repo.edit("clusters/onprem/kubezero.yaml", "mtu: big", "mtu: 1450");
+    repo.edit("clusters/prod-eu/kubezero.yaml", "mtu: 8941", "mtu: 9001");
+    let out = repo.diff(&["--stat"]);
+    assert_eq!(out.code, 2);
+    assert_eq!(headers(&out), ["~ Application/calico"], "prod-eu's change is still shown");
+    assert!(out.stderr.starts_with("kzrender: clusters/onprem: cannot render at HEAD:\nerror: HEAD:clusters/onprem/kubezero.yaml:7:8: calico.mtu: expected integer"), "{}", out.stderr);
+}
+
+#[test]
+fn refs_may_be_branches_tags_shas_and_remote_branches() {
+    let repo = Repo::fleet();
+    repo.git(&["tag", "v1"]);
+    let sha = repo.git(&["rev-parse", "HEAD"]).trim().to_owned();
+    repo.git(&["update-ref", "refs/remotes/origin/main", "HEAD"]);
+    repo.edit("clusters/prod-eu/kubezero.yaml", "mtu: 8941", "mtu: 9001");
+    repo.commit("bigger mtu");
+    for base in ["main~1", "v1", sha.as_str(), "origin/main"] {
+        let out = repo.diff(&["--stat", "--base", base]);
+        assert_eq!((out.code, headers(&out)), (1, vec!["~ Application/calico"]), "--base {base}: {}", out.stderr);
+    }
+    assert_eq!(repo.diff(&["--base", "main"]).code, 0);
+    let out = repo.diff(&["--base", "nope"]).failure(2);
+    assert_eq!(out.stderr, "kzrender: `nope` names no commit in this repository\n");
+}
+
+#[test]
+fn works_from_a_subdirectory_and_limits_to_the_paths_given() {
+    let repo = Repo::fleet();
+    repo.edit("clusters/prod-eu/kubezero.yaml", "mtu: 8941", "mtu: 9001");
+    repo.edit("clusters/dev/kubezero.yaml", "region: eu-west-1", "region: eu-west-2");
+    let out = repo.diff_in("clusters", &["--stat", "prod-eu"]);
+    assert_eq!(
+        out.stdout,
+        "clusters/prod-eu\n~ Application/calico\n1 cluster, 1 resource changed (rendered 1 of 1 cluster)\n"
+    );
+}
+
+#[test]
+fn in_a_repository_without_commits_every_cluster_is_added() {
+    let repo = Repo::empty();
+    copy(&root().join("fixtures/fleet/clusters/onprem"), &repo.path("clusters/onprem"));
+    let out = repo.diff(&["--stat"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_eq!(
+        headers(&out),
+        [
+            "+ Application/calico",
+            "+ Application/local-volume-provisioner",
+            "+ Namespace/cert-manager",
+            "+ Application/cert-manager"
+        ]
+    );
+}
+
+#[test]
+fn a_shared_values_file_affects_every_cluster_that_uses_it() {
+    let repo = Repo::fleet();
+    repo.write("shared/canary.yaml", "calico:\n  values:\n    canary: false\n");
+    repo.commit("shared values");
+    repo.edit("shared/canary.yaml", "canary: false", "canary: true");
+    let out = repo.diff(&["--stat", "-f", "../../shared/canary.yaml", "clusters/onprem", "clusters/dev"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stdout.ends_with("2 clusters, 2 resources changed (rendered 2 of 2 clusters)\n"), "{}", out.stdout);
+}
+
+#[test]
+fn colour_follows_the_flag() {
+    let repo = Repo::fleet();
+    repo.edit("clusters/prod-eu/kubezero.yaml", "mtu: 8941", "mtu: 9001");
+    let out = Test::new().current_dir(repo.path("")).args(["diff", "--color", "always"]).run();
+    assert!(
+        out.stdout.contains("  \x1b[31m-        mtu: 8941\x1b[0m\n  \x1b[32m+        mtu: 9001\x1b[0m\n"),
+        "{}",
+        out.stdout
+    );
+    // `auto` is off when stdout is not a terminal, as in CI logs and in this test.
+    let out = Test::new().current_dir(repo.path("")).args(["diff"]).run();
+    assert!(!out.stdout.contains('\x1b'));
+}
+
+#[test]
+fn outside_a_repository_is_exit_2_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Test::new().current_dir(dir.path()).args(["diff"]).run().failure(2);
+    assert!(
+        out.stderr.starts_with("kzrender: ") && out.stderr.contains("is not inside a git repository"),
+        "{}",
+        out.stderr
+    );
+}
