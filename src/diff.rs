@@ -146,7 +146,7 @@ mod tests {
         let new = docs("kind: Namespace\nmetadata: {name: b}\n");
         let diffs = resources(&old, &new);
         let signs: Vec<(char, &str)> = diffs.iter().map(|d| (d.change.sign(), d.name.as_str())).collect();
-        assert_eq!(signs, [('-', "a"), ('+', "b")]);
+        assert_eq!(signs, [('+', "b"), ('-', "a")], "new order first, then what was removed");
     }
 
     #[test]

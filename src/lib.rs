@@ -14,6 +14,7 @@ pub mod diag;
 pub mod diff;
 pub mod fleet;
 pub mod git;
+pub mod import;
 pub mod load;
 pub mod merge;
 pub mod pipeline;

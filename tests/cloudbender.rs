@@ -60,3 +60,73 @@ fn empty_outputs_never_delete_a_value_the_operator_wrote() {
     let out = Test::new().args(["render"]).arg_path(dir.path()).run().success();
     assert!(out.stdout.contains("assumeRoleArn: arn:aws:iam::123456789012:role/mine"), "{}", out.stdout);
 }
+
+mod import {
+    use crate::support::{root, Test};
+
+    fn cluster() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("kubezero.yaml"), "ClusterName: cb-test\nchannel: master\nregion: eu-central-1\ncert-manager: {enabled: true}\nkiam: {enabled: true}\n").unwrap();
+        dir
+    }
+
+    fn import(sources: &[&str], cluster: &std::path::Path) -> crate::support::Outcome {
+        Test::new().args(["outputs", "import"]).args(sources).args(["--cluster"]).arg_path(cluster).run()
+    }
+
+    const STORE: &str = "fixtures/cloudbender/store-outputs/outputs/kube/kube-control-plane.yaml";
+
+    #[test]
+    fn import_copies_a_store_outputs_file_where_render_reads_it_and_is_idempotent() {
+        let dir = cluster();
+        let first = import(&[STORE], dir.path()).success();
+        let target = dir.path().join("outputs/kube/kube-control-plane.yaml");
+        assert_eq!(first.stdout, format!("created {}\n", target.display()));
+        assert_eq!(std::fs::read(&target).unwrap(), std::fs::read(root().join(STORE)).unwrap());
+        let modified = std::fs::metadata(&target).unwrap().modified().unwrap();
+
+        let second = import(&[STORE], dir.path()).success();
+        assert_eq!(second.stdout, format!("unchanged {}\n", target.display()));
+        assert_eq!(std::fs::metadata(&target).unwrap().modified().unwrap(), modified, "not rewritten");
+
+        let rendered = Test::new().args(["render"]).arg_path(dir.path()).run().success();
+        assert!(rendered.stdout.contains("assumeRoleArn: arn:aws:iam::123456789012:role/kube-KiamServerRole-4D5E6F"));
+    }
+
+    #[test]
+    fn import_names_the_keys_an_update_changed() {
+        let dir = cluster();
+        import(&["fixtures/cloudbender/export/cloudbender.yaml"], dir.path()).success();
+        let newer = dir.path().join("newer.yaml");
+        let text = std::fs::read_to_string(root().join("fixtures/cloudbender/export/cloudbender.yaml")).unwrap();
+        std::fs::write(&newer, text.replace("KiamServerRole-4D5E6F", "KiamServerRole-NEW123")).unwrap();
+        let out = import(&[newer.to_str().unwrap()], dir.path()).success();
+        assert_eq!(out.stdout, format!("updated {}: kiam.IamArn\n", dir.path().join("cloudbender.yaml").display()));
+    }
+
+    #[test]
+    fn import_refuses_empty_outputs_and_leaves_the_target_untouched() {
+        let dir = cluster();
+        import(&["fixtures/cloudbender/export/cloudbender.yaml"], dir.path()).success();
+        let before = std::fs::read(dir.path().join("cloudbender.yaml")).unwrap();
+        let out = import(&["fixtures/errors/outputs-empty-after-no-update/cloudbender.yaml"], dir.path()).failure(1);
+        assert_eq!(
+            out.stderr.lines().nth(1).unwrap(),
+            "error: fixtures/errors/outputs-empty-after-no-update/cloudbender.yaml:9:3: kiam.IamArn: is empty: CloudBender writes empty outputs when a stack update had no changes; refresh them with `cloudbender outputs <stack>` and import again"
+        );
+        assert!(out.stderr.lines().next().unwrap().contains("nothing written"));
+        assert_eq!(std::fs::read(dir.path().join("cloudbender.yaml")).unwrap(), before);
+    }
+
+    #[test]
+    fn import_checks_values_against_the_schema_and_all_sources_before_writing_any() {
+        let dir = cluster();
+        let out = import(&[STORE, "fixtures/fleet-mistakes/clusters/bad-arn/cloudbender.yaml"], dir.path()).failure(1);
+        assert!(
+            out.stderr.contains("bad-arn/cloudbender.yaml:7:11: kiam.IamArn: expected an IAM role ARN"),
+            "{}",
+            out.stderr
+        );
+        assert!(!dir.path().join("outputs").exists(), "the valid source was not written either");
+    }
+}

@@ -33,10 +33,7 @@ fn generate(
     let app = env("ARGOCD_APP_NAME").map_or_else(|| "plugin".to_owned(), |n| format!("Application {n}"));
     let req = argocd::request(cwd, env).map_err(|e| {
         if e.is_input() {
-            Failure::Invalid {
-                subject: app.clone(),
-                diags: vec![kzrender::diag::Diagnostic::error(None, "", e.to_string())],
-            }
+            Failure::invalid(app.clone(), vec![kzrender::diag::Diagnostic::error(None, "", e.to_string())])
         } else {
             Failure::Trouble(e.to_string())
         }
@@ -48,8 +45,7 @@ fn generate(
     }
     let catalog = catalog(kubezero)?;
     let official = official_schemas(schema_dir)?;
-    let rendered =
-        pipeline::render_cluster(catalog, &official, &req).map_err(|diags| Failure::Invalid { subject: app, diags })?;
+    let rendered = pipeline::render_cluster(catalog, &official, &req).map_err(|diags| Failure::invalid(app, diags))?;
     Ok(Success { stdout: rendered.yaml(), warnings: rendered.warnings })
 }
 
@@ -60,7 +56,7 @@ fn parameters(cwd: &Path, env: &dyn Fn(&str) -> Option<String>, kubezero: Option
             let guard = Guard::new(None).map_err(|e| Failure::Trouble(e.to_string()))?;
             let node = guard
                 .read_map(&cwd.join(CLUSTER_FILE), CLUSTER_FILE, &mut Vec::new())
-                .map_err(|diags| Failure::Invalid { subject: "parameters".into(), diags })?;
+                .map_err(|diags| Failure::invalid("parameters", diags))?;
             node.get_path(&["channel"]).and_then(|c| c.as_str()).map(str::to_owned)
         }
         false => None,

@@ -27,6 +27,37 @@ pub enum Command {
     Diff(DiffArgs),
     /// The ArgoCD config-management-plugin commands (run by the sidecar).
     Argocd(ArgocdArgs),
+    /// CloudBender outputs.
+    Outputs(OutputsArgs),
+}
+
+/// `kzrender outputs`.
+#[derive(Debug, Args)]
+pub struct OutputsArgs {
+    /// What to do with outputs.
+    #[command(subcommand)]
+    pub command: OutputsCommand,
+}
+
+/// `kzrender outputs` commands.
+#[derive(Debug, Subcommand)]
+pub enum OutputsCommand {
+    /// Check CloudBender output files and copy them into a cluster directory.
+    Import(ImportArgs),
+}
+
+/// `kzrender outputs import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// CloudBender files: StoreOutputs (`outputs/<path>/<stack>.yaml`) or export files.
+    #[arg(required = true, value_name = "SOURCE")]
+    pub sources: Vec<PathBuf>,
+    /// The cluster directory to copy them into.
+    #[arg(long, value_name = "DIR")]
+    pub cluster: PathBuf,
+    /// Check with the catalog in DIR instead of the built-in one.
+    #[arg(long, value_name = "DIR")]
+    pub kubezero: Option<PathBuf>,
 }
 
 /// `kzrender diff`.
@@ -191,7 +222,7 @@ pub fn parse() -> Result<Cli, clap::Error> {
             Command::Render(a) => a.values.ordered_sets = ordered_sets(sub)?,
             Command::Explain(a) => a.values.ordered_sets = ordered_sets(sub)?,
             Command::Diff(a) => a.values.ordered_sets = ordered_sets(sub)?,
-            Command::Validate(_) | Command::Argocd(_) => {}
+            Command::Validate(_) | Command::Argocd(_) | Command::Outputs(_) => {}
         }
     }
     Ok(cli)

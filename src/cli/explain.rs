@@ -15,8 +15,8 @@ pub fn run(args: &ExplainArgs) -> Result<Success, Failure> {
     super::require_cluster_dir(&args.dir)?;
     let catalog = catalog(args.values.kubezero.as_deref())?;
     let req = args.values.request(args.dir.clone());
-    let cluster = pipeline::resolve(catalog, &req)
-        .map_err(|diags| Failure::Invalid { subject: args.dir.display().to_string(), diags })?;
+    let cluster =
+        pipeline::resolve(catalog, &req).map_err(|diags| Failure::invalid(args.dir.display().to_string(), diags))?;
     let path = split_dotted(&args.key);
     let secret = path.iter().any(|seg| kzrender::redact::is_secret_key(seg));
     let show = |n: &Node| if secret { "<redacted>".to_owned() } else { summary(n) };

@@ -8,6 +8,7 @@ mod argocd;
 mod args;
 mod diff;
 mod explain;
+mod outputs;
 mod render;
 mod validate;
 
@@ -22,14 +23,21 @@ pub use args::Command;
 /// Why a command did not succeed.
 #[derive(Debug)]
 pub enum Failure {
-    /// The input is wrong: every problem found (warnings included).
-    Invalid { subject: String, diags: Vec<Diagnostic> },
+    /// The input is wrong: every problem found (warnings included), and what was not done.
+    Invalid { subject: String, diags: Vec<Diagnostic>, nothing: &'static str },
     /// The command found invalid clusters or differences and reports them on stdout (exit 1).
     Found(String),
     /// Part of the job was done (printed on stdout) but part could not be (stderr), exit 2.
     Incomplete { stdout: String, stderr: String },
     /// kzrender could not do its job (usage, I/O, git, internal).
     Trouble(String),
+}
+
+impl Failure {
+    /// Invalid input for a command that renders.
+    pub fn invalid(subject: impl Into<String>, diags: Vec<Diagnostic>) -> Failure {
+        Failure::Invalid { subject: subject.into(), diags, nothing: "rendered" }
+    }
 }
 
 /// What a successful command prints.
@@ -56,6 +64,7 @@ pub fn run() -> ExitCode {
         Command::Validate(a) => validate::run(&a),
         Command::Diff(a) => diff::run(&a),
         Command::Argocd(a) => argocd::run(&a),
+        Command::Outputs(a) => outputs::run(&a),
     };
     finish(outcome)
 }
@@ -79,8 +88,8 @@ fn finish(outcome: Result<Success, Failure>) -> ExitCode {
                 }
             }
         }
-        Err(Failure::Invalid { subject, diags }) => {
-            let _ = writeln!(err, "{}", headline(&subject, &diags));
+        Err(Failure::Invalid { subject, diags, nothing }) => {
+            let _ = writeln!(err, "{}", headline(&subject, &diags, nothing));
             for d in &diags {
                 let _ = writeln!(err, "{d}");
             }
@@ -104,7 +113,7 @@ fn finish(outcome: Result<Success, Failure>) -> ExitCode {
 
 /// The first stderr line: short, naming the count and the first problem's key and message,
 /// because ArgoCD shows stderr behind a long prefix. The located lines follow it.
-fn headline(subject: &str, diags: &[Diagnostic]) -> String {
+fn headline(subject: &str, diags: &[Diagnostic], nothing: &str) -> String {
     let errors: Vec<&Diagnostic> = diags.iter().filter(|d| d.is_error()).collect();
     let Some(first) = errors.first() else {
         return format!("kzrender: {subject}: failed");
@@ -114,13 +123,13 @@ fn headline(subject: &str, diags: &[Diagnostic]) -> String {
         n => format!("{n} errors"),
     };
     let key = if first.key.is_empty() { String::new() } else { format!("{}: ", first.key) };
-    format!("kzrender: {subject}: {count}, nothing rendered; first: {key}{}", first.message)
+    format!("kzrender: {subject}: {count}, nothing {nothing}; first: {key}{}", first.message)
 }
 
 /// The catalog a command uses: `--kubezero DIR` or the embedded one. It lives as long as the
 /// process, so it is leaked rather than threaded through every mode.
 pub fn catalog(dir: Option<&std::path::Path>) -> Result<&'static Catalog, Failure> {
-    let invalid = |diags| Failure::Invalid { subject: "catalog".into(), diags };
+    let invalid = |diags| Failure::invalid("catalog", diags);
     match dir {
         None => Catalog::embedded().map_err(invalid),
         Some(d) => Catalog::from_dir(d).map(|c| &*Box::leak(Box::new(c))).map_err(invalid),
@@ -146,7 +155,8 @@ pub fn require_cluster_dir(dir: &std::path::Path) -> Result<(), Failure> {
 pub fn official_schemas(dir: Option<&std::path::Path>) -> Result<kzrender::schema::kube::SchemaSet, Failure> {
     match dir {
         None => Ok(Default::default()),
-        Some(d) => kzrender::schema::kube::SchemaSet::load(d)
-            .map_err(|diags| Failure::Invalid { subject: d.display().to_string(), diags }),
+        Some(d) => {
+            kzrender::schema::kube::SchemaSet::load(d).map_err(|diags| Failure::invalid(d.display().to_string(), diags))
+        }
     }
 }

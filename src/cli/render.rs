@@ -12,7 +12,7 @@ pub fn run(args: &RenderArgs) -> Result<Success, Failure> {
     let req = args.values.request(args.dir.clone());
     let official = super::official_schemas(args.values.schema_dir.as_deref())?;
     let rendered = pipeline::render_cluster(catalog, &official, &req)
-        .map_err(|diags| Failure::Invalid { subject: args.dir.display().to_string(), diags })?;
+        .map_err(|diags| Failure::invalid(args.dir.display().to_string(), diags))?;
     let stdout = match args.output {
         Output::Yaml => rendered.yaml(),
         Output::Json => rendered.json(),

@@ -5,6 +5,9 @@ use crate::diag::Diagnostic;
 use crate::redact::{is_secret_key, REDACTED};
 use crate::value::{dotted, Node, Value};
 
+/// The message of a missing required key (callers that check partial documents skip it).
+pub const REQUIRED: &str = "is required but not set";
+
 /// Checks `node` (found at `path`) against `schema`; findings are appended to `errors`.
 pub fn validate(schema: &Schema, node: &Node, path: &mut Vec<String>, errors: &mut Vec<Diagnostic>) {
     let mut err = |msg: String| errors.push(Diagnostic::error(Some(node.origin.clone()), dotted(path), msg));
@@ -78,7 +81,7 @@ pub fn validate(schema: &Schema, node: &Node, path: &mut Vec<String>, errors: &m
             for key in schema.required.iter().filter(|k| !m.contains_key(*k)) {
                 let mut at = path.clone();
                 at.push(key.clone());
-                errors.push(Diagnostic::error(Some(node.origin.clone()), dotted(&at), "is required but not set"));
+                errors.push(Diagnostic::error(Some(node.origin.clone()), dotted(&at), REQUIRED));
             }
             if schema.preserve_unknown && schema.properties.is_empty() {
                 return;
