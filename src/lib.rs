@@ -12,6 +12,7 @@ pub mod cloudbender;
 pub mod derive;
 pub mod diag;
 pub mod diff;
+pub mod docs;
 pub mod fleet;
 pub mod git;
 pub mod import;

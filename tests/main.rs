@@ -7,6 +7,7 @@ mod argocd;
 mod catalog;
 mod cloudbender;
 mod diff;
+mod docs;
 mod errors;
 mod explain;
 mod helm;

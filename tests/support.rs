@@ -58,6 +58,11 @@ impl Test {
         self
     }
 
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.cmd.env(key, value);
+        self
+    }
+
     pub fn run(mut self) -> Outcome {
         use std::io::Write;
         self.cmd.stdin(if self.stdin.is_some() { Stdio::piped() } else { Stdio::null() });

@@ -29,6 +29,19 @@ pub enum Command {
     Argocd(ArgocdArgs),
     /// CloudBender outputs.
     Outputs(OutputsArgs),
+    /// Print the kubezero.yaml reference (Markdown), generated from the catalog's schemas.
+    Docs(DocsArgs),
+}
+
+/// `kzrender docs`.
+#[derive(Debug, Args)]
+pub struct DocsArgs {
+    /// Only this channel's components and versions.
+    #[arg(long, value_name = "CHANNEL")]
+    pub channel: Option<String>,
+    /// Document the catalog in DIR instead of the built-in one.
+    #[arg(long, value_name = "DIR")]
+    pub kubezero: Option<PathBuf>,
 }
 
 /// `kzrender outputs`.
@@ -222,7 +235,7 @@ pub fn parse() -> Result<Cli, clap::Error> {
             Command::Render(a) => a.values.ordered_sets = ordered_sets(sub)?,
             Command::Explain(a) => a.values.ordered_sets = ordered_sets(sub)?,
             Command::Diff(a) => a.values.ordered_sets = ordered_sets(sub)?,
-            Command::Validate(_) | Command::Argocd(_) | Command::Outputs(_) => {}
+            Command::Validate(_) | Command::Argocd(_) | Command::Outputs(_) | Command::Docs(_) => {}
         }
     }
     Ok(cli)

@@ -7,6 +7,7 @@
 mod argocd;
 mod args;
 mod diff;
+mod docs;
 mod explain;
 mod outputs;
 mod render;
@@ -65,6 +66,7 @@ pub fn run() -> ExitCode {
         Command::Diff(a) => diff::run(&a),
         Command::Argocd(a) => argocd::run(&a),
         Command::Outputs(a) => outputs::run(&a),
+        Command::Docs(a) => docs::run(&a),
     };
     finish(outcome)
 }
