@@ -5,7 +5,7 @@ use serde_json::Value as J;
 
 use crate::catalog::{Catalog, Channel};
 use crate::diag::Diagnostic;
-use crate::value::Node;
+use crate::value::{Node, Value};
 use crate::yaml::emit;
 
 /// The Markdown reference for every channel, or only `channel`.
@@ -73,14 +73,12 @@ pub fn markdown(catalog: &Catalog, channel: Option<&Channel>) -> Result<String, 
 
     line(w, "## Top-level keys");
     line(w, "");
-    table(
-        w,
-        &catalog.cluster_schema_json()?,
-        &catalog.defaults,
-        &[],
-        &["channel".to_owned()],
-        &catalog.default_channel,
-    );
+    // The default channel is a catalog setting, not a value default: show it as one.
+    let mut defaults = catalog.defaults.clone();
+    if let Value::Map(m) = &mut defaults.value {
+        m.insert("channel".into(), Node::new(Value::Str(catalog.default_channel.clone()), defaults.origin.clone()));
+    }
+    table(w, &catalog.cluster_schema_json()?, &defaults, None);
 
     line(w, "## Components");
     line(w, "");
@@ -95,7 +93,7 @@ pub fn markdown(catalog: &Catalog, channel: Option<&Channel>) -> Result<String, 
         line(w, "");
         line(w, &c.spec.description);
         line(w, "");
-        table(w, &catalog.component_schema_json(name)?, &c.defaults, &[name.clone()], &[], "");
+        table(w, &catalog.component_schema_json(name)?, &c.defaults, Some(name));
         if !c.spec.outputs.is_empty() {
             line(w, "CloudBender outputs that feed it:");
             line(w, "");
@@ -121,24 +119,15 @@ fn line(w: &mut String, s: &str) {
     w.push('\n');
 }
 
-/// One table of keys: every property of `schema` (nested ones as dotted keys).
-fn table(
-    w: &mut String,
-    schema: &J,
-    defaults: &Node,
-    prefix: &[String],
-    skip_default: &[String],
-    default_channel: &str,
-) {
+/// One table of keys: every property of `schema`, nested ones as dotted keys, under `prefix`.
+fn table(w: &mut String, schema: &J, defaults: &Node, prefix: Option<&str>) {
     line(w, "| key | type | default | description |");
     line(w, "|---|---|---|---|");
     let mut rows = Vec::new();
-    rows_of(schema, &mut prefix.to_vec(), defaults, prefix.len(), &mut rows);
+    rows_of(schema, &mut Vec::new(), &mut rows);
     for (path, s) in rows {
-        let key = path.join(".");
-        let local: Vec<&str> = path[prefix.len()..].iter().map(String::as_str).collect();
-        let default = match defaults.get_path(&local) {
-            _ if skip_default.contains(&key) => format!("`{default_channel}`"),
+        let key = prefix.into_iter().chain(path.iter().map(String::as_str)).collect::<Vec<_>>().join(".");
+        let default = match defaults.get_path(&path) {
             Some(n) if n.as_map().is_none() => inline(n),
             _ => String::new(),
         };
@@ -148,18 +137,12 @@ fn table(
     line(w, "");
 }
 
-fn rows_of<'s>(
-    schema: &'s J,
-    path: &mut Vec<String>,
-    defaults: &Node,
-    skip: usize,
-    rows: &mut Vec<(Vec<String>, &'s J)>,
-) {
+fn rows_of<'s>(schema: &'s J, path: &mut Vec<String>, rows: &mut Vec<(Vec<String>, &'s J)>) {
     let Some(props) = schema.get("properties").and_then(J::as_object) else { return };
     for (k, s) in props {
         path.push(k.clone());
         rows.push((path.clone(), s));
-        rows_of(s, path, defaults, skip, rows);
+        rows_of(s, path, rows);
         path.pop();
     }
 }
