@@ -30,17 +30,29 @@ pub struct Derived<'c> {
     pub wave: u32,
 }
 
-/// Template context shared by all components of one cluster.
+/// Template context shared by all components of one cluster, built once per render.
 pub struct Context {
     values: Jv,
     enabled: Jv,
+    enabled_map: BTreeMap<String, bool>,
     channel: String,
 }
 
 impl Context {
     /// The context a template or a catalog expression sees: `values`, `enabled`, `channel`.
-    pub fn new(values: &Node, enabled: &BTreeMap<String, bool>, channel: &str) -> Self {
-        Context { values: to_jinja(values), enabled: Jv::from(enabled.clone()), channel: channel.to_owned() }
+    pub fn new(catalog: &Catalog, values: &Node, channel: &str) -> Self {
+        let enabled_map = enabled_components(catalog, values);
+        Context {
+            values: to_jinja(values),
+            enabled: Jv::from(enabled_map.clone()),
+            enabled_map,
+            channel: channel.to_owned(),
+        }
+    }
+
+    /// Which catalog components are enabled.
+    pub fn enabled(&self) -> &BTreeMap<String, bool> {
+        &self.enabled_map
     }
 
     fn for_component(&self, name: &str) -> Jv {
@@ -69,11 +81,11 @@ pub fn enabled_components(catalog: &Catalog, values: &Node) -> BTreeMap<String, 
 pub fn derive<'c>(
     catalog: &'c Catalog,
     channel: &Channel,
+    ctx: &Context,
     values: &Node,
     empty_outputs: &BTreeMap<String, Origin>,
 ) -> Result<Vec<Derived<'c>>, Vec<Diagnostic>> {
-    let enabled = enabled_components(catalog, values);
-    let ctx = Context::new(values, &enabled, &channel.name);
+    let enabled = ctx.enabled();
     let platform = values.get_path(&["platform"]);
     let mut errors = Vec::new();
     let on: Vec<&Component> = catalog.components.values().filter(|c| enabled[&c.name]).collect();
@@ -139,11 +151,11 @@ pub fn derive<'c>(
         return Err(errors);
     }
 
-    let waves = waves(&on, &enabled);
+    let waves = waves(&on, enabled);
     let mut out = Vec::new();
     for c in on {
         let settings = values.get_path(&[&c.name]).cloned().expect("an enabled component has settings");
-        match render_values(catalog, &ctx, c, values) {
+        match render_values(catalog, ctx, c, values) {
             Ok(mut helm_values) => {
                 if let Some(user) = settings.get_path(&["values"]) {
                     merge_into(&mut helm_values, user.clone(), false);

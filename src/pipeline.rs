@@ -139,11 +139,11 @@ pub fn render(cluster: Cluster<'_>, official: &SchemaSet) -> Result<Rendered, Ve
     if diag::has_errors(&invalid) {
         return Err(fail(warnings, invalid));
     }
-    let derived = match derive::derive(catalog, channel, &values, &empty_outputs) {
+    let ctx = Context::new(catalog, &values, &channel.name);
+    let derived = match derive::derive(catalog, channel, &ctx, &values, &empty_outputs) {
         Ok(d) => d,
         Err(e) => return Err(fail(warnings, e)),
     };
-    let ctx = Context::new(&values, &derive::enabled_components(catalog, &values), &channel.name);
     let docs = match render::documents(catalog, &ctx, &values, &derived) {
         Ok(d) => d,
         Err(e) => return Err(fail(warnings, e)),

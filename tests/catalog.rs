@@ -53,7 +53,7 @@ fn adding_a_component_takes_only_files() {
         "description: external-dns\nafter: [cert-manager]\ndefaults:\n  enabled: false\n  namespace: kube-system\n",
     )
     .unwrap();
-    std::fs::write(dir.join("schema.yaml"), "properties:\n  provider: {enum: [aws]}\n").unwrap();
+    std::fs::write(dir.join("schema.json"), r#"{"properties": {"provider": {"enum": ["aws"]}}}"#).unwrap();
     std::fs::write(dir.join("values.yaml.j2"), "provider: {{ self.provider | tojson }}\n").unwrap();
     edit(
         &cat.path().join("channels/stable.yaml"),

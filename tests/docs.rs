@@ -20,11 +20,11 @@ fn reference_lists_every_key_of_every_schema() {
     let read = |rel: &str| {
         kzrender::yaml::parse_documents(&std::fs::read_to_string(root().join(rel)).unwrap(), rel).unwrap().remove(0)
     };
-    collect(&read("kubezero/schemas/cluster.yaml"), "", &mut keys);
-    let common = read("kubezero/schemas/component.yaml");
+    collect(&read("kubezero/schemas/cluster.json"), "", &mut keys);
+    let common = read("kubezero/schemas/component.json");
     for entry in std::fs::read_dir(root().join("kubezero/components")).unwrap() {
         let name = entry.unwrap().file_name().to_string_lossy().into_owned();
-        collect(&read(&format!("kubezero/components/{name}/schema.yaml")), &name, &mut keys);
+        collect(&read(&format!("kubezero/components/{name}/schema.json")), &name, &mut keys);
         collect(&common, &name, &mut keys);
     }
     assert!(keys.len() > 60, "the walk found the schemas' keys: {}", keys.len());

@@ -29,12 +29,14 @@ pub fn validate(schema: &Schema, node: &Node, path: &mut Vec<String>, errors: &m
     }
     match &node.value {
         Value::Str(s) => {
-            if let Some((re, src, msg)) = &schema.pattern {
-                if !re.is_match(s) {
-                    err(msg.clone().map_or_else(
-                        || format!("{} does not match `{src}`", shown(node, path)),
-                        |m| format!("{m}, got {}", shown(node, path)),
-                    ));
+            if let Some(p) = &schema.pattern {
+                match p.is_match(s) {
+                    Ok(true) => {}
+                    Ok(false) => err(match &p.message {
+                        Some(m) => format!("{m}, got {}", shown(node, path)),
+                        None => format!("{} does not match `{}`", shown(node, path), p.source),
+                    }),
+                    Err(e) => err(format!("the schema is broken: {e}")),
                 }
             }
             let len = s.chars().count();

@@ -66,6 +66,39 @@ impl Type {
     }
 }
 
+/// A `pattern` keyword.
+#[derive(Clone, Debug)]
+pub struct Pattern {
+    /// The regular expression as written.
+    pub source: String,
+    /// The message for a value that does not match (`x-message`).
+    pub message: Option<String>,
+    compiled: std::sync::OnceLock<Result<Regex, String>>,
+}
+
+impl Pattern {
+    fn new(source: &str, message: Option<String>) -> Pattern {
+        Pattern { source: source.to_owned(), message, compiled: std::sync::OnceLock::new() }
+    }
+
+    /// Whether `text` matches; `Err` when the pattern itself is not a valid regular expression.
+    pub fn is_match(&self, text: &str) -> Result<bool, String> {
+        let re = self.compiled.get_or_init(|| intern(&self.source));
+        re.as_ref().map(|re| re.is_match(text)).map_err(Clone::clone)
+    }
+}
+
+/// One compiled regex per distinct pattern per process: the same pattern (an IAM role ARN, a
+/// DNS label) recurs across components, and compiling is the expensive part.
+fn intern(source: &str) -> Result<Regex, String> {
+    static CACHE: std::sync::Mutex<BTreeMap<String, Result<Regex, String>>> = std::sync::Mutex::new(BTreeMap::new());
+    let mut cache = CACHE.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    cache
+        .entry(source.to_owned())
+        .or_insert_with(|| Regex::new(source).map_err(|e| format!("invalid pattern `{source}`: {e}")))
+        .clone()
+}
+
 /// What keys beyond `properties` may hold.
 #[derive(Clone, Debug, Default)]
 pub enum Additional {
@@ -85,8 +118,9 @@ pub struct Schema {
     pub types: Vec<Type>,
     /// Allowed values.
     pub enumeration: Option<Vec<J>>,
-    /// `pattern`, with its source text and the optional `x-message`.
-    pub pattern: Option<(Regex, String, Option<String>)>,
+    /// `pattern`, compiled on first use (most patterns never meet a value), with the optional
+    /// `x-message`.
+    pub pattern: Option<Pattern>,
     /// Length bounds of strings.
     pub length: (Option<usize>, Option<usize>),
     /// Bounds of numbers.
@@ -125,7 +159,7 @@ pub enum Dialect {
 
 /// Compiles a schema document. Errors name the JSON pointer of the bad part.
 pub fn compile(doc: &J, dialect: Dialect) -> Result<Schema, String> {
-    Compiler { root: doc, dialect, depth: 0 }.schema(doc, "#")
+    Compiler { root: doc, dialect, depth: 0 }.schema(doc).map_err(|(at, msg)| format!("#{at}: {msg}"))
 }
 
 struct Compiler<'a> {
@@ -134,22 +168,32 @@ struct Compiler<'a> {
     depth: usize,
 }
 
+/// A compile error: the JSON pointer below the current node (built only on failure) and why.
+type Failed = (String, String);
+
+fn below(segment: &str) -> impl Fn(Failed) -> Failed + '_ {
+    move |(at, msg)| (format!("/{segment}{at}"), msg)
+}
+
 impl Compiler<'_> {
-    fn schema(&mut self, v: &J, at: &str) -> Result<Schema, String> {
+    fn schema(&mut self, v: &J) -> Result<Schema, Failed> {
         let J::Object(m) = v else {
             return match v {
                 J::Bool(true) => Ok(Schema::default()),
-                _ => Err(format!("{at}: a schema must be a map")),
+                _ => Err((String::new(), "a schema must be a map".into())),
             };
         };
         if let Some(r) = m.get("$ref").and_then(J::as_str) {
-            self.depth += 1;
             let target = r
                 .strip_prefix('#')
                 .and_then(|p| self.root.pointer(p))
-                .ok_or_else(|| format!("{at}: cannot resolve $ref `{r}`"))?;
+                .ok_or_else(|| (String::new(), format!("cannot resolve $ref `{r}`")))?;
             // Recursive schemas are cut off rather than unrolled forever: below, anything goes.
-            let out = if self.depth > 16 { Ok(Schema::default()) } else { self.schema(target, r) };
+            if self.depth >= 16 {
+                return Ok(Schema::default());
+            }
+            self.depth += 1;
+            let out = self.schema(target);
             self.depth -= 1;
             return out;
         }
@@ -162,8 +206,7 @@ impl Compiler<'_> {
         s.enumeration =
             m.get("enum").and_then(J::as_array).cloned().or_else(|| m.get("const").map(|c| vec![c.clone()]));
         if let Some(p) = m.get("pattern").and_then(J::as_str) {
-            let re = Regex::new(p).map_err(|e| format!("{at}/pattern: {e}"))?;
-            s.pattern = Some((re, p.to_owned(), m.get("x-message").and_then(J::as_str).map(str::to_owned)));
+            s.pattern = Some(Pattern::new(p, m.get("x-message").and_then(J::as_str).map(str::to_owned)));
         }
         let uint = |k: &str| m.get(k).and_then(J::as_u64).map(|n| n as usize);
         s.length = (uint("minLength"), uint("maxLength"));
@@ -171,7 +214,8 @@ impl Compiler<'_> {
         s.range = (m.get("minimum").and_then(J::as_f64), m.get("maximum").and_then(J::as_f64));
         if let Some(J::Object(props)) = m.get("properties") {
             for (k, v) in props {
-                s.properties.insert(k.clone(), self.schema(v, &format!("{at}/properties/{k}"))?);
+                let sub = self.schema(v).map_err(below(k)).map_err(below("properties"))?;
+                s.properties.insert(k.clone(), sub);
             }
         }
         s.required = m
@@ -184,7 +228,7 @@ impl Compiler<'_> {
             Some(J::Bool(false)) => Additional::Deny,
             Some(J::Bool(true)) => Additional::Any,
             Some(v @ J::Object(_)) => {
-                Additional::Schema(Box::new(self.schema(v, &format!("{at}/additionalProperties"))?))
+                Additional::Schema(Box::new(self.schema(v).map_err(below("additionalProperties"))?))
             }
             _ if self.dialect == Dialect::Structural && !s.properties.is_empty() && !s.preserve_unknown => {
                 Additional::Deny
@@ -192,15 +236,15 @@ impl Compiler<'_> {
             _ => Additional::Any,
         };
         if let Some(items) = m.get("items") {
-            s.items = Some(Box::new(self.schema(items, &format!("{at}/items"))?));
+            s.items = Some(Box::new(self.schema(items).map_err(below("items"))?));
         }
         for key in ["anyOf", "oneOf"] {
             for (i, v) in m.get(key).and_then(J::as_array).into_iter().flatten().enumerate() {
-                s.any_of.push(self.schema(v, &format!("{at}/{key}/{i}"))?);
+                s.any_of.push(self.schema(v).map_err(below(&i.to_string())).map_err(below(key))?);
             }
         }
         for (i, v) in m.get("allOf").and_then(J::as_array).into_iter().flatten().enumerate() {
-            s.all_of.push(self.schema(v, &format!("{at}/allOf/{i}"))?);
+            s.all_of.push(self.schema(v).map_err(below(&i.to_string())).map_err(below("allOf"))?);
         }
         if m.get("x-kubernetes-int-or-string") == Some(&J::Bool(true)) {
             s.types = vec![Type::Integer, Type::String];
@@ -208,5 +252,16 @@ impl Compiler<'_> {
         s.nullable = m.get("nullable") == Some(&J::Bool(true));
         s.description = m.get("description").and_then(J::as_str).map(str::to_owned);
         Ok(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compile_errors_name_the_json_pointer() {
+        let doc = serde_json::json!({"properties": {"a": {"items": 3}}});
+        assert_eq!(compile(&doc, Dialect::JsonSchema).unwrap_err(), "#/properties/a/items: a schema must be a map");
     }
 }
