@@ -1,0 +1,40 @@
+//! In-process timings of the pipeline's stages on the shipped fixtures (`cargo bench`).
+//! Prints medians; asserts nothing. Whole-process figures come from `scripts/bench.sh`.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use kzrender::catalog::Catalog;
+use kzrender::load::Request;
+use kzrender::pipeline;
+use kzrender::schema::kube::SchemaSet;
+use kzrender::yaml::emit;
+
+fn median(mut f: impl FnMut(), runs: usize) -> Duration {
+    let mut times: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let start = Instant::now();
+            f();
+            start.elapsed()
+        })
+        .collect();
+    times.sort();
+    times[runs / 2]
+}
+
+fn main() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let catalog = Catalog::embedded().expect("the shipped catalog is valid");
+    let official = SchemaSet::default();
+    println!("{:<40} {:>12}", "stage (warm catalog)", "median");
+    for cluster in ["prod-eu", "dev", "onprem", "legacy-2020"] {
+        let req = Request { dir: root.join("fixtures/fleet/clusters").join(cluster), ..Default::default() };
+        let resolve = median(|| drop(pipeline::resolve(catalog, &req).expect("resolves")), 500);
+        let render = median(|| drop(pipeline::render_cluster(catalog, &official, &req).expect("renders")), 500);
+        let docs = pipeline::render_cluster(catalog, &official, &req).expect("renders").docs;
+        let emit = median(|| drop(emit::stream(&docs)), 2000);
+        println!("{:<40} {:>9.1} µs", format!("{cluster}: load + merge"), resolve.as_secs_f64() * 1e6);
+        println!("{:<40} {:>9.1} µs", format!("{cluster}: whole render incl. validation"), render.as_secs_f64() * 1e6);
+        println!("{:<40} {:>9.1} µs", format!("{cluster}: emit YAML"), emit.as_secs_f64() * 1e6);
+    }
+}
