@@ -192,13 +192,19 @@ impl Guard {
     }
 }
 
-/// `a/b/../c` → `a/c`, without touching the file system.
-fn lexically_normal(path: &Path) -> PathBuf {
+/// `a/b/../c` → `a/c`, without touching the file system. A relative path keeps the `..` that
+/// lead above its start (`a/../../b` → `../b`).
+pub fn lexically_normal(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in path.components() {
         match c {
             std::path::Component::ParentDir => {
-                out.pop();
+                let can_pop = matches!(out.components().next_back(), Some(std::path::Component::Normal(_)));
+                if can_pop {
+                    out.pop();
+                } else if !out.has_root() {
+                    out.push("..");
+                }
             }
             std::path::Component::CurDir => {}
             c => out.push(c),
@@ -258,6 +264,14 @@ mod tests {
 
     fn set(key: &str, value: &str, string: bool) -> Node {
         set_node(&Set { key: key.into(), value: value.into(), string, source: "--set".into() })
+    }
+
+    #[test]
+    fn lexical_normalisation_keeps_what_leads_above_the_start() {
+        assert_eq!(lexically_normal(Path::new("a/b/../c")), Path::new("a/c"));
+        assert_eq!(lexically_normal(Path::new("a/../../b")), Path::new("../b"));
+        assert_eq!(lexically_normal(Path::new("/r/../../x")), Path::new("/x"));
+        assert_eq!(lexically_normal(Path::new("./a/./b")), Path::new("a/b"));
     }
 
     #[test]

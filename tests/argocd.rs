@@ -8,7 +8,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::support::{documents, root, Test};
+use crate::support::{copy_tree, documents, root, Test};
 
 /// A repository checkout as the repo-server hands it to the sidecar.
 struct Checkout {
@@ -18,27 +18,12 @@ struct Checkout {
 impl Checkout {
     fn of(fixture: &str) -> Checkout {
         let dir = tempfile::tempdir().unwrap();
-        copy(&root().join(fixture), dir.path());
+        copy_tree(&root().join(fixture), dir.path());
         Checkout { dir }
     }
 
     fn path(&self, rel: &str) -> PathBuf {
         self.dir.path().join(rel)
-    }
-}
-
-fn copy(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    std::fs::set_permissions(to, std::fs::Permissions::from_mode(0o755)).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-            std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o644)).unwrap();
-        }
     }
 }
 

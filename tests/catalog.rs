@@ -3,25 +3,13 @@
 
 use std::path::Path;
 
-use crate::support::{documents, helm_values, root, Test};
+use crate::support::{copy_tree, documents, helm_values, root, Test};
 
 /// A copy of the shipped catalog in a temporary directory, for a test to modify.
 fn fork() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    copy(&root().join("kubezero"), dir.path());
+    copy_tree(&root().join("kubezero"), dir.path());
     dir
-}
-
-fn copy(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        if entry.file_type().unwrap().is_dir() {
-            copy(&entry.path(), &to.join(entry.file_name()));
-        } else {
-            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
-        }
-    }
 }
 
 fn edit(path: &Path, from: &str, to: &str) {

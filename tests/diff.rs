@@ -1,9 +1,9 @@
 //! `kzrender diff` against real temporary git repositories.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
-use crate::support::{root, Outcome, Test};
+use crate::support::{copy_tree, root, Outcome, Test};
 
 /// A git repository holding a copy of the example fleet, committed.
 struct Repo {
@@ -19,7 +19,7 @@ impl Repo {
 
     fn fleet() -> Repo {
         let repo = Repo::empty();
-        copy(&root().join("fixtures/fleet/clusters"), &repo.path("clusters"));
+        copy_tree(&root().join("fixtures/fleet/clusters"), &repo.path("clusters"));
         repo.commit("the fleet");
         repo
     }
@@ -61,18 +61,6 @@ impl Repo {
 
     fn diff_in(&self, sub: &str, args: &[&str]) -> Outcome {
         Test::new().current_dir(self.path(sub)).args(["diff", "--color", "never"]).args(args).run()
-    }
-}
-
-fn copy(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        if entry.file_type().unwrap().is_dir() {
-            copy(&entry.path(), &to.join(entry.file_name()));
-        } else {
-            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
-        }
     }
 }
 
@@ -120,7 +108,7 @@ fn enabling_a_component_adds_its_application() {
 #[test]
 fn added_and_deleted_clusters_show_all_their_resources() {
     let repo = Repo::fleet();
-    copy(&repo.path("clusters/onprem"), &repo.path("clusters/lab-2"));
+    copy_tree(&repo.path("clusters/onprem"), &repo.path("clusters/lab-2"));
     std::fs::remove_dir_all(repo.path("clusters/legacy-2020")).unwrap();
     let out = repo.diff(&["--stat"]);
     assert_eq!(out.code, 1);
@@ -223,7 +211,7 @@ fn works_from_a_subdirectory_and_limits_to_the_paths_given() {
 #[test]
 fn in_a_repository_without_commits_every_cluster_is_added() {
     let repo = Repo::empty();
-    copy(&root().join("fixtures/fleet/clusters/onprem"), &repo.path("clusters/onprem"));
+    copy_tree(&root().join("fixtures/fleet/clusters/onprem"), &repo.path("clusters/onprem"));
     let out = repo.diff(&["--stat"]);
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert_eq!(

@@ -106,3 +106,20 @@ pub fn documents(yaml: &str) -> Vec<serde_json::Value> {
 pub fn helm_values(app: &serde_json::Value) -> serde_json::Value {
     documents(app["spec"]["source"]["helm"]["values"].as_str().expect("the Application has helm.values")).remove(0)
 }
+
+/// Copies a directory tree the way a repository checkout lays it out: files 0644, dirs 0755.
+pub fn copy_tree(from: &Path, to: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(to).unwrap();
+    std::fs::set_permissions(to, std::fs::Permissions::from_mode(0o755)).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+            std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o644)).unwrap();
+        }
+    }
+}

@@ -7,12 +7,13 @@
 use std::collections::BTreeSet;
 use std::fmt::Write;
 use std::io::IsTerminal;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use kzrender::catalog::Catalog;
 use kzrender::diag::Diagnostic;
 use kzrender::diff::{self, Change, ResourceDiff};
 use kzrender::git::Repo;
+use kzrender::load::lexically_normal;
 use kzrender::schema::kube::SchemaSet;
 use kzrender::{fleet, pipeline};
 use similar::{ChangeTag, TextDiff};
@@ -27,16 +28,85 @@ enum Side {
     Broken(Vec<Diagnostic>),
 }
 
+/// Which clusters to render, and where their inputs are.
+struct Plan {
+    repo: Repo,
+    /// REF's commit; `None` in a repository without commits.
+    base: Option<String>,
+    /// Cluster directories (repository-relative) in the working tree and at REF.
+    now: BTreeSet<String>,
+    then: BTreeSet<String>,
+    /// The clusters a changed file can affect, in path order.
+    affected: Vec<String>,
+    /// The in-repository catalog directory given with `--kubezero`, if any.
+    catalog_dir: Option<String>,
+}
+
+impl Plan {
+    /// Everything a cluster is rendered from: its directory (ending in `/`), the `-f` files, and
+    /// an in-repository catalog.
+    fn inputs(&self, cluster: &str, args: &DiffArgs) -> Vec<String> {
+        let mut inputs = vec![if cluster.is_empty() { String::new() } else { format!("{cluster}/") }];
+        let files = args.values.values.iter().map(|f| lexically_normal(&Path::new(cluster).join(f)));
+        inputs.extend(files.map(|f| f.to_string_lossy().into_owned()));
+        inputs.extend(self.catalog_dir.iter().map(|d| format!("{d}/")));
+        inputs
+    }
+}
+
+fn trouble(e: impl std::fmt::Display) -> Failure {
+    Failure::Trouble(e.to_string())
+}
+
 /// Diffs the clusters under `args.paths` between `args.base` and the working tree.
 pub fn run(args: &DiffArgs) -> Result<Success, Failure> {
-    let trouble = |e: &dyn std::fmt::Display| Failure::Trouble(e.to_string());
-    let cwd = std::env::current_dir().map_err(|e| trouble(&e))?;
+    let cwd = std::env::current_dir().map_err(trouble)?;
+    let plan = plan(args, &cwd)?;
+
+    // REF's side: only the affected clusters' files (and shared inputs) are taken out of git.
+    let scratch = Scratch::new().map_err(trouble)?;
+    let catalog_now = catalog(args.values.kubezero.as_deref())?;
+    let mut catalog_then: Result<&Catalog, String> = Ok(catalog_now);
+    if let Some(sha) = &plan.base {
+        let mut wanted: Vec<String> = plan.affected.iter().filter(|c| plan.then.contains(*c)).cloned().collect();
+        for c in &plan.affected {
+            let shared = plan.inputs(c, args).into_iter().skip(1);
+            wanted.extend(shared.filter(|p| plan.repo.exists_at(sha, p.trim_end_matches('/'))));
+        }
+        wanted.sort();
+        wanted.dedup();
+        plan.repo.extract(sha, &wanted, &scratch.0).map_err(trouble)?;
+        if let Some(dir) = &plan.catalog_dir {
+            catalog_then = Catalog::from_dir(&scratch.0.join(dir))
+                .map(|c| &*Box::leak(Box::new(c)))
+                .map_err(|e| format!("the catalog at {} is invalid: {}", args.base, e[0]));
+        }
+    }
+    let official = official_schemas(args.values.schema_dir.as_deref())?;
+    let sides = fleet::parallel(&plan.affected, |c| {
+        let here = relative(&plan.repo.root.join(c), &cwd);
+        let new = if plan.now.contains(c) { render(catalog_now, &official, args, here) } else { Side::Absent };
+        let old = match (plan.then.contains(c), &catalog_then) {
+            (false, _) => Side::Absent,
+            (true, Err(e)) => Side::Broken(vec![Diagnostic::error(None, "", e.clone())]),
+            (true, Ok(cat)) => match render(cat, &official, args, scratch.0.join(c)) {
+                Side::Broken(d) => Side::Broken(d.into_iter().map(|d| at_ref(d, &scratch.0, &args.base)).collect()),
+                other => other,
+            },
+        };
+        (old, new)
+    });
+    report(args, &plan, &sides)
+}
+
+/// Finds the repository, the clusters on both sides and the ones the changed files affect.
+fn plan(args: &DiffArgs, cwd: &Path) -> Result<Plan, Failure> {
     let paths: Vec<PathBuf> = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
-    let repo = Repo::discover(&cwd.join(&paths[0])).map_err(|e| trouble(&e))?;
-    let base = repo.resolve(&args.base).map_err(|e| trouble(&e))?;
-    let changed = repo.changed_files(base.as_deref()).map_err(|e| trouble(&e))?;
+    let repo = Repo::discover(&cwd.join(&paths[0])).map_err(trouble)?;
+    let base = repo.resolve(&args.base).map_err(trouble)?;
+    let changed = repo.changed_files(base.as_deref()).map_err(trouble)?;
     let rel = |p: &Path| -> Result<String, Failure> {
-        let abs = normal(&cwd.join(p));
+        let abs = lexically_normal(&cwd.join(p));
         let r = abs.strip_prefix(&repo.root).map_err(|_| {
             Failure::Trouble(format!("{} is outside the repository {}", p.display(), repo.root.display()))
         })?;
@@ -44,62 +114,24 @@ pub fn run(args: &DiffArgs) -> Result<Success, Failure> {
     };
     let scopes = paths.iter().map(|p| rel(p)).collect::<Result<Vec<_>, _>>()?;
     let in_scope = |c: &str| scopes.iter().any(|s| s.is_empty() || c == s || c.starts_with(&format!("{s}/")));
-
-    let now: BTreeSet<String> =
-        fleet::find_clusters(&paths).map_err(|e| trouble(&e))?.iter().map(|d| rel(d)).collect::<Result<_, _>>()?;
-    let then: BTreeSet<String> = match &base {
-        Some(sha) => fleet::cluster_dirs_from_files(&repo.cluster_files_at(sha).map_err(|e| trouble(&e))?)
-            .into_iter()
-            .filter(|c| in_scope(c))
-            .collect(),
+    let now = fleet::find_clusters(&paths).map_err(trouble)?.iter().map(|d| rel(d)).collect::<Result<_, _>>()?;
+    let then = match &base {
+        Some(sha) => {
+            let files = repo.cluster_files_at(sha).map_err(trouble)?;
+            fleet::cluster_dirs_from_files(&files).into_iter().filter(|c| in_scope(c)).collect()
+        }
         None => BTreeSet::new(),
     };
-    let catalog_dir = args.values.kubezero.as_deref().map(|k| rel(k).ok()).unwrap_or_default();
-    let inputs = |c: &str| -> Vec<String> {
-        let dir = if c.is_empty() { String::new() } else { format!("{c}/") };
-        let mut inputs = vec![dir];
-        inputs.extend(args.values.values.iter().map(|f| normal(&Path::new(c).join(f)).to_string_lossy().into_owned()));
-        inputs.extend(catalog_dir.iter().map(|d| format!("{d}/")));
-        inputs
-    };
-    let all: BTreeSet<&String> = now.iter().chain(&then).collect();
-    let affected: Vec<String> =
-        all.iter().filter(|c| diff::affected(&inputs(c), &changed)).map(|c| c.to_string()).collect();
+    let catalog_dir = args.values.kubezero.as_deref().and_then(|k| rel(k).ok());
+    let mut plan = Plan { repo, base, now, then, affected: Vec::new(), catalog_dir };
+    let all: BTreeSet<&String> = plan.now.iter().chain(&plan.then).collect();
+    plan.affected = all.into_iter().filter(|c| diff::affected(&plan.inputs(c, args), &changed)).cloned().collect();
+    Ok(plan)
+}
 
-    // REF's side: only the affected clusters' files (and shared inputs) are taken out of git.
-    let scratch = Scratch::new().map_err(|e| trouble(&e))?;
-    let ref_name = args.base.as_str();
-    let catalog_now = catalog(args.values.kubezero.as_deref())?;
-    let mut catalog_then: Result<&Catalog, String> = Ok(catalog_now);
-    if let Some(sha) = &base {
-        let mut wanted: Vec<String> = affected.iter().filter(|c| then.contains(*c)).cloned().collect();
-        for c in &affected {
-            wanted.extend(inputs(c).into_iter().skip(1).filter(|p| repo.exists_at(sha, p.trim_end_matches('/'))));
-        }
-        wanted.sort();
-        wanted.dedup();
-        repo.extract(sha, &wanted, &scratch.0).map_err(|e| trouble(&e))?;
-        if let Some(dir) = &catalog_dir {
-            catalog_then = Catalog::from_dir(&scratch.0.join(dir))
-                .map(|c| &*Box::leak(Box::new(c)))
-                .map_err(|e| format!("the catalog at {ref_name} is invalid: {}", e[0]));
-        }
-    }
-    let official = official_schemas(args.values.schema_dir.as_deref())?;
-    let sides = fleet::parallel(&affected, |c| {
-        let here = relative(&repo.root.join(c), &cwd);
-        let new = if now.contains(c) { render(catalog_now, &official, args, here) } else { Side::Absent };
-        let old = match (then.contains(c), &catalog_then) {
-            (false, _) => Side::Absent,
-            (true, Err(e)) => Side::Broken(vec![Diagnostic::error(None, "", e.clone())]),
-            (true, Ok(cat)) => match render(cat, &official, args, scratch.0.join(c)) {
-                Side::Broken(d) => Side::Broken(d.into_iter().map(|d| at_ref(d, &scratch.0, ref_name)).collect()),
-                other => other,
-            },
-        };
-        (old, new)
-    });
-
+/// Prints every changed resource of every affected cluster, then the summary; names the
+/// clusters that could not be rendered on stderr.
+fn report(args: &DiffArgs, plan: &Plan, sides: &[(Side, Side)]) -> Result<Success, Failure> {
     let color = match args.color {
         Color::Always => true,
         Color::Never => false,
@@ -108,53 +140,47 @@ pub fn run(args: &DiffArgs) -> Result<Success, Failure> {
     let paint = Paint(color);
     let (mut out, mut problems) = (String::new(), String::new());
     let (mut clusters_changed, mut resources_changed) = (0, 0);
-    for (cluster, (old, new)) in affected.iter().zip(&sides) {
-        let shown = if cluster.is_empty() { ".".to_owned() } else { cluster.clone() };
-        let (old, new) = match (old, new) {
-            (Side::Broken(d), _) | (_, Side::Broken(d)) => {
-                let side = if matches!(old, Side::Broken(_)) {
-                    format!("at {ref_name}")
-                } else {
-                    "in the working tree".to_owned()
-                };
-                writeln!(problems, "kzrender: {shown}: cannot render {side}:").expect("writing to a String");
-                d.iter().for_each(|d| writeln!(problems, "{d}").expect("writing to a String"));
-                continue;
-            }
-            (old, new) => (docs(old), docs(new)),
-        };
-        let changes = diff::resources(old, new);
+    for (cluster, (old, new)) in plan.affected.iter().zip(sides) {
+        let shown = if cluster.is_empty() { "." } else { cluster.as_str() };
+        if let Side::Broken(d) = old {
+            problem(&mut problems, shown, &format!("at {}", args.base), d);
+            continue;
+        }
+        if let Side::Broken(d) = new {
+            problem(&mut problems, shown, "in the working tree", d);
+            continue;
+        }
+        let changes = diff::resources(docs(old), docs(new));
         if changes.is_empty() {
             continue;
         }
         clusters_changed += 1;
         resources_changed += changes.len();
-        writeln!(out, "{}", paint.bold(&shown)).expect("writing to a String");
+        writeln!(out, "{}", paint.bold(shown)).expect("writing to a String");
         for change in &changes {
             resource(&mut out, change, args.stat, paint);
         }
     }
     let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
-    let rendered = format!("rendered {} of {}", affected.len(), plural(all.len(), "cluster"));
-    if resources_changed == 0 {
-        writeln!(out, "no changes ({rendered})").expect("writing to a String");
-    } else {
-        writeln!(
-            out,
-            "{}, {} changed ({rendered})",
-            plural(clusters_changed, "cluster"),
-            plural(resources_changed, "resource")
-        )
-        .expect("writing to a String");
-    }
+    let total = plan.now.union(&plan.then).count();
+    let rendered = format!("rendered {} of {}", plan.affected.len(), plural(total, "cluster"));
+    let summary = match resources_changed {
+        0 => format!("no changes ({rendered})"),
+        n => format!("{}, {} changed ({rendered})", plural(clusters_changed, "cluster"), plural(n, "resource")),
+    };
+    writeln!(out, "{summary}").expect("writing to a String");
     if !problems.is_empty() {
-        return Err(Failure::Incomplete { stdout: out, stderr: problems });
-    }
-    if resources_changed > 0 {
+        Err(Failure::Incomplete { stdout: out, stderr: problems })
+    } else if resources_changed > 0 {
         Err(Failure::Found(out))
     } else {
         Ok(Success { stdout: out, warnings: Vec::new() })
     }
+}
+
+fn problem(out: &mut String, cluster: &str, side: &str, diags: &[Diagnostic]) {
+    writeln!(out, "kzrender: {cluster}: cannot render {side}:").expect("writing to a String");
+    diags.iter().for_each(|d| writeln!(out, "{d}").expect("writing to a String"));
 }
 
 fn render(catalog: &Catalog, official: &SchemaSet, args: &DiffArgs, dir: PathBuf) -> Side {
@@ -260,21 +286,6 @@ impl Drop for Scratch {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
-}
-
-/// `a/./b/../c` → `a/c`, lexically.
-fn normal(p: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            Component::ParentDir => {
-                out.pop();
-            }
-            Component::CurDir => {}
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// `path` as seen from `base` (both absolute), for messages the user can open.

@@ -12,9 +12,11 @@ use minijinja::{Environment, Error as TemplateError, ErrorKind, UndefinedBehavio
 use serde::Deserialize;
 
 use crate::diag::Diagnostic;
-use crate::schema::{self, Dialect, Schema};
+use crate::schema::Schema;
 use crate::value::{Node, Origin, Value};
 use crate::yaml::{self, Source};
+
+mod schemas;
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/catalog_files.rs"));
@@ -308,99 +310,6 @@ impl Catalog {
     /// A catalog file's text by path relative to the catalog root.
     pub fn file(&self, rel: &str) -> Option<&str> {
         self.files.get(rel).map(String::as_str)
-    }
-
-    /// The schema of a cluster's values: `schemas/cluster.json` with every component's settings
-    /// (`schemas/component.json` plus `components/<name>/schema.json`) under its name. Compiled
-    /// on first use, once per process.
-    pub fn input_schema(&self) -> Result<&Schema, Vec<Diagnostic>> {
-        self.input_schema.get_or_init(|| self.compose_input_schema()).as_ref().map_err(Clone::clone)
-    }
-
-    /// The schema of an emitted document of `kind` (`Application`, `Namespace`).
-    pub fn output_schema(&self, kind: &str) -> Result<Option<&Schema>, Vec<Diagnostic>> {
-        let schemas = self.output_schemas.get_or_init(|| {
-            let mut out = BTreeMap::new();
-            for (kind, rel) in [("Application", "schemas/application.json"), ("Namespace", "schemas/namespace.json")] {
-                out.insert(kind.to_owned(), self.compile(rel, &self.schema_json(rel)?)?);
-            }
-            Ok(out)
-        });
-        schemas.as_ref().map(|m| m.get(kind)).map_err(Clone::clone)
-    }
-
-    /// A component's own settings schema, as JSON (for docs).
-    pub fn component_schema_json(&self, component: &str) -> Result<serde_json::Value, Vec<Diagnostic>> {
-        let mut own = self.schema_json(&format!("components/{component}/schema.json"))?;
-        let common = self.schema_json("schemas/component.json")?;
-        let props = own
-            .as_object_mut()
-            .expect("schema files are maps")
-            .entry("properties")
-            .or_insert_with(|| serde_json::json!({}));
-        if let (Some(props), Some(common)) =
-            (props.as_object_mut(), common.get("properties").and_then(|p| p.as_object()))
-        {
-            for (k, v) in common {
-                props.entry(k.clone()).or_insert_with(|| v.clone());
-            }
-        }
-        own.as_object_mut().expect("schema files are maps").insert("type".into(), "object".into());
-        own.as_object_mut().expect("schema files are maps").insert("additionalProperties".into(), false.into());
-        Ok(own)
-    }
-
-    /// The top-level schema as JSON (for docs), without the components.
-    pub fn cluster_schema_json(&self) -> Result<serde_json::Value, Vec<Diagnostic>> {
-        self.schema_json("schemas/cluster.json")
-    }
-
-    fn compose_input_schema(&self) -> Result<Schema, Vec<Diagnostic>> {
-        let mut top = self.cluster_schema_json()?;
-        let mut errors = Vec::new();
-        for name in self.components.keys() {
-            match self.component_schema_json(name) {
-                Ok(s) => {
-                    top["properties"][name] = s;
-                }
-                Err(e) => errors.extend(e),
-            }
-        }
-        if !errors.is_empty() {
-            return Err(errors);
-        }
-        self.compile("schemas/cluster.json", &top)
-    }
-
-    /// A schema file as JSON. Schemas are written in JSON (as JSON Schema usually is): parsing
-    /// them with serde_json instead of the YAML loader keeps a render within its time budget.
-    fn schema_json(&self, rel: &str) -> Result<serde_json::Value, Vec<Diagnostic>> {
-        let name = format!("{}/{rel}", self.root);
-        let text = self
-            .file(rel)
-            .ok_or_else(|| vec![Diagnostic::error(Some(Origin::synthetic(&name)), "", "schema file is missing")])?;
-        match serde_json::from_str::<serde_json::Value>(text) {
-            Ok(v) if v.is_object() => Ok(v),
-            Ok(_) => Err(vec![Diagnostic::error(
-                Some(Origin::new(&Arc::from(name.as_str()), 1, 1)),
-                "",
-                "a schema file must hold one JSON object",
-            )]),
-            Err(e) => {
-                let at = Origin::new(&Arc::from(name.as_str()), e.line() as u32, e.column() as u32);
-                Err(vec![Diagnostic::error(Some(at), "", format!("invalid JSON: {e}"))])
-            }
-        }
-    }
-
-    fn compile(&self, rel: &str, json: &serde_json::Value) -> Result<Schema, Vec<Diagnostic>> {
-        schema::compile(json, Dialect::JsonSchema).map_err(|e| {
-            vec![Diagnostic::error(
-                Some(Origin::synthetic(&format!("{}/{rel}", self.root))),
-                "",
-                format!("invalid schema: {e}"),
-            )]
-        })
     }
 
     /// The channels that offer a component, for messages.
