@@ -42,6 +42,7 @@ fn an_output_that_overrides_the_operator_warns_and_explain_shows_both() {
 fn every_cloudbender_failure_names_file_line_and_key() {
     for case in [
         "outputs-bad-timestamp",
+        "outputs-not-an-arn",
         "outputs-empty-after-no-update",
         "outputs-files-disagree",
         "outputs-not-a-map",
