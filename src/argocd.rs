@@ -62,13 +62,16 @@ pub fn request(cwd: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Reque
         let bad = |problem: &str| EnvError::Parameter { name: param.name.clone(), problem: problem.into() };
         match param.name.as_str() {
             "channel" => {
+                // An empty channel (the UI's untouched field) means the cluster's own, as for plugin.env.
                 let c = param.string.ok_or_else(|| bad("expected a string"))?;
-                req.sets.push(Set {
-                    key: "channel".into(),
-                    value: c,
-                    string: true,
-                    source: "parameter channel".into(),
-                });
+                if !c.is_empty() {
+                    req.sets.push(Set {
+                        key: "channel".into(),
+                        value: c,
+                        string: true,
+                        source: "parameter channel".into(),
+                    });
+                }
             }
             "values" => req.values_files.extend(param.array.ok_or_else(|| bad("expected an array of file names"))?),
             "set" => {
@@ -220,6 +223,12 @@ mod tests {
         );
         assert_eq!(r.confine_to.as_deref(), Some(Path::new("/tmp/repo")));
         assert_eq!(r.kube_version.as_deref(), Some("1.16.12"));
+    }
+
+    #[test]
+    fn an_empty_channel_parameter_leaves_the_clusters_own() {
+        let r = req(&[("ARGOCD_APP_PARAMETERS", r#"[{"name":"channel","string":""}]"#)]).unwrap();
+        assert!(r.sets.is_empty());
     }
 
     #[test]

@@ -51,7 +51,7 @@ pub fn read(
     warnings: &mut Vec<Diagnostic>,
 ) -> Result<Outputs, Vec<Diagnostic>> {
     let mut files = Vec::new();
-    if dir.join(EXPORT_FILE).is_file() {
+    if dir.join(EXPORT_FILE).exists() {
         files.push(EXPORT_FILE.to_owned());
     }
     let outputs = dir.join(OUTPUTS_DIR);
@@ -234,13 +234,13 @@ fn conflicts(layers: &[Layer]) -> Vec<Diagnostic> {
     for layer in layers {
         for (key, node) in leaves(&layer.node) {
             match seen.get(&key) {
-                Some((first, _)) if first.value != node.value => errors.push(Diagnostic::error(
+                Some((first, _)) if !first.same_data(node) => errors.push(Diagnostic::error(
                     Some(node.origin.clone()),
                     &key,
                     format!(
                         "CloudBender files disagree: {} here, {} in {}; remove the stale file",
-                        scalar(node),
-                        scalar(first),
+                        shown(&key, node),
+                        shown(&key, first),
                         first.origin
                     ),
                 )),
@@ -274,8 +274,11 @@ pub fn leaves(node: &Node) -> Vec<(String, &Node)> {
     out
 }
 
-/// A leaf value in one line, secrets redacted.
-pub fn scalar(node: &Node) -> String {
+/// A leaf value in one line for a message; a secret's value is redacted (SPEC §8).
+pub fn shown(key: &str, node: &Node) -> String {
+    if crate::value::split_dotted(key).iter().any(|seg| crate::redact::is_secret_key(seg)) {
+        return crate::redact::REDACTED.to_owned();
+    }
     match &node.value {
         Value::Str(s) => format!("`{s}`"),
         _ => format!("`{}`", crate::yaml::emit::document(node).trim_end()),

@@ -158,7 +158,8 @@ pub fn derive<'c>(
         match render_values(catalog, ctx, c, values) {
             Ok(mut helm_values) => {
                 if let Some(user) = settings.get_path(&["values"]) {
-                    merge_into(&mut helm_values, user.clone(), false);
+                    // Nulls stay: Helm deletes the chart's default for them.
+                    merge_into(&mut helm_values, user.clone(), true);
                 }
                 out.push(Derived { component: c, settings, helm_values, wave: waves[&c.name] });
             }

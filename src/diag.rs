@@ -60,11 +60,17 @@ impl fmt::Display for Diagnostic {
         if let Some(origin) = &self.origin {
             write!(f, "{origin}: ")?;
         }
+        // One line per problem, whatever a key or a quoted value holds.
         if !self.key.is_empty() {
-            write!(f, "{}: ", self.key)?;
+            write!(f, "{}: ", one_line(&self.key))?;
         }
-        f.write_str(&self.message)
+        f.write_str(&one_line(&self.message))
     }
+}
+
+/// Text with its line breaks escaped, so a diagnostic stays on one line.
+pub fn one_line(s: &str) -> String {
+    s.replace('\r', "\\r").replace('\n', "\\n")
 }
 
 /// Sorts diagnostics (errors first, then by place) and drops exact repeats.

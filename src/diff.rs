@@ -84,7 +84,7 @@ fn identity(doc: &Node) -> (String, String) {
 /// A document as diffed: `spec.source.helm.values` parsed into a tree, secrets redacted.
 pub fn diffable(doc: &Node) -> String {
     let mut doc = doc.clone();
-    if let Some(helm) = get_mut(&mut doc, &["spec", "source", "helm"]) {
+    if let Some(helm) = doc.get_path_mut(&["spec", "source", "helm"]) {
         if let Some(Value::Str(text)) = helm.as_map().and_then(|m| m.get("values")).map(|n| n.value.clone()) {
             let src = Source { name: "helm.values".into(), text };
             if let Ok(Some(parsed)) = parse_stream(&src, &mut Vec::new()).map(|mut d| d.pop()) {
@@ -97,19 +97,17 @@ pub fn diffable(doc: &Node) -> String {
     emit::document(&redacted(&doc))
 }
 
-fn get_mut<'n>(node: &'n mut Node, path: &[&str]) -> Option<&'n mut Node> {
-    path.iter().try_fold(node, |n, k| match &mut n.value {
-        Value::Map(m) => m.get_mut(*k),
-        _ => None,
-    })
-}
-
-/// Whether a cluster whose inputs are `inputs` (repository-relative directories, ending in `/`,
-/// and files) is touched by any of the `changed` files.
+/// Whether a cluster whose inputs are `inputs` (repository-relative directories ending in `/`,
+/// `""` for the repository root, and files) is touched by any of the `changed` files.
 pub fn affected(inputs: &[String], changed: &[String]) -> bool {
-    changed.iter().any(|file| {
-        inputs.iter().any(|input| if input.ends_with('/') { file.starts_with(input.as_str()) } else { file == input })
-    })
+    let covers = |input: &str, file: &str| {
+        if input.is_empty() || input.ends_with('/') {
+            file.starts_with(input)
+        } else {
+            file == input
+        }
+    };
+    changed.iter().any(|file| inputs.iter().any(|input| covers(input, file)))
 }
 
 #[cfg(test)]
@@ -155,5 +153,7 @@ mod tests {
         assert!(affected(&inputs, &["clusters/prod/kubezero.yaml".into()]));
         assert!(affected(&inputs, &["shared/common.yaml".into()]));
         assert!(!affected(&inputs, &["clusters/production/kubezero.yaml".into(), "README.md".into()]));
+        // A cluster at the repository root has every file below it.
+        assert!(affected(&["".to_owned()], &["kubezero.yaml".into()]));
     }
 }

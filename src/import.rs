@@ -14,7 +14,7 @@ use crate::cloudbender::{self, Format, EXPORT_FILE, OUTPUTS_DIR};
 use crate::diag::Diagnostic;
 use crate::load::{parse_map, Guard};
 use crate::schema;
-use crate::value::{Origin, Value};
+use crate::value::Origin;
 
 /// What happened to one target file.
 #[derive(Debug, PartialEq, Eq)]
@@ -131,13 +131,14 @@ fn changed_keys(catalog: &Catalog, guard: &Guard, path: &Path, new: &crate::valu
         let node = parse_map(&src, &mut Vec::new()).ok()?;
         cloudbender::layer(catalog, "old", node, &src.text).ok().map(|(l, _)| l.node)
     });
-    let old_leaves: Vec<(String, Value)> =
-        old.iter().flat_map(|o| cloudbender::leaves(o).into_iter().map(|(k, n)| (k, n.value.clone()))).collect();
-    let new_leaves: Vec<(String, Value)> =
-        cloudbender::leaves(new).into_iter().map(|(k, n)| (k, n.value.clone())).collect();
+    let old_leaves = old.as_ref().map(cloudbender::leaves).unwrap_or_default();
+    let new_leaves = cloudbender::leaves(new);
+    let same = |a: &[(String, &crate::value::Node)], k: &str, v: &crate::value::Node| {
+        a.iter().any(|(ak, av)| ak == k && av.same_data(v))
+    };
     let mut keys: Vec<String> = new_leaves
         .iter()
-        .filter(|(k, v)| !old_leaves.iter().any(|(ok, ov)| ok == k && ov == v))
+        .filter(|(k, v)| !same(&old_leaves, k, v))
         .map(|(k, _)| k.clone())
         .chain(old_leaves.iter().filter(|(k, _)| !new_leaves.iter().any(|(nk, _)| nk == k)).map(|(k, _)| k.clone()))
         .collect();

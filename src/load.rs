@@ -11,6 +11,7 @@ use std::sync::Arc;
 use crate::catalog::Catalog;
 use crate::cloudbender;
 use crate::diag::Diagnostic;
+use crate::redact::{is_secret_key, REDACTED};
 use crate::value::{split_dotted, Map, Node, Origin, Value};
 use crate::yaml::{self, read_source, Source};
 
@@ -116,7 +117,10 @@ pub fn load(catalog: &Catalog, req: &Request) -> Result<Loaded, Vec<Diagnostic>>
         }
     }
     for set in &req.sets {
-        layers.push(Layer { kind: LayerKind::Set, name: set_label(set), note: None, node: set_node(set) });
+        match set_node(set) {
+            Ok(node) => layers.push(Layer { kind: LayerKind::Set, name: set_label(set), note: None, node }),
+            Err(e) => errors.push(e),
+        }
     }
     if errors.is_empty() {
         Ok(Loaded { layers, warnings, empty_outputs })
@@ -239,14 +243,31 @@ fn set_label(set: &Set) -> String {
 }
 
 /// A `--set` as a one-path map, its leaf remembering the flag it came from.
-fn set_node(set: &Set) -> Node {
-    let origin = Origin { file: Arc::from(format!("{} {}={}", set.source, set.key, set.value)), line: 0, col: 0 };
+/// The origin names the flag and its value, except a secret's value (SPEC §8).
+fn set_node(set: &Set) -> Result<Node, Diagnostic> {
+    let segments = split_dotted(&set.key);
+    let shown = if segments.iter().any(|s| is_secret_key(s)) { REDACTED } else { set.value.as_str() };
+    let origin = Origin { file: Arc::from(format!("{} {}={shown}", set.source, set.key)), line: 0, col: 0 };
+    if segments.iter().any(String::is_empty) {
+        return Err(Diagnostic::error(
+            Some(origin),
+            &set.key,
+            "a key has an empty part; write `a.b`, and `a\\.b` for a literal dot",
+        ));
+    }
+    if segments.len() > yaml::parse::MAX_DEPTH {
+        return Err(Diagnostic::error(
+            Some(origin),
+            "",
+            format!("the key is deeper than {} levels", yaml::parse::MAX_DEPTH),
+        ));
+    }
     let value = if set.string { Value::Str(set.value.clone()) } else { yaml_scalar(&set.value) };
-    split_dotted(&set.key).into_iter().rev().fold(Node::new(value, origin.clone()), |child, seg| {
+    Ok(segments.into_iter().rev().fold(Node::new(value, origin.clone()), |child, seg| {
         let mut m = Map::new();
         m.insert(seg, child);
         Node::new(Value::Map(m), origin.clone())
-    })
+    }))
 }
 
 /// Reads `--set` text as a YAML scalar, as Helm does (`true` is a bool, `"x"` a string).
@@ -263,7 +284,19 @@ mod tests {
     use super::*;
 
     fn set(key: &str, value: &str, string: bool) -> Node {
-        set_node(&Set { key: key.into(), value: value.into(), string, source: "--set".into() })
+        set_node(&Set { key: key.into(), value: value.into(), string, source: "--set".into() }).unwrap()
+    }
+
+    #[test]
+    fn set_keys_are_bounded_and_secret_values_stay_out_of_their_origin() {
+        let deep = vec!["a"; 65].join(".");
+        let err = set_node(&Set { key: deep, value: "1".into(), string: false, source: "--set".into() }).unwrap_err();
+        assert!(err.message.contains("deeper than 64"), "{err}");
+        assert!(
+            set_node(&Set { key: "a..b".into(), value: "1".into(), string: false, source: "--set".into() }).is_err()
+        );
+        let n = set("logging.elastic_password", "hunter2", true);
+        assert_eq!(&*n.origin.file, "--set logging.elastic_password=<redacted>");
     }
 
     #[test]

@@ -66,7 +66,7 @@ pub fn resolve<'c>(catalog: &'c Catalog, req: &Request) -> Result<Cluster<'c>, V
     let mut warnings = loaded.warnings;
     let user = merge_user(loaded.layers.iter().map(|l| &l.node), Node::empty_map(Origin::synthetic("values")));
 
-    let channel = match user.get_path(&["channel"]) {
+    let channel = match user.get_path(&["channel"]).filter(|n| n.value != Value::Null) {
         None => &catalog.channels[&catalog.default_channel],
         Some(node) => match node.as_str().and_then(|c| catalog.channels.get(c)) {
             Some(c) => c,
@@ -86,7 +86,19 @@ pub fn resolve<'c>(catalog: &'c Catalog, req: &Request) -> Result<Cluster<'c>, V
 
     let defaults = channel_defaults(catalog, channel);
     let mut values = defaults.clone();
+    // `<component>.values` goes to Helm as it is: its nulls must survive, to delete what
+    // kzrender derives and what the chart defaults to (Helm's own rule for -f files).
+    let helm_overrides: Vec<(String, Node)> = catalog
+        .components
+        .keys()
+        .filter_map(|c| user.get_path(&[c, "values"]).filter(|v| v.as_map().is_some()).map(|v| (c.clone(), v.clone())))
+        .collect();
     merge_into(&mut values, user, false);
+    for (component, overrides) in helm_overrides {
+        if let Some(merged) = values.get_path_mut(&[component.as_str(), "values"]) {
+            merge_into(merged, overrides, true);
+        }
+    }
     // Findings about the top level (a missing ClusterName) belong to the operator's file.
     if let Some(cluster_file) = loaded.layers.iter().find(|l| l.kind == LayerKind::Cluster) {
         values.origin = cluster_file.node.origin.clone();
@@ -144,6 +156,10 @@ pub fn render(cluster: Cluster<'_>, official: &SchemaSet) -> Result<Rendered, Ve
         Ok(d) => d,
         Err(e) => return Err(fail(warnings, e)),
     };
+    if derived.is_empty() {
+        let msg = "no component is enabled: ArgoCD would take the empty app-of-apps as \"no resources\" and prune every Application of the cluster; enable at least one component";
+        return Err(fail(warnings, vec![Diagnostic::error(Some(values.origin.clone()), "", msg)]));
+    }
     let docs = match render::documents(catalog, &ctx, &values, &derived) {
         Ok(d) => d,
         Err(e) => return Err(fail(warnings, e)),
@@ -170,11 +186,11 @@ fn overridden_by_outputs(layers: &[Layer]) -> Vec<Diagnostic> {
         for (key, node) in cloudbender::leaves(&cb.node) {
             let path = crate::value::split_dotted(&key);
             for op in &operator {
-                if let Some(mine) = op.node.get_path(&path).filter(|m| m.value != node.value) {
+                if let Some(mine) = op.node.get_path(&path).filter(|m| !m.same_data(node)) {
                     let msg = format!(
                         "CloudBender's {} overrides {} set at {}",
-                        cloudbender::scalar(node),
-                        cloudbender::scalar(mine),
+                        cloudbender::shown(&key, node),
+                        cloudbender::shown(&key, mine),
                         mine.origin
                     );
                     out.push(Diagnostic::warning(Some(node.origin.clone()), &key, msg));

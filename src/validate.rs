@@ -12,7 +12,7 @@ use crate::derive::enabled_components;
 use crate::diag::Diagnostic;
 use crate::render;
 use crate::schema::{self, kube::SchemaSet};
-use crate::value::{Node, Origin};
+use crate::value::{dotted, Node, Origin, Value};
 use crate::version::{satisfies, Version};
 
 /// Checks merged values: the input schema, then Kubernetes version ranges.
@@ -22,10 +22,32 @@ pub fn values(catalog: &Catalog, channel: &Channel, values: &Node, kube_version:
         Ok(s) => schema::validate(s, values, &mut Vec::new(), &mut errors),
         Err(e) => return e,
     }
+    non_finite(values, &mut Vec::new(), &mut errors);
     if errors.is_empty() {
         errors.extend(kubernetes(catalog, channel, values, kube_version));
     }
     errors
+}
+
+/// `.inf` and `.nan` are YAML, but Helm cannot turn them into JSON and fails the whole render.
+fn non_finite(node: &Node, path: &mut Vec<String>, errors: &mut Vec<Diagnostic>) {
+    match &node.value {
+        Value::Float(f) if !f.is_finite() => {
+            let msg = "Helm cannot read .inf or .nan (its render fails); quote it if you mean a string";
+            errors.push(Diagnostic::error(Some(node.origin.clone()), dotted(path), msg));
+        }
+        Value::Map(m) => m.iter().for_each(|(k, v)| {
+            path.push(k.clone());
+            non_finite(v, path, errors);
+            path.pop();
+        }),
+        Value::Seq(items) => items.iter().enumerate().for_each(|(i, v)| {
+            path.push(format!("[{i}]"));
+            non_finite(v, path, errors);
+            path.pop();
+        }),
+        _ => {}
+    }
 }
 
 /// `KubernetesVersion` (or `KUBE_VERSION` from ArgoCD when that is unset) against the range of

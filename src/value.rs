@@ -111,6 +111,26 @@ impl Node {
         path.iter().try_fold(self, |node, key| node.as_map()?.get(key.as_ref()))
     }
 
+    /// Whether two nodes hold the same data, wherever each was written (`==` also compares
+    /// where every child came from).
+    pub fn same_data(&self, other: &Node) -> bool {
+        match (&self.value, &other.value) {
+            (Value::Seq(a), Value::Seq(b)) => a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.same_data(y)),
+            (Value::Map(a), Value::Map(b)) => {
+                a.len() == b.len() && a.iter().zip(b).all(|((ka, va), (kb, vb))| ka == kb && va.same_data(vb))
+            }
+            (a, b) => a == b,
+        }
+    }
+
+    /// The child at a path of map keys, to change it.
+    pub fn get_path_mut<S: AsRef<str>>(&mut self, path: &[S]) -> Option<&mut Node> {
+        path.iter().try_fold(self, |node, key| match &mut node.value {
+            Value::Map(m) => m.get_mut(key.as_ref()),
+            _ => None,
+        })
+    }
+
     /// A short human name of the value's type, for messages.
     pub fn type_name(&self) -> &'static str {
         match self.value {
@@ -208,6 +228,15 @@ mod tests {
         let segs = split_dotted(r"cert-manager.podAnnotations.iam\.amazonaws\.com/role");
         assert_eq!(segs, ["cert-manager", "podAnnotations", "iam.amazonaws.com/role"]);
         assert_eq!(dotted(&segs), r"cert-manager.podAnnotations.iam\.amazonaws\.com/role");
+    }
+
+    #[test]
+    fn same_data_ignores_where_values_were_written() {
+        let at = |f: &str| Origin::synthetic(f);
+        let list = |f: &str| Node::new(Value::Seq(vec![Node::new(Value::Str("x".into()), at(f))]), at(f));
+        assert_ne!(list("a.yaml"), list("b.yaml"));
+        assert!(list("a.yaml").same_data(&list("b.yaml")));
+        assert!(!list("a.yaml").same_data(&Node::new(Value::Seq(vec![]), at("a.yaml"))));
     }
 
     #[test]

@@ -62,6 +62,41 @@ fn empty_outputs_never_delete_a_value_the_operator_wrote() {
     assert!(out.stdout.contains("assumeRoleArn: arn:aws:iam::123456789012:role/mine"), "{}", out.stdout);
 }
 
+#[test]
+fn identical_lists_in_two_cloudbender_files_neither_conflict_nor_warn() {
+    let dir = tempfile::tempdir().unwrap();
+    let kz = "ClusterName: x\nregion: eu-west-1\ncert-manager: {IamArn: 'arn:aws:iam::123456789012:role/cm', dnsZones: [example.com], email: a@example.com}\n";
+    std::fs::write(dir.path().join("kubezero.yaml"), kz).unwrap();
+    std::fs::write(dir.path().join("cloudbender.yaml"), "ClusterName: x\ncert-manager: {dnsZones: [example.com]}\n")
+        .unwrap();
+    std::fs::create_dir_all(dir.path().join("outputs/kube")).unwrap();
+    std::fs::write(
+        dir.path().join("outputs/kube/kubezero.yaml"),
+        "ClusterName: x\ncert-manager:\n  dnsZones:\n  - example.com\n",
+    )
+    .unwrap();
+    let out = Test::new().args(["render"]).arg_path(dir.path()).run().success();
+    assert_eq!(out.stderr, "", "no conflict and no override warning for the same list");
+}
+
+#[test]
+fn secrets_from_cloudbender_files_are_redacted_in_conflicts() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("kubezero.yaml"),
+        "ClusterName: x\nchannel: master\nplatform: nocloud\nlogging: {elastic_password: mine}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("cloudbender.yaml"), "ClusterName: x\nlogging: {elastic_password: s3cr3tA}\n")
+        .unwrap();
+    std::fs::create_dir_all(dir.path().join("outputs")).unwrap();
+    std::fs::write(dir.path().join("outputs/kubezero.yaml"), "ClusterName: x\nlogging: {elastic_password: s3cr3tB}\n")
+        .unwrap();
+    let out = Test::new().args(["render"]).arg_path(dir.path()).run().failure(1);
+    assert!(out.stderr.contains("CloudBender files disagree: <redacted> here, <redacted> in"), "{}", out.stderr);
+    assert!(!out.stderr.contains("s3cr3t") && !out.stderr.contains("mine"), "{}", out.stderr);
+}
+
 mod import {
     use crate::support::{root, Test};
 

@@ -174,9 +174,49 @@ fn a_cluster_broken_at_ref_does_not_hide_the_working_tree_changes() {
     repo.edit("clusters/onprem/kubezero.yaml", "mtu: big", "mtu: 1450");
     repo.edit("clusters/prod-eu/kubezero.yaml", "mtu: 8941", "mtu: 9001");
     let out = repo.diff(&["--stat"]);
-    assert_eq!(out.code, 2);
-    assert_eq!(headers(&out), ["~ Application/calico"], "prod-eu's change is still shown");
-    assert!(out.stderr.starts_with("kzrender: clusters/onprem: cannot render at HEAD:\nerror: HEAD:clusters/onprem/kubezero.yaml:7:8: calico.mtu: expected integer"), "{}", out.stderr);
+    // Wrong input at REF is exit 1 (SPEC §8), and says which side, which cluster and why.
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.starts_with("kzrender: clusters/onprem: cannot render at HEAD:\nerror: HEAD:clusters/onprem/kubezero.yaml:7:8: calico.mtu: expected integer"),
+        "{}",
+        out.stderr
+    );
+    // What the working tree renders for onprem is still shown, and prod-eu's change too.
+    assert!(
+        out.stdout
+            .starts_with("clusters/onprem (cannot render at HEAD: compared with nothing)\n+ Application/calico\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("clusters/prod-eu\n~ Application/calico\n"), "{}", out.stdout);
+}
+
+#[test]
+fn a_cluster_at_the_repository_root_is_diffed_too() {
+    let repo = Repo::empty();
+    copy_tree(&root().join("fixtures/fleet/clusters/onprem"), &repo.path(""));
+    repo.commit("a one-cluster repository");
+    repo.edit("kubezero.yaml", "mtu: 1450", "mtu: 9001");
+    let out = repo.diff(&["--stat"]);
+    assert_eq!((out.code, headers(&out)), (1, vec!["~ Application/calico"]), "{}", out.stderr);
+    assert!(out.stdout.starts_with(".\n"));
+}
+
+#[test]
+fn a_deleted_cluster_can_be_named_as_the_path() {
+    let repo = Repo::fleet();
+    std::fs::remove_dir_all(repo.path("clusters/onprem")).unwrap();
+    let out = repo.diff(&["--stat", "clusters/onprem"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_eq!(
+        headers(&out),
+        [
+            "- Application/calico",
+            "- Application/local-volume-provisioner",
+            "- Namespace/cert-manager",
+            "- Application/cert-manager"
+        ]
+    );
 }
 
 #[test]

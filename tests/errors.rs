@@ -81,3 +81,114 @@ fn yaml_1_1_ambiguous_scalars_warn_with_their_place_but_render() {
     );
     assert!(warnings[2].contains(":7:5: calico.values: key `y` is read as a boolean"), "{}", warnings[2]);
 }
+
+fn cluster(kubezero: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("kubezero.yaml"), kubezero).unwrap();
+    dir
+}
+
+#[test]
+fn an_app_of_apps_with_nothing_enabled_is_refused_not_printed_empty() {
+    let dir = cluster("ClusterName: x\nplatform: nocloud\ncalico: ~\ncert-manager: {enabled: false}\n");
+    let out = Test::new().args(["render"]).arg_path(dir.path()).run().failure(1);
+    assert!(
+        out.stderr.contains("kubezero.yaml:1:1: no component is enabled: ArgoCD would take the empty app-of-apps"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn infinities_and_nans_are_refused_because_helm_cannot_read_them() {
+    let dir = cluster("ClusterName: x\nplatform: nocloud\ncalico: {values: {a: .inf}}\n");
+    let out = Test::new().args(["render"]).arg_path(dir.path()).run().failure(1);
+    assert!(
+        out.stderr.contains("kubezero.yaml:3:22: calico.values.a: Helm cannot read .inf or .nan"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn set_keys_deeper_than_the_limit_or_with_empty_parts_are_errors() {
+    let deep = format!("calico.values.{}=1", vec!["a"; 70].join("."));
+    let out = Test::new().args(["render", "fixtures/fleet/clusters/onprem", "--set", &deep]).run().failure(1);
+    assert!(out.stderr.contains("the key is deeper than 64 levels"), "{}", out.stderr);
+    let out = Test::new().args(["render", "fixtures/fleet/clusters/onprem", "--set", "calico..mtu=1"]).run().failure(1);
+    assert!(out.stderr.contains("calico..mtu: a key has an empty part"), "{}", out.stderr);
+}
+
+#[test]
+fn aliases_may_not_nest_past_the_depth_limit() {
+    let open = "[".repeat(40);
+    let close = "]".repeat(40);
+    let text = format!("ClusterName: x\nplatform: nocloud\nargo-cd:\n  a: &a {open}1{close}\n  b: {open}*a{close}\n");
+    let dir = cluster(&text);
+    let out = Test::new().args(["render"]).arg_path(dir.path()).run().failure(1);
+    assert!(out.stderr.contains("the alias nests deeper than 64 levels"), "{}", out.stderr);
+}
+
+#[test]
+fn a_chain_of_aliases_is_stopped_by_the_expansion_budget() {
+    let mut text = String::from("ClusterName: x\nplatform: nocloud\nargo-cd:\n  a0: &a0 [1, 2, 3, 4, 5, 6, 7, 8]\n");
+    for i in 1..40 {
+        text.push_str(&format!("  a{i}: &a{i} [*a{p}, *a{p}, *a{p}]\n", p = i - 1));
+    }
+    let dir = cluster(&text);
+    let out = Test::new().args(["render"]).arg_path(dir.path()).run().failure(1);
+    assert!(out.stderr.contains("aliases expand to far more data than the file holds"), "{}", out.stderr);
+}
+
+#[test]
+fn secrets_set_on_the_command_line_never_appear_in_messages() {
+    let out = Test::new()
+        .args(["render", "fixtures/fleet/clusters/dev", "--set", "logging.elastic_password=12345"])
+        .run()
+        .failure(1);
+    assert!(!out.stderr.contains("12345"), "{}", out.stderr);
+    assert!(out.stderr.contains("--set logging.elastic_password=<redacted>: logging.elastic_password: expected string, got integer <redacted>"), "{}", out.stderr);
+    let explain = Test::new()
+        .args([
+            "explain",
+            "logging.elastic_password",
+            "fixtures/fleet/clusters/dev",
+            "--set-string",
+            "logging.elastic_password=hunter2",
+        ])
+        .run()
+        .success();
+    assert!(!explain.stdout.contains("hunter2") && !explain.stdout.contains("s3cr3t"), "{}", explain.stdout);
+}
+
+#[test]
+fn a_null_channel_means_the_default_and_a_null_global_is_one_located_error() {
+    let dir = cluster("ClusterName: x\nplatform: nocloud\nchannel: ~\n");
+    assert!(Test::new()
+        .args(["render"])
+        .arg_path(dir.path())
+        .run()
+        .success()
+        .stdout
+        .contains("targetRevision: stable\n"));
+    let dir = cluster("ClusterName: x\nplatform: nocloud\nglobal: null\n");
+    let out = Test::new().args(["render"]).arg_path(dir.path()).run().failure(1);
+    assert_eq!(out.stderr.lines().filter(|l| l.starts_with("error: ")).count(), 1, "{}", out.stderr);
+    assert!(out.stderr.contains("kubezero.yaml:1:1: global: is required but not set"), "{}", out.stderr);
+}
+
+#[test]
+fn a_key_with_a_line_break_stays_on_one_line_of_stderr() {
+    let dir = cluster("ClusterName: x\nplatform: nocloud\n? \"a\\nb\"\n: 1\n");
+    let out = Test::new().args(["render"]).arg_path(dir.path()).run().failure(1);
+    assert_eq!(out.stderr.lines().count(), 2, "{}", out.stderr);
+    assert!(out.stderr.contains(r"a\nb: unknown key"), "{}", out.stderr);
+}
+
+#[test]
+fn a_cloudbender_file_that_is_a_directory_is_an_error_not_ignored() {
+    let dir = cluster("ClusterName: x\nplatform: nocloud\n");
+    std::fs::create_dir(dir.path().join("cloudbender.yaml")).unwrap();
+    let out = Test::new().args(["render"]).arg_path(dir.path()).run().failure(1);
+    assert!(out.stderr.contains("cloudbender.yaml: not a regular file"), "{}", out.stderr);
+}

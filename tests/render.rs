@@ -172,3 +172,31 @@ fn json_output_holds_the_same_documents() {
         serde_json::Deserializer::from_str(&json).into_iter().map(Result::unwrap).collect();
     assert_eq!(parsed, yaml);
 }
+
+#[test]
+fn a_null_in_component_values_reaches_helm_to_delete_the_charts_default() {
+    let out = Test::new()
+        .args([
+            "render",
+            "fixtures/fleet/clusters/onprem",
+            "--set",
+            "calico.values.prometheus=null",
+            "--set",
+            "calico.values.chartDefault=null",
+        ])
+        .run()
+        .success();
+    let values = helm_values(&documents(&out.stdout)[0]);
+    assert_eq!(values["prometheus"], serde_json::Value::Null, "the derived value is replaced by null");
+    assert!(values.as_object().unwrap().contains_key("chartDefault"), "the null is passed on: {values}");
+}
+
+#[test]
+fn explain_names_the_layer_that_deletes_a_parent() {
+    let out = Test::new()
+        .args(["explain", "calico.mtu", "fixtures/fleet/clusters/onprem", "--set", "calico=null"])
+        .run()
+        .success();
+    assert!(out.stdout.starts_with("calico.mtu is not set\n"));
+    assert!(out.stdout.ends_with("  deletes    flag        --set calico=null: deletes calico\n"), "{}", out.stdout);
+}

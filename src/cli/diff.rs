@@ -75,6 +75,10 @@ pub fn run(args: &DiffArgs) -> Result<Success, Failure> {
         }
         wanted.sort();
         wanted.dedup();
+        // A cluster at the repository root is the whole tree.
+        for w in wanted.iter_mut().filter(|w| w.is_empty()) {
+            *w = ".".into();
+        }
         plan.repo.extract(sha, &wanted, &scratch.0).map_err(trouble)?;
         if let Some(dir) = &plan.catalog_dir {
             catalog_then = Catalog::from_dir(&scratch.0.join(dir))
@@ -102,11 +106,14 @@ pub fn run(args: &DiffArgs) -> Result<Success, Failure> {
 /// Finds the repository, the clusters on both sides and the ones the changed files affect.
 fn plan(args: &DiffArgs, cwd: &Path) -> Result<Plan, Failure> {
     let paths: Vec<PathBuf> = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
-    let repo = Repo::discover(&cwd.join(&paths[0])).map_err(trouble)?;
+    // A path may exist only at REF (a deleted cluster): find the repository from what exists.
+    let first = cwd.join(&paths[0]);
+    let repo = Repo::discover(if first.exists() { &first } else { cwd }).map_err(trouble)?;
     let base = repo.resolve(&args.base).map_err(trouble)?;
     let changed = repo.changed_files(base.as_deref()).map_err(trouble)?;
     let rel = |p: &Path| -> Result<String, Failure> {
-        let abs = lexically_normal(&cwd.join(p));
+        let joined = cwd.join(p);
+        let abs = joined.canonicalize().unwrap_or_else(|_| lexically_normal(&joined));
         let r = abs.strip_prefix(&repo.root).map_err(|_| {
             Failure::Trouble(format!("{} is outside the repository {}", p.display(), repo.root.display()))
         })?;
@@ -114,7 +121,8 @@ fn plan(args: &DiffArgs, cwd: &Path) -> Result<Plan, Failure> {
     };
     let scopes = paths.iter().map(|p| rel(p)).collect::<Result<Vec<_>, _>>()?;
     let in_scope = |c: &str| scopes.iter().any(|s| s.is_empty() || c == s || c.starts_with(&format!("{s}/")));
-    let now = fleet::find_clusters(&paths).map_err(trouble)?.iter().map(|d| rel(d)).collect::<Result<_, _>>()?;
+    let existing: Vec<PathBuf> = paths.iter().filter(|p| cwd.join(p).exists()).cloned().collect();
+    let now = fleet::find_clusters(&existing).map_err(trouble)?.iter().map(|d| rel(d)).collect::<Result<_, _>>()?;
     let then = match &base {
         Some(sha) => {
             let files = repo.cluster_files_at(sha).map_err(trouble)?;
@@ -142,21 +150,30 @@ fn report(args: &DiffArgs, plan: &Plan, sides: &[(Side, Side)]) -> Result<Succes
     let (mut clusters_changed, mut resources_changed) = (0, 0);
     for (cluster, (old, new)) in plan.affected.iter().zip(sides) {
         let shown = if cluster.is_empty() { "." } else { cluster.as_str() };
-        if let Side::Broken(d) = old {
-            problem(&mut problems, shown, &format!("at {}", args.base), d);
-            continue;
-        }
         if let Side::Broken(d) = new {
             problem(&mut problems, shown, "in the working tree", d);
             continue;
         }
-        let changes = diff::resources(docs(old), docs(new));
+        // Broken at REF: what the working tree renders is still shown, as if new.
+        let old_docs = match old {
+            Side::Broken(d) => {
+                problem(&mut problems, shown, &format!("at {}", args.base), d);
+                &[][..]
+            }
+            other => docs(other),
+        };
+        let changes = diff::resources(old_docs, docs(new));
         if changes.is_empty() {
             continue;
         }
         clusters_changed += 1;
         resources_changed += changes.len();
-        writeln!(out, "{}", paint.bold(shown)).expect("writing to a String");
+        let note = if matches!(old, Side::Broken(_)) {
+            format!(" (cannot render at {}: compared with nothing)", args.base)
+        } else {
+            String::new()
+        };
+        writeln!(out, "{}{note}", paint.bold(shown)).expect("writing to a String");
         for change in &changes {
             resource(&mut out, change, args.stat, paint);
         }
@@ -169,10 +186,9 @@ fn report(args: &DiffArgs, plan: &Plan, sides: &[(Side, Side)]) -> Result<Succes
         n => format!("{}, {} changed ({rendered})", plural(clusters_changed, "cluster"), plural(n, "resource")),
     };
     writeln!(out, "{summary}").expect("writing to a String");
-    if !problems.is_empty() {
-        Err(Failure::Incomplete { stdout: out, stderr: problems })
-    } else if resources_changed > 0 {
-        Err(Failure::Found(out))
+    // A cluster that cannot be rendered is wrong input, like a difference: exit 1 (SPEC §8).
+    if resources_changed > 0 || !problems.is_empty() {
+        Err(Failure::Found { report: out, problems })
     } else {
         Ok(Success { stdout: out, warnings: Vec::new() })
     }

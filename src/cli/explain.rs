@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use kzrender::load::LayerKind;
 use kzrender::pipeline;
-use kzrender::value::{split_dotted, Node, Value};
+use kzrender::value::{dotted, split_dotted, Node, Value};
 use kzrender::yaml::emit;
 
 use super::args::ExplainArgs;
@@ -27,12 +27,18 @@ pub fn run(args: &ExplainArgs) -> Result<Success, Failure> {
         None => writeln!(out, "{} is not set", args.key),
     }
     .expect("writing to a String");
-    let setters: Vec<_> = cluster.layers.iter().filter_map(|l| l.node.get_path(&path).map(|n| (l, n))).collect();
-    if setters.is_empty() {
+    // A layer touches the key by setting it, or by deleting (null) or replacing (a non-map) one
+    // of its parents; the last one to touch it decides.
+    let touches: Vec<_> = cluster.layers.iter().filter_map(|l| touch(&l.node, &path).map(|t| (l, t))).collect();
+    if touches.is_empty() {
         out.push_str("  no layer sets it\n");
     }
-    for (i, (layer, node)) in setters.iter().enumerate() {
-        let verdict = if i + 1 == setters.len() { "wins" } else { "overridden" };
+    for (i, (layer, (node, what))) in touches.iter().enumerate() {
+        let verdict = match (i + 1 == touches.len(), cluster.values.get_path(&path).is_some()) {
+            (false, _) => "overridden",
+            (true, true) => "wins",
+            (true, false) => "deletes",
+        };
         let kind = match layer.kind {
             LayerKind::Catalog => "catalog",
             LayerKind::Cluster => "cluster",
@@ -41,9 +47,26 @@ pub fn run(args: &ExplainArgs) -> Result<Success, Failure> {
             LayerKind::Set => "flag",
         };
         let note = layer.note.as_ref().map(|n| format!(" ({n})")).unwrap_or_default();
-        writeln!(out, "  {verdict:<10} {kind:<11} {}{note}: {}", node.origin, show(node)).expect("writing to a String");
+        let shown = match what {
+            Some(parent) => format!("{} {parent}", if node.value == Value::Null { "deletes" } else { "replaces" }),
+            None => show(node),
+        };
+        writeln!(out, "  {verdict:<10} {kind:<11} {}{note}: {shown}", node.origin).expect("writing to a String");
     }
     Ok(Success { stdout: out, warnings: cluster.warnings })
+}
+
+/// How a layer touches `path`: the node that sets it, or the parent it deletes or replaces
+/// (with that parent's dotted key).
+fn touch<'n>(layer: &'n Node, path: &[String]) -> Option<(&'n Node, Option<String>)> {
+    for depth in 1..path.len() {
+        match layer.get_path(&path[..depth]) {
+            None => return None,
+            Some(n) if n.as_map().is_none() => return Some((n, Some(dotted(&path[..depth])))),
+            Some(_) => {}
+        }
+    }
+    layer.get_path(path).map(|n| (n, None))
 }
 
 /// One line for a value: scalars as YAML, containers by size.

@@ -26,10 +26,9 @@ pub use args::Command;
 pub enum Failure {
     /// The input is wrong: every problem found (warnings included), and what was not done.
     Invalid { subject: String, diags: Vec<Diagnostic>, nothing: &'static str },
-    /// The command found invalid clusters or differences and reports them on stdout (exit 1).
-    Found(String),
-    /// Part of the job was done (printed on stdout) but part could not be (stderr), exit 2.
-    Incomplete { stdout: String, stderr: String },
+    /// The command found invalid clusters or differences: its report goes to stdout and the
+    /// clusters it could not render to stderr (exit 1).
+    Found { report: String, problems: String },
     /// kzrender could not do its job (usage, I/O, git, internal).
     Trouble(String),
 }
@@ -97,14 +96,10 @@ fn finish(outcome: Result<Success, Failure>) -> ExitCode {
             }
             ExitCode::from(1)
         }
-        Err(Failure::Found(report)) => {
+        Err(Failure::Found { report, problems }) => {
             let _ = std::io::stdout().lock().write_all(report.as_bytes());
+            let _ = err.write_all(problems.as_bytes());
             ExitCode::from(1)
-        }
-        Err(Failure::Incomplete { stdout, stderr }) => {
-            let _ = std::io::stdout().lock().write_all(stdout.as_bytes());
-            let _ = err.write_all(stderr.as_bytes());
-            ExitCode::from(2)
         }
         Err(Failure::Trouble(msg)) => {
             let _ = writeln!(err, "kzrender: {msg}");
@@ -124,8 +119,8 @@ fn headline(subject: &str, diags: &[Diagnostic], nothing: &str) -> String {
         1 => "1 error".to_owned(),
         n => format!("{n} errors"),
     };
-    let key = if first.key.is_empty() { String::new() } else { format!("{}: ", first.key) };
-    format!("kzrender: {subject}: {count}, nothing {nothing}; first: {key}{}", first.message)
+    let key = if first.key.is_empty() { String::new() } else { format!("{}: ", kzrender::diag::one_line(&first.key)) };
+    format!("kzrender: {subject}: {count}, nothing {nothing}; first: {key}{}", kzrender::diag::one_line(&first.message))
 }
 
 /// The catalog a command uses: `--kubezero DIR` or the embedded one. It lives as long as the

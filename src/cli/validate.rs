@@ -46,7 +46,7 @@ pub fn run(args: &ValidateArgs) -> Result<Success, Failure> {
         Format::Github => github(&verdicts, invalid),
     };
     if invalid > 0 {
-        Err(Failure::Found(report))
+        Err(Failure::Found { report, problems: String::new() })
     } else {
         Ok(Success { stdout: report, warnings: Vec::new() })
     }

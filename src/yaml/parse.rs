@@ -83,16 +83,17 @@ struct Builder<'a> {
     docs: Vec<Node>,
     stack: Vec<Frame>,
     path: Vec<String>,
-    anchors: HashMap<usize, (Node, usize)>,
+    /// Anchored nodes with their weight and nesting depth.
+    anchors: HashMap<usize, (Node, usize, usize)>,
     root: Option<Node>,
-    /// Nodes plus string bytes produced so far, aliases counted at their full size.
-    weight: usize,
+    /// What aliases have added (nodes and string bytes); bounded by a small multiple of the file.
+    expanded: usize,
     budget: usize,
 }
 
 impl<'a> Builder<'a> {
     fn new(src: &'a Source, warnings: &'a mut Vec<Diagnostic>) -> Self {
-        let budget = src.text.len().saturating_mul(4).max(64 * 1024);
+        let budget = src.text.len().saturating_mul(2).saturating_add(64 * 1024);
         Builder {
             src,
             warnings,
@@ -101,7 +102,7 @@ impl<'a> Builder<'a> {
             path: Vec::new(),
             anchors: HashMap::new(),
             root: None,
-            weight: 0,
+            expanded: 0,
             budget,
         }
     }
@@ -122,7 +123,6 @@ impl<'a> Builder<'a> {
         match event {
             Event::Scalar(text, style, anchor, tag) => {
                 let origin = self.origin(span);
-                self.charge(1 + text.len(), &origin)?;
                 if let Some(Frame::Map { key: key @ None, .. }) = self.stack.last_mut() {
                     // A key keeps its raw text, not its typed value.
                     let plain = style == ScalarStyle::Plain;
@@ -139,7 +139,7 @@ impl<'a> Builder<'a> {
                 let value = self.scalar(&text, style, tag.as_deref(), &origin)?;
                 let node = Node::new(value, origin);
                 if anchor > 0 {
-                    self.anchors.insert(anchor, (node.clone(), 1 + text.len()));
+                    self.anchors.insert(anchor, (node.clone(), weight_of(&node), 0));
                 }
                 self.push(node)
             }
@@ -151,7 +151,6 @@ impl<'a> Builder<'a> {
                 if self.stack.len() >= MAX_DEPTH {
                     return Err(self.err(origin, format!("nesting deeper than {MAX_DEPTH} levels")));
                 }
-                self.charge(1, &origin)?;
                 let frame = match event {
                     Event::SequenceStart(..) => Frame::Seq { items: Vec::new(), origin, anchor },
                     _ => Frame::Map { map: Map::new(), merged: Vec::new(), key: None, origin, anchor },
@@ -181,7 +180,8 @@ impl<'a> Builder<'a> {
                     }
                 };
                 if anchor > 0 {
-                    self.anchors.insert(anchor, (node.clone(), weight_of(&node)));
+                    let (weight, depth) = (weight_of(&node), depth_of(&node));
+                    self.anchors.insert(anchor, (node.clone(), weight, depth));
                 }
                 self.push(node)
             }
@@ -190,9 +190,12 @@ impl<'a> Builder<'a> {
                 if matches!(self.stack.last(), Some(Frame::Map { key: None, .. })) {
                     return Err(self.err(origin, "an alias as a map key is not supported"));
                 }
-                let Some((node, weight)) = self.anchors.get(&id).cloned() else {
+                let Some((node, weight, depth)) = self.anchors.get(&id).cloned() else {
                     return Err(self.err(origin, "alias to an unknown anchor"));
                 };
+                if self.stack.len() + depth > MAX_DEPTH {
+                    return Err(self.err(origin, format!("the alias nests deeper than {MAX_DEPTH} levels")));
+                }
                 self.charge(weight, &origin)?;
                 self.push(node)
             }
@@ -300,9 +303,10 @@ impl<'a> Builder<'a> {
         value.ok_or_else(|| self.err(origin.clone(), format!("`{text}` is not a valid `{tag}`")))
     }
 
+    /// Counts what an alias adds: text read once may not expand into far more data.
     fn charge(&mut self, weight: usize, origin: &Origin) -> Result<(), Diagnostic> {
-        self.weight = self.weight.saturating_add(weight);
-        if self.weight > self.budget {
+        self.expanded = self.expanded.saturating_add(weight);
+        if self.expanded > self.budget {
             return Err(self.err(
                 origin.clone(),
                 "aliases expand to far more data than the file holds; refusing (YAML alias bomb?)",
@@ -312,12 +316,23 @@ impl<'a> Builder<'a> {
     }
 }
 
+/// Roughly what a node costs in memory: a node is charged like 32 bytes of text.
 fn weight_of(node: &Node) -> usize {
+    const NODE: usize = 32;
     match &node.value {
-        Value::Str(s) => 1 + s.len(),
-        Value::Seq(items) => 1 + items.iter().map(weight_of).sum::<usize>(),
-        Value::Map(m) => 1 + m.iter().map(|(k, v)| k.len() + weight_of(v)).sum::<usize>(),
-        _ => 1,
+        Value::Str(s) => NODE + s.len(),
+        Value::Seq(items) => NODE + items.iter().map(weight_of).sum::<usize>(),
+        Value::Map(m) => NODE + m.iter().map(|(k, v)| k.len() + weight_of(v)).sum::<usize>(),
+        _ => NODE,
+    }
+}
+
+/// How many maps and lists deep a node goes.
+fn depth_of(node: &Node) -> usize {
+    match &node.value {
+        Value::Seq(items) => 1 + items.iter().map(depth_of).max().unwrap_or(0),
+        Value::Map(m) => 1 + m.values().map(depth_of).max().unwrap_or(0),
+        _ => 0,
     }
 }
 
