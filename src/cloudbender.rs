@@ -228,7 +228,7 @@ fn drop_empty(mut node: Node, path: &mut Vec<String>, empty: &mut BTreeMap<Strin
 }
 
 /// Two CloudBender files that disagree on a key are an error naming both.
-fn conflicts(layers: &[Layer]) -> Vec<Diagnostic> {
+pub fn conflicts(layers: &[Layer]) -> Vec<Diagnostic> {
     let mut seen: BTreeMap<String, (&Node, &str)> = BTreeMap::new();
     let mut errors = Vec::new();
     for layer in layers {

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use crate::catalog::Catalog;
 use crate::cloudbender::{self, Format, EXPORT_FILE, OUTPUTS_DIR};
 use crate::diag::Diagnostic;
-use crate::load::{parse_map, Guard};
+use crate::load::{display, parse_map, Guard, Layer, LayerKind};
 use crate::schema;
 use crate::value::Origin;
 
@@ -59,10 +59,29 @@ pub fn import(catalog: &Catalog, sources: &[PathBuf], cluster: &Path) -> Result<
             Err(e) => errors.extend(e),
         }
     }
+    if errors.is_empty() {
+        errors = disagreements(catalog, &guard, cluster, &planned);
+    }
     if !errors.is_empty() {
         return Err(errors);
     }
     planned.into_iter().map(|p| write(catalog, &guard, cluster, p).map_err(|e| vec![e])).collect()
+}
+
+/// What the cluster's CloudBender files would disagree on once the planned files are in place:
+/// an import must not land a conflict that breaks the next render. (A cluster whose other
+/// files cannot be read is left for `render` to report.)
+fn disagreements(catalog: &Catalog, guard: &Guard, cluster: &Path, planned: &[Planned]) -> Vec<Diagnostic> {
+    let Ok(existing) = cloudbender::read(catalog, guard, cluster, &mut Vec::new()) else { return Vec::new() };
+    let replaced: Vec<String> = planned.iter().map(|p| display(cluster, &p.target)).collect();
+    let mut layers: Vec<Layer> = existing.layers.into_iter().filter(|l| !replaced.contains(&l.name)).collect();
+    layers.extend(planned.iter().map(|p| Layer {
+        kind: LayerKind::CloudBender,
+        name: display(cluster, &p.target),
+        note: None,
+        node: p.values.clone(),
+    }));
+    cloudbender::conflicts(&layers)
 }
 
 fn plan(catalog: &Catalog, guard: &Guard, source: &Path) -> Result<Planned, Vec<Diagnostic>> {

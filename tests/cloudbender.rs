@@ -155,6 +155,23 @@ mod import {
     }
 
     #[test]
+    fn import_refuses_a_file_that_would_disagree_with_the_clusters_other_outputs() {
+        let dir = cluster();
+        import(&[STORE], dir.path()).success();
+        let stale = dir.path().join("stale.yaml");
+        let text = std::fs::read_to_string(root().join("fixtures/cloudbender/export/cloudbender.yaml")).unwrap();
+        std::fs::write(&stale, text.replace("KiamServerRole-4D5E6F", "KiamServerRole-OTHER1")).unwrap();
+        let out = import(&[stale.to_str().unwrap()], dir.path()).failure(1);
+        assert!(out.stderr.contains("kiam.IamArn: CloudBender files disagree"), "{}", out.stderr);
+        assert!(
+            out.stderr.contains("outputs/kube/kube-control-plane.yaml:5:22"),
+            "names the file it disagrees with: {}",
+            out.stderr
+        );
+        assert!(!dir.path().join("cloudbender.yaml").exists(), "nothing written");
+    }
+
+    #[test]
     fn import_checks_values_against_the_schema_and_all_sources_before_writing_any() {
         let dir = cluster();
         let out = import(&[STORE, "fixtures/fleet-mistakes/clusters/bad-arn/cloudbender.yaml"], dir.path()).failure(1);
