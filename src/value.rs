@@ -162,6 +162,49 @@ impl Node {
     }
 }
 
+/// Positioned JSON: a node as `[line, col, tag, value]` (tag 0 null, 1 bool, 2 int, 3 float,
+/// 4 string, 5 list of nodes, 6 map of nodes). The build embeds the catalog in this form so that
+/// a run reads it with serde_json instead of parsing YAML, provenance included.
+impl Node {
+    /// The node in positioned JSON.
+    pub fn to_positioned_json(&self) -> serde_json::Value {
+        use serde_json::Value as J;
+        let (tag, value) = match &self.value {
+            Value::Null => (0, J::Null),
+            Value::Bool(b) => (1, J::Bool(*b)),
+            Value::Int(i) => (2, J::from(*i)),
+            Value::Float(f) => (3, J::from(*f)),
+            Value::Str(s) => (4, J::String(s.clone())),
+            Value::Seq(items) => (5, J::Array(items.iter().map(Node::to_positioned_json).collect())),
+            Value::Map(m) => (6, J::Object(m.iter().map(|(k, v)| (k.clone(), v.to_positioned_json())).collect())),
+        };
+        serde_json::json!([self.origin.line, self.origin.col, tag, value])
+    }
+
+    /// A node from positioned JSON, its origins in `file`; `None` if the JSON is not that form.
+    pub fn from_positioned_json(file: &Arc<str>, json: &serde_json::Value) -> Option<Node> {
+        let [line, col, tag, value] = json.as_array()?.as_slice() else { return None };
+        let value = match (tag.as_u64()?, value) {
+            (0, _) => Value::Null,
+            (1, v) => Value::Bool(v.as_bool()?),
+            (2, v) => Value::Int(v.as_i64()?),
+            (3, v) => Value::Float(v.as_f64()?),
+            (4, v) => Value::Str(v.as_str()?.to_owned()),
+            (5, v) => {
+                Value::Seq(v.as_array()?.iter().map(|n| Node::from_positioned_json(file, n)).collect::<Option<_>>()?)
+            }
+            (6, v) => Value::Map(
+                v.as_object()?
+                    .iter()
+                    .map(|(k, n)| Some((k.clone(), Node::from_positioned_json(file, n)?)))
+                    .collect::<Option<_>>()?,
+            ),
+            _ => return None,
+        };
+        Some(Node::new(value, Origin::new(file, line.as_u64()? as u32, col.as_u64()? as u32)))
+    }
+}
+
 impl serde::Serialize for Node {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::{SerializeMap, SerializeSeq};
@@ -237,6 +280,14 @@ mod tests {
         assert_ne!(list("a.yaml"), list("b.yaml"));
         assert!(list("a.yaml").same_data(&list("b.yaml")));
         assert!(!list("a.yaml").same_data(&Node::new(Value::Seq(vec![]), at("a.yaml"))));
+    }
+
+    #[test]
+    fn positioned_json_round_trips_values_and_positions() {
+        let file: Arc<str> = Arc::from("f.yaml");
+        let src = crate::yaml::Source { name: Arc::clone(&file), text: "a: [1, 2.5, x, ~, true]\nb: {c: d}\n".into() };
+        let node = crate::yaml::parse_stream(&src, &mut Vec::new()).unwrap().remove(0);
+        assert_eq!(Node::from_positioned_json(&file, &node.to_positioned_json()), Some(node));
     }
 
     #[test]

@@ -174,7 +174,8 @@ impl Catalog {
         CATALOG
             .get_or_init(|| {
                 let files = embedded::FILES.iter().map(|(p, t)| (p.to_string(), t.to_string())).collect();
-                Catalog::from_files("kubezero", files)
+                let parsed = embedded::PARSED.iter().map(|(p, j)| (p.to_string(), *j)).collect();
+                Catalog::from_files("kubezero", files, &parsed)
             })
             .as_ref()
             .map_err(Clone::clone)
@@ -187,13 +188,24 @@ impl Catalog {
         read_tree(dir, dir, &mut files).map_err(|e| {
             vec![Diagnostic::error(Some(Origin::synthetic(&root)), "", format!("cannot read the catalog: {e}"))]
         })?;
-        Catalog::from_files(&root, files)
+        Catalog::from_files(&root, files, &BTreeMap::new())
     }
 
-    fn from_files(root: &str, files: BTreeMap<String, String>) -> Result<Catalog, Vec<Diagnostic>> {
+    /// Builds the catalog from its files; `parsed` holds YAML files the build already parsed
+    /// (positioned JSON), which are read instead of parsed again.
+    fn from_files(
+        root: &str,
+        files: BTreeMap<String, String>,
+        parsed: &BTreeMap<String, &str>,
+    ) -> Result<Catalog, Vec<Diagnostic>> {
         let files = Arc::new(files);
         let mut errors = Vec::new();
         let parse = |rel: &str, errors: &mut Vec<Diagnostic>| -> Option<Node> {
+            let name: Arc<str> = Arc::from(format!("{root}/{rel}"));
+            let json = parsed.get(rel).and_then(|j| serde_json::from_str(j).ok());
+            if let Some(node) = json.and_then(|j| Node::from_positioned_json(&name, &j)) {
+                return Some(node);
+            }
             let Some(text) = files.get(rel) else {
                 errors.push(Diagnostic::error(
                     Some(Origin::synthetic(&format!("{root}/{rel}"))),

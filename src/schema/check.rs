@@ -1,6 +1,8 @@
 //! Checking a positioned tree against a compiled [`Schema`], collecting every finding.
 
 use super::{Additional, Schema, Type};
+use std::borrow::Cow;
+
 use crate::diag::Diagnostic;
 use crate::redact::{is_secret_key, REDACTED};
 use crate::value::{dotted, Node, Value};
@@ -9,7 +11,8 @@ use crate::value::{dotted, Node, Value};
 pub const REQUIRED: &str = "is required but not set";
 
 /// Checks `node` (found at `path`) against `schema`; findings are appended to `errors`.
-pub fn validate(schema: &Schema, node: &Node, path: &mut Vec<String>, errors: &mut Vec<Diagnostic>) {
+/// `path` borrows the keys from `node`, so walking a tree allocates nothing until a finding.
+pub fn validate<'n>(schema: &Schema, node: &'n Node, path: &mut Vec<Cow<'n, str>>, errors: &mut Vec<Diagnostic>) {
     let mut err = |msg: String| errors.push(Diagnostic::error(Some(node.origin.clone()), dotted(path), msg));
     if node.value == Value::Null && schema.nullable {
         return;
@@ -73,7 +76,7 @@ pub fn validate(schema: &Schema, node: &Node, path: &mut Vec<String>, errors: &m
             }
             if let Some(item_schema) = &schema.items {
                 for (i, item) in items.iter().enumerate() {
-                    path.push(format!("[{i}]"));
+                    path.push(Cow::Owned(format!("[{i}]")));
                     validate(item_schema, item, path, errors);
                     path.pop();
                 }
@@ -82,14 +85,14 @@ pub fn validate(schema: &Schema, node: &Node, path: &mut Vec<String>, errors: &m
         Value::Map(m) => {
             for key in schema.required.iter().filter(|k| !m.contains_key(*k)) {
                 let mut at = path.clone();
-                at.push(key.clone());
+                at.push(Cow::Borrowed(key));
                 errors.push(Diagnostic::error(Some(node.origin.clone()), dotted(&at), REQUIRED));
             }
             if schema.preserve_unknown && schema.properties.is_empty() {
                 return;
             }
             for (k, v) in m {
-                path.push(k.clone());
+                path.push(Cow::Borrowed(k));
                 let sub = schema.properties.get(k).or(match &schema.additional {
                     Additional::Schema(s) => Some(&**s),
                     _ => None,
@@ -139,7 +142,7 @@ fn is_type(v: &Value, t: Type) -> bool {
 }
 
 /// A value as shown in a message: its type and a short rendering, secrets redacted.
-fn shown(node: &Node, path: &[String]) -> String {
+fn shown(node: &Node, path: &[Cow<'_, str>]) -> String {
     let secret = path.iter().any(|seg| is_secret_key(seg));
     let json = node.to_json();
     match (&node.value, secret) {

@@ -143,8 +143,6 @@ pub struct Schema {
     pub nullable: bool,
     /// `x-kubernetes-preserve-unknown-fields`: any keys, any values below.
     pub preserve_unknown: bool,
-    /// `description`, for docs.
-    pub description: Option<String>,
 }
 
 /// How a schema document treats maps without `additionalProperties`.
@@ -250,7 +248,6 @@ impl Compiler<'_> {
             s.types = vec![Type::Integer, Type::String];
         }
         s.nullable = m.get("nullable") == Some(&J::Bool(true));
-        s.description = m.get("description").and_then(J::as_str).map(str::to_owned);
         Ok(s)
     }
 }
