@@ -30,15 +30,16 @@ impl Catalog {
         schemas.as_ref().map(|m| m.get(kind)).map_err(Clone::clone)
     }
 
-    /// A component's own settings schema, as JSON (for docs).
+    /// A component's settings schema as JSON (for docs): its own `schema.json` plus the settings
+    /// every component has.
     pub fn component_schema_json(&self, component: &str) -> Result<serde_json::Value, Vec<Diagnostic>> {
+        self.with_common(component, &self.schema_json("schemas/component.json")?)
+    }
+
+    fn with_common(&self, component: &str, common: &serde_json::Value) -> Result<serde_json::Value, Vec<Diagnostic>> {
         let mut own = self.schema_json(&format!("components/{component}/schema.json"))?;
-        let common = self.schema_json("schemas/component.json")?;
-        let props = own
-            .as_object_mut()
-            .expect("schema files are maps")
-            .entry("properties")
-            .or_insert_with(|| serde_json::json!({}));
+        let map = own.as_object_mut().expect("schema_json returns objects");
+        let props = map.entry("properties").or_insert_with(|| serde_json::json!({}));
         if let (Some(props), Some(common)) =
             (props.as_object_mut(), common.get("properties").and_then(|p| p.as_object()))
         {
@@ -46,8 +47,8 @@ impl Catalog {
                 props.entry(k.clone()).or_insert_with(|| v.clone());
             }
         }
-        own.as_object_mut().expect("schema files are maps").insert("type".into(), "object".into());
-        own.as_object_mut().expect("schema files are maps").insert("additionalProperties".into(), false.into());
+        map.insert("type".into(), "object".into());
+        map.insert("additionalProperties".into(), false.into());
         Ok(own)
     }
 
@@ -58,9 +59,10 @@ impl Catalog {
 
     fn compose_input_schema(&self) -> Result<Schema, Vec<Diagnostic>> {
         let mut top = self.cluster_schema_json()?;
+        let common = self.schema_json("schemas/component.json")?;
         let mut errors = Vec::new();
         for name in self.components.keys() {
-            match self.component_schema_json(name) {
+            match self.with_common(name, &common) {
                 Ok(s) => {
                     top["properties"][name] = s;
                 }
