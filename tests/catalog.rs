@@ -12,6 +12,16 @@ fn fork() -> tempfile::TempDir {
     dir
 }
 
+/// Renders the onprem fixture with a broken fork: exit 1, nothing on stdout; returns stderr.
+fn refused(cat: &tempfile::TempDir) -> String {
+    Test::new()
+        .args(["render", "fixtures/fleet/clusters/onprem", "--kubezero"])
+        .arg_path(cat.path())
+        .run()
+        .failure(1)
+        .stderr
+}
+
 fn edit(path: &Path, from: &str, to: &str) {
     let text = std::fs::read_to_string(path).unwrap();
     assert!(text.contains(from), "{} lacks {from:?}", path.display());
@@ -74,15 +84,10 @@ fn adding_a_component_takes_only_files() {
 fn a_template_printing_a_value_without_tojson_is_refused() {
     let cat = fork();
     edit(&cat.path().join("components/calico/values.yaml.j2"), "{{ self.network | tojson }}", "{{ self.network }}");
-    let out = Test::new()
-        .args(["render", "fixtures/fleet/clusters/onprem", "--kubezero"])
-        .arg_path(cat.path())
-        .run()
-        .failure(1);
+    let stderr = refused(&cat);
     assert!(
-        out.stderr.contains("values.yaml.j2:1:1: calico: template error: prints `vxlan` without `| tojson`"),
-        "{}",
-        out.stderr
+        stderr.contains("values.yaml.j2:1:1: calico: template error: prints `vxlan` without `| tojson`"),
+        "{stderr}"
     );
 }
 
@@ -90,30 +95,17 @@ fn a_template_printing_a_value_without_tojson_is_refused() {
 fn a_broken_template_fails_the_output_schema_and_prints_nothing() {
     let cat = fork();
     edit(&cat.path().join("components/calico/component.yaml"), "  kind: CustomResourceDefinition\n", "");
-    let out = Test::new()
-        .args(["render", "fixtures/fleet/clusters/onprem", "--kubezero"])
-        .arg_path(cat.path())
-        .run()
-        .failure(1);
-    assert!(
-        out.stderr.contains("spec.ignoreDifferences[0].kind: Application calico: is required but not set"),
-        "{}",
-        out.stderr
-    );
+    let stderr = refused(&cat);
+    assert!(stderr.contains("spec.ignoreDifferences[0].kind: Application calico: is required but not set"), "{stderr}");
 }
 
 #[test]
 fn a_catalog_missing_a_template_is_reported_with_its_file() {
     let cat = fork();
     std::fs::remove_file(cat.path().join("components/kiam/values.yaml.j2")).unwrap();
-    let out = Test::new()
-        .args(["render", "fixtures/fleet/clusters/onprem", "--kubezero"])
-        .arg_path(cat.path())
-        .run()
-        .failure(1);
+    let stderr = refused(&cat);
     assert!(
-        out.stderr.contains("components/kiam/component.yaml:1:1: components/kiam/values.yaml.j2 is missing"),
-        "{}",
-        out.stderr
+        stderr.contains("components/kiam/component.yaml:1:1: components/kiam/values.yaml.j2 is missing"),
+        "{stderr}"
     );
 }
