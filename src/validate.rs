@@ -93,14 +93,13 @@ fn kubernetes(catalog: &Catalog, channel: &Channel, values: &Node, from_env: Opt
 
 /// Checks emitted documents against the catalog's output schemas and the official ones.
 pub fn documents(catalog: &Catalog, official: &SchemaSet, docs: &[Node]) -> Vec<Diagnostic> {
-    let mut errors = Vec::new();
+    // The same finding in several documents (a global setting copied into every Application)
+    // is reported once, naming them all.
+    let mut findings: BTreeMap<(Option<Origin>, String, String), Vec<String>> = BTreeMap::new();
     for doc in docs {
         let field = |k: &str| doc.get_path(&[k]).and_then(Node::as_str).unwrap_or_default();
-        let (api, kind, name) = (
-            field("apiVersion"),
-            field("kind"),
-            doc.get_path(&["metadata", "name"]).and_then(Node::as_str).unwrap_or_default(),
-        );
+        let (api, kind) = (field("apiVersion"), field("kind"));
+        let name = doc.get_path(&["metadata", "name"]).and_then(Node::as_str).unwrap_or_default();
         let mut found = Vec::new();
         match catalog.output_schema(kind) {
             Ok(Some(s)) => schema::validate(s, doc, &mut Vec::new(), &mut found),
@@ -110,13 +109,18 @@ pub fn documents(catalog: &Catalog, official: &SchemaSet, docs: &[Node]) -> Vec<
         if let Some(s) = official.get(api, kind) {
             schema::validate(s, doc, &mut Vec::new(), &mut found);
         }
-        // Keys of an output document mean nothing to the user; say which document it is, and
-        // point at the user's file only where the value came from one.
-        errors.extend(found.into_iter().map(|d| Diagnostic {
-            message: format!("{kind} {name}: {}", d.message),
-            origin: d.origin.filter(|o| &*o.file != render::GENERATED),
-            ..d
-        }));
+        for d in found {
+            // Point at the user's file only where the value came from one.
+            let origin = d.origin.filter(|o| &*o.file != render::GENERATED);
+            findings.entry((origin, d.key, d.message)).or_default().push(format!("{kind} {name}"));
+        }
     }
-    errors
+    findings
+        .into_iter()
+        .map(|((origin, key, message), docs)| {
+            let mut docs = docs;
+            docs.dedup();
+            Diagnostic::error(origin, key, format!("{}: {message}", docs.join(", ")))
+        })
+        .collect()
 }

@@ -192,3 +192,16 @@ fn a_cloudbender_file_that_is_a_directory_is_an_error_not_ignored() {
     let out = Test::new().args(["render"]).arg_path(dir.path()).run().failure(1);
     assert!(out.stderr.contains("cloudbender.yaml: not a regular file"), "{}", out.stderr);
 }
+
+#[test]
+fn sync_policy_takes_what_argocd_takes_and_a_typo_is_reported_once() {
+    let ok = cluster("ClusterName: x\nplatform: nocloud\nglobal: {syncPolicy: {automated: {enabled: true, prune: true}, retry: {limit: 3, refresh: true}}}\n");
+    Test::new().args(["render"]).arg_path(ok.path()).run().success();
+    let typo = cluster("ClusterName: x\nplatform: nocloud\nglobal: {syncPolicy: {automated: {pruen: true}}}\n");
+    let out = Test::new().args(["render"]).arg_path(typo.path()).run().failure(1);
+    let errors: Vec<&str> = out.stderr.lines().filter(|l| l.starts_with("error: ")).collect();
+    assert_eq!(errors.len(), 1, "{}", out.stderr);
+    assert!(errors[0].ends_with(
+        "kubezero.yaml:3:42: spec.syncPolicy.automated.pruen: Application calico, Application cert-manager: unknown key; did you mean `prune`?"
+    ), "{}", errors[0]);
+}
