@@ -86,67 +86,9 @@ pub fn derive<'c>(
     empty_outputs: &BTreeMap<String, Origin>,
 ) -> Result<Vec<Derived<'c>>, Vec<Diagnostic>> {
     let enabled = ctx.enabled();
-    let platform = values.get_path(&["platform"]);
-    let mut errors = Vec::new();
     let on: Vec<&Component> = catalog.components.values().filter(|c| enabled[&c.name]).collect();
-
-    for c in &on {
-        let at = values.get_path(&[&c.name, "enabled"]).map(|n| n.origin.clone());
-        let key = format!("{}.enabled", c.name);
-        if !channel.components.contains_key(&c.name) {
-            let offering = catalog.channels_offering(&c.name).join(", ");
-            errors.push(Diagnostic::error(
-                at.clone(),
-                &key,
-                format!("{} is not offered on channel {}; channels that offer it: {offering}", c.name, channel.name),
-            ));
-        }
-        if let (false, Some(p)) = (c.spec.platforms.is_empty(), platform.and_then(Node::as_str)) {
-            if !c.spec.platforms.iter().any(|x| x == p) {
-                errors.push(Diagnostic::error(
-                    at.clone(),
-                    &key,
-                    format!(
-                        "{} runs only on platform {}, this cluster's platform is {p}",
-                        c.name,
-                        c.spec.platforms.join(", ")
-                    ),
-                ));
-            }
-        }
-        for dep in c.spec.requires.iter().filter(|d| !enabled.get(*d).copied().unwrap_or(false)) {
-            errors.push(Diagnostic::error(
-                at.clone(),
-                &key,
-                format!("{} requires {dep}; enable {dep} or disable {}", c.name, c.name),
-            ));
-        }
-        if let Some(req) = &c.spec.required {
-            let applies = match &req.when {
-                Some(expr) => ctx.holds(catalog, expr).unwrap_or_else(|e| {
-                    errors.push(Diagnostic::error(Some(c.origin.clone()), "", e));
-                    false
-                }),
-                None => true,
-            };
-            for setting in req.settings.iter().filter(|_| applies) {
-                let key = format!("{}.{setting}", c.name);
-                if let Some(at) = empty_outputs.get(&key).filter(|_| values.get_path(&[&c.name, setting]).is_none()) {
-                    let msg = format!(
-                        "is required when {} is enabled, but CloudBender wrote it empty (it does so when a stack update had no changes); refresh it with `cloudbender outputs <stack>` and copy the file again",
-                        c.name
-                    );
-                    errors.push(Diagnostic::error(Some(at.clone()), key, msg));
-                } else if let Some(problem) = missing(values, &c.name, setting) {
-                    let at = values
-                        .get_path(&[&c.name, setting])
-                        .map(|n| n.origin.clone())
-                        .or_else(|| values.get_path(&[&c.name]).map(|n| n.origin.clone()));
-                    errors.push(Diagnostic::error(at, key, problem));
-                }
-            }
-        }
-    }
+    let mut errors: Vec<Diagnostic> =
+        on.iter().flat_map(|c| check_component(catalog, channel, ctx, values, empty_outputs, c)).collect();
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -171,6 +113,77 @@ pub fn derive<'c>(
     } else {
         Err(errors)
     }
+}
+
+/// What the catalog says against an enabled component here: its channel, its platform, its
+/// requirements, and the settings it needs (CloudBender's outputs on AWS).
+fn check_component(
+    catalog: &Catalog,
+    channel: &Channel,
+    ctx: &Context,
+    values: &Node,
+    empty_outputs: &BTreeMap<String, Origin>,
+    c: &Component,
+) -> Vec<Diagnostic> {
+    let enabled = ctx.enabled();
+    let platform = values.get_path(&["platform"]);
+    let mut errors = Vec::new();
+    let at = values.get_path(&[&c.name, "enabled"]).map(|n| n.origin.clone());
+    let key = format!("{}.enabled", c.name);
+    if !channel.components.contains_key(&c.name) {
+        let offering = catalog.channels_offering(&c.name).join(", ");
+        errors.push(Diagnostic::error(
+            at.clone(),
+            &key,
+            format!("{} is not offered on channel {}; channels that offer it: {offering}", c.name, channel.name),
+        ));
+    }
+    if let (false, Some(p)) = (c.spec.platforms.is_empty(), platform.and_then(Node::as_str)) {
+        if !c.spec.platforms.iter().any(|x| x == p) {
+            errors.push(Diagnostic::error(
+                at.clone(),
+                &key,
+                format!(
+                    "{} runs only on platform {}, this cluster's platform is {p}",
+                    c.name,
+                    c.spec.platforms.join(", ")
+                ),
+            ));
+        }
+    }
+    for dep in c.spec.requires.iter().filter(|d| !enabled.get(*d).copied().unwrap_or(false)) {
+        errors.push(Diagnostic::error(
+            at.clone(),
+            &key,
+            format!("{} requires {dep}; enable {dep} or disable {}", c.name, c.name),
+        ));
+    }
+    if let Some(req) = &c.spec.required {
+        let applies = match &req.when {
+            Some(expr) => ctx.holds(catalog, expr).unwrap_or_else(|e| {
+                errors.push(Diagnostic::error(Some(c.origin.clone()), "", e));
+                false
+            }),
+            None => true,
+        };
+        for setting in req.settings.iter().filter(|_| applies) {
+            let key = format!("{}.{setting}", c.name);
+            if let Some(at) = empty_outputs.get(&key).filter(|_| values.get_path(&[&c.name, setting]).is_none()) {
+                let msg = format!(
+                    "is required when {} is enabled, but CloudBender wrote it empty (it does so when a stack update had no changes); refresh it with `cloudbender outputs <stack>` and copy the file again",
+                    c.name
+                );
+                errors.push(Diagnostic::error(Some(at.clone()), key, msg));
+            } else if let Some(problem) = missing(values, &c.name, setting) {
+                let at = values
+                    .get_path(&[&c.name, setting])
+                    .map(|n| n.origin.clone())
+                    .or_else(|| values.get_path(&[&c.name]).map(|n| n.origin.clone()));
+                errors.push(Diagnostic::error(at, key, problem));
+            }
+        }
+    }
+    errors
 }
 
 /// Why a required setting is unusable, if it is.

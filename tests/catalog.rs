@@ -109,3 +109,14 @@ fn a_catalog_missing_a_template_is_reported_with_its_file() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_cycle_in_the_bootstrap_order_is_a_catalog_error() {
+    let cat = fork();
+    edit(&cat.path().join("components/calico/component.yaml"), "after: []", "after: [metrics]");
+    let stderr = refused(&cat);
+    assert!(
+        stderr.contains("the bootstrap order has a cycle: cert-manager → calico → metrics → istio → cert-manager"),
+        "{stderr}"
+    );
+}

@@ -288,6 +288,10 @@ impl Catalog {
                 errors.push(Diagnostic::error(Some(c.origin.clone()), "", format!("`{dep}` is not a component")));
             }
         }
+        if let Some(cycle) = bootstrap_cycle(&components) {
+            let at = Some(components[&cycle[0]].origin.clone());
+            errors.push(Diagnostic::error(at, "", format!("the bootstrap order has a cycle: {}", cycle.join(" → "))));
+        }
         let Some(spec) = spec else { return Err(errors) };
         if !channels.contains_key(&spec.default_channel) {
             errors.push(Diagnostic::error(
@@ -328,6 +332,37 @@ impl Catalog {
     pub fn channels_offering(&self, component: &str) -> Vec<&str> {
         self.channels.values().filter(|c| c.components.contains_key(component)).map(|c| c.name.as_str()).collect()
     }
+}
+
+/// A cycle in `requires`/`after`, if there is one (sync waves need an order).
+fn bootstrap_cycle(components: &BTreeMap<String, Component>) -> Option<Vec<String>> {
+    fn visit(
+        name: &str,
+        components: &BTreeMap<String, Component>,
+        stack: &mut Vec<String>,
+        done: &mut Vec<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(i) = stack.iter().position(|s| s == name) {
+            let mut cycle = stack[i..].to_vec();
+            cycle.push(name.to_owned());
+            return Some(cycle);
+        }
+        if done.iter().any(|d| d == name) {
+            return None;
+        }
+        stack.push(name.to_owned());
+        let c = components.get(name)?;
+        for dep in c.spec.requires.iter().chain(&c.spec.after) {
+            if let Some(cycle) = visit(dep, components, stack, done) {
+                return Some(cycle);
+            }
+        }
+        stack.pop();
+        done.push(name.to_owned());
+        None
+    }
+    let mut done = Vec::new();
+    components.keys().find_map(|name| visit(name, components, &mut Vec::new(), &mut done))
 }
 
 /// The values template of a component, relative to the catalog root.
