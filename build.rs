@@ -15,13 +15,17 @@ mod value;
 mod diag;
 
 #[allow(dead_code, unused_imports, missing_docs)]
+#[path = "src/redact.rs"]
+mod redact;
+
+#[allow(dead_code, unused_imports, missing_docs)]
 #[path = "src/yaml/mod.rs"]
 mod yaml;
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("kubezero");
     println!("cargo:rerun-if-changed={}", root.display());
-    for src in ["src/value.rs", "src/diag.rs", "src/yaml"] {
+    for src in ["src/value.rs", "src/diag.rs", "src/redact.rs", "src/yaml"] {
         println!("cargo:rerun-if-changed={src}");
     }
     let mut files = Vec::new();

@@ -196,9 +196,9 @@ if spec.get("generate", {}).get("command") != ["kzrender", "argocd", "generate"]
     fail("plugin.yaml: spec.generate.command must be [kzrender, argocd, generate]")
 if spec.get("parameters", {}).get("dynamic", {}).get("command") != ["kzrender", "argocd", "parameters"]:
     fail("plugin.yaml: spec.parameters.dynamic.command must be [kzrender, argocd, parameters]")
-static = {p.get("name"): p.get("collectionType", "string") for p in spec.get("parameters", {}).get("static", [])}
-if static != {"channel": "string", "values": "array", "set": "map"}:
-    fail(f"plugin.yaml: static parameters are {static}, want channel/values/set as string/array/map")
+# ArgoCD lets a static announcement shadow a dynamic one of the same name: announce dynamically only.
+if spec.get("parameters", {}).get("static"):
+    fail("plugin.yaml: static parameters would shadow the dynamic announcement of the cluster's channel")
 app = (objects("root-app.json") or [{}])[0]
 if app.get("spec", {}).get("source", {}).get("plugin", {}).get("name") != "kzrender":
     fail("deploy/root-app.yaml: spec.source.plugin.name must be kzrender")

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value as J;
 
-use crate::load::{Request, Set};
+use crate::load::{Overlay, Request, Set};
 
 /// Why the plugin environment cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -52,36 +52,42 @@ pub fn request(cwd: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Reque
         ..Default::default()
     };
     req.kube_version = env("KUBE_VERSION").filter(|v| !v.is_empty());
-    if let Some(channel) = env("ARGOCD_ENV_CHANNEL").filter(|c| !c.is_empty()) {
-        req.sets.push(Set { key: "channel".into(), value: channel, string: true, source: "ARGOCD_ENV_CHANNEL".into() });
-    }
+    // plugin.env first (lower), then the parameters; within each, files below assignments.
+    let channel = |value: String, source: &str| {
+        Overlay::Set(Set { key: "channel".into(), value, string: true, source: source.into() })
+    };
     if let Some(values) = env("ARGOCD_ENV_VALUES") {
-        req.values_files.extend(values.split(',').map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned));
+        let files = values.split(',').map(str::trim).filter(|v| !v.is_empty());
+        req.overlays.extend(files.map(|f| Overlay::File(f.to_owned())));
     }
+    if let Some(c) = env("ARGOCD_ENV_CHANNEL").filter(|c| !c.is_empty()) {
+        req.overlays.push(channel(c, "ARGOCD_ENV_CHANNEL"));
+    }
+    let (mut files, mut channels, mut sets) = (Vec::new(), Vec::new(), Vec::new());
     for param in parameters(env("ARGOCD_APP_PARAMETERS").as_deref())? {
         let bad = |problem: &str| EnvError::Parameter { name: param.name.clone(), problem: problem.into() };
         match param.name.as_str() {
-            "channel" => {
-                // An empty channel (the UI's untouched field) means the cluster's own, as for plugin.env.
-                let c = param.string.ok_or_else(|| bad("expected a string"))?;
-                if !c.is_empty() {
-                    req.sets.push(Set {
-                        key: "channel".into(),
-                        value: c,
-                        string: true,
-                        source: "parameter channel".into(),
-                    });
-                }
-            }
-            "values" => req.values_files.extend(param.array.ok_or_else(|| bad("expected an array of file names"))?),
+            // An empty channel (the UI's untouched field) means the cluster's own, as for plugin.env.
+            "channel" => match param.string.ok_or_else(|| bad("expected a string"))? {
+                c if c.is_empty() => {}
+                c => channels.push(channel(c, "parameter channel")),
+            },
+            "values" => files.extend(param.array.ok_or_else(|| bad("expected an array of file names"))?),
             "set" => {
-                for (key, value) in param.map.ok_or_else(|| bad("expected a map of dotted key to value"))? {
-                    req.sets.push(Set { key, value, string: false, source: "parameter set".into() });
-                }
+                let map = param.map.ok_or_else(|| bad("expected a map of dotted key to value"))?;
+                sets.extend(map.into_iter().map(|(key, value)| Set {
+                    key,
+                    value,
+                    string: false,
+                    source: "parameter set".into(),
+                }));
             }
             _ => return Err(bad("unknown parameter; kzrender takes channel, values and set")),
         }
     }
+    req.overlays.extend(files.into_iter().map(Overlay::File));
+    req.overlays.extend(channels);
+    req.overlays.extend(sets.into_iter().map(Overlay::Set));
     Ok(req)
 }
 
@@ -147,6 +153,7 @@ fn parameters(raw: Option<&str>) -> Result<Vec<Parameter>, EnvError> {
                 .and_then(J::as_str)
                 .ok_or_else(|| EnvError::Malformed(format!("a parameter without a name: {p}")))?;
             let map = match p.get("map") {
+                Some(J::Null) => Some(Vec::new()),
                 Some(J::Object(m)) => Some(
                     m.iter()
                         .map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_owned())))
@@ -161,7 +168,11 @@ fn parameters(raw: Option<&str>) -> Result<Vec<Parameter>, EnvError> {
             Ok(Parameter {
                 name: name.to_owned(),
                 string: p.get("string").and_then(J::as_str).map(str::to_owned),
-                array: p.get("array").and_then(strings),
+                // ArgoCD sends an empty list or map as null.
+                array: match p.get("array") {
+                    Some(J::Null) => Some(Vec::new()),
+                    other => other.and_then(strings),
+                },
                 map,
             })
         })
@@ -196,7 +207,7 @@ mod tests {
     fn no_parameters_in_all_their_spellings() {
         for raw in ["", "null", "[]", " null\n"] {
             let r = req(&[("ARGOCD_APP_PARAMETERS", raw), ("ARGOCD_APP_SOURCE_PATH", "clusters/prod")]).unwrap();
-            assert!(r.sets.is_empty() && r.values_files.is_empty(), "{raw:?}");
+            assert!(r.overlays.is_empty(), "{raw:?}");
         }
     }
 
@@ -210,15 +221,24 @@ mod tests {
             ("KUBE_VERSION", "1.16.12"),
         ])
         .unwrap();
-        assert_eq!(r.values_files, ["a.yaml", "b.yaml", "c.yaml"]);
-        let sets: Vec<(&str, &str, &str)> =
-            r.sets.iter().map(|s| (s.key.as_str(), s.value.as_str(), s.source.as_str())).collect();
+        // SPEC §7: every parameter outranks plugin.env, values files included.
+        let order: Vec<String> = r
+            .overlays
+            .iter()
+            .map(|o| match o {
+                Overlay::File(f) => format!("file {f}"),
+                Overlay::Set(s) => format!("{} {}={}", s.source, s.key, s.value),
+            })
+            .collect();
         assert_eq!(
-            sets,
+            order,
             [
-                ("channel", "stable", "ARGOCD_ENV_CHANNEL"),
-                ("channel", "master", "parameter channel"),
-                ("kiam.enabled", "false", "parameter set")
+                "file a.yaml",
+                "file b.yaml",
+                "ARGOCD_ENV_CHANNEL channel=stable",
+                "file c.yaml",
+                "parameter channel channel=master",
+                "parameter set kiam.enabled=false"
             ]
         );
         assert_eq!(r.confine_to.as_deref(), Some(Path::new("/tmp/repo")));
@@ -228,7 +248,14 @@ mod tests {
     #[test]
     fn an_empty_channel_parameter_leaves_the_clusters_own() {
         let r = req(&[("ARGOCD_APP_PARAMETERS", r#"[{"name":"channel","string":""}]"#)]).unwrap();
-        assert!(r.sets.is_empty());
+        assert!(r.overlays.is_empty());
+    }
+
+    #[test]
+    fn null_arrays_and_maps_are_empty_as_argocd_sends_them() {
+        let r =
+            req(&[("ARGOCD_APP_PARAMETERS", r#"[{"name":"values","array":null},{"name":"set","map":null}]"#)]).unwrap();
+        assert!(r.overlays.is_empty());
     }
 
     #[test]

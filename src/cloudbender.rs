@@ -133,9 +133,9 @@ pub fn recognise(catalog: &Catalog, node: &Node) -> Result<Format, Vec<Diagnosti
         }
         let time = m.get("TimeStamp").and_then(Node::as_str);
         if !time.is_some_and(valid_timestamp) {
-            let found = m.get("TimeStamp").map_or("nothing".to_owned(), |n| {
-                n.as_str().map_or_else(|| format!("a {}", n.type_name()), |s| format!("`{s}`"))
-            });
+            let found = m
+                .get("TimeStamp")
+                .map_or("nothing".to_owned(), |n| n.as_str().map_or_else(|| n.a_type(), |s| format!("`{s}`")));
             errors.push(Diagnostic::error(
                 at("TimeStamp"),
                 "TimeStamp",

@@ -69,8 +69,20 @@ impl fmt::Display for Diagnostic {
 }
 
 /// Text with its line breaks escaped, so a diagnostic stays on one line.
+/// Other control characters are escaped too: a value could otherwise carry terminal escape
+/// sequences into a user's terminal or a CI log.
 pub fn one_line(s: &str) -> String {
-    s.replace('\r', "\\r").replace('\n', "\\n")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push(' '),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Sorts diagnostics (errors first, then by place) and drops exact repeats.
@@ -82,4 +94,14 @@ pub fn tidy(diags: &mut Vec<Diagnostic>) {
 /// Whether any diagnostic is an error.
 pub fn has_errors(diags: &[Diagnostic]) -> bool {
     diags.iter().any(Diagnostic::is_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_stay_on_one_line_without_control_characters() {
+        assert_eq!(one_line("a\nb\r\x1b[31mred"), "a\\nb\\r\\u{1b}[31mred");
+    }
 }

@@ -23,14 +23,22 @@ pub const CLUSTER_FILE: &str = "kubezero.yaml";
 pub struct Request {
     /// The cluster directory.
     pub dir: PathBuf,
-    /// Extra values files, relative to the cluster directory, lowest precedence first.
-    pub values_files: Vec<String>,
-    /// `--set` / `--set-string` (and `--channel`), in the order given.
-    pub sets: Vec<Set>,
+    /// Values files and assignments laid over the cluster's own files, lowest precedence first
+    /// (the CLI: `-f` files, then `--set`s; ArgoCD: SPEC §7's order).
+    pub overlays: Vec<Overlay>,
     /// The cluster's Kubernetes version from the environment (`KUBE_VERSION`), if any.
     pub kube_version: Option<String>,
     /// When set, no file outside this directory may be read (ArgoCD's repository checkout).
     pub confine_to: Option<PathBuf>,
+}
+
+/// One input laid over the cluster's own files.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Overlay {
+    /// A values file, relative to the cluster directory.
+    File(String),
+    /// A `--set`-style assignment.
+    Set(Set),
 }
 
 /// One `--set`-style assignment.
@@ -109,17 +117,19 @@ pub fn load(catalog: &Catalog, req: &Request) -> Result<Loaded, Vec<Diagnostic>>
         }
         Err(e) => errors.extend(e),
     }
-    for rel in &req.values_files {
-        let name = display(&req.dir, rel);
-        match guard.read_map(&req.dir.join(rel), &name, &mut warnings) {
-            Ok(node) => layers.push(Layer { kind: LayerKind::ValuesFile, name, note: None, node }),
-            Err(e) => errors.extend(e),
-        }
-    }
-    for set in &req.sets {
-        match set_node(set) {
-            Ok(node) => layers.push(Layer { kind: LayerKind::Set, name: set_label(set), note: None, node }),
-            Err(e) => errors.push(e),
+    for overlay in &req.overlays {
+        match overlay {
+            Overlay::File(rel) => {
+                let name = display(&req.dir, rel);
+                match guard.read_map(&req.dir.join(rel), &name, &mut warnings) {
+                    Ok(node) => layers.push(Layer { kind: LayerKind::ValuesFile, name, note: None, node }),
+                    Err(e) => errors.extend(e),
+                }
+            }
+            Overlay::Set(set) => match set_node(set) {
+                Ok(node) => layers.push(Layer { kind: LayerKind::Set, name: set_label(set), note: None, node }),
+                Err(e) => errors.push(e),
+            },
         }
     }
     if errors.is_empty() {
@@ -228,7 +238,7 @@ pub fn parse_map(src: &Source, warnings: &mut Vec<Diagnostic>) -> Result<Node, V
         1 => Err(vec![Diagnostic::error(
             Some(docs[0].origin.clone()),
             "",
-            format!("expected a map of values, found a {}", docs[0].type_name()),
+            format!("expected a map of values, found {}", docs[0].a_type()),
         )]),
         _ => Err(vec![Diagnostic::error(
             Some(docs[1].origin.clone()),

@@ -131,6 +131,13 @@ impl Node {
         })
     }
 
+    /// The type's name with its article ("a list", "an integer"), for messages.
+    pub fn a_type(&self) -> String {
+        let name = self.type_name();
+        let article = if name.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+        format!("{article} {name}")
+    }
+
     /// A short human name of the value's type, for messages.
     pub fn type_name(&self) -> &'static str {
         match self.value {

@@ -283,3 +283,22 @@ fn sigterm_ends_generate_promptly_with_nothing_on_stdout() {
     assert!(out.stdout.is_empty(), "nothing on stdout");
     assert!(started.elapsed() < std::time::Duration::from_secs(5), "promptly");
 }
+
+#[test]
+fn a_parameter_values_file_outranks_the_plugin_env_channel() {
+    let repo = Checkout::of("fixtures/fleet");
+    std::fs::write(repo.path("clusters/prod-eu/stable.yaml"), "channel: stable\n").unwrap();
+    let mut env = build_env(PROD, r#"[{"name":"values","array":["stable.yaml"]}]"#);
+    env.push(("ARGOCD_ENV_CHANNEL", "master"));
+    let run = generate(&repo, PROD, &env);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(run.stdout.contains("targetRevision: stable\n") && !run.stdout.contains("targetRevision: master\n"));
+}
+
+#[test]
+fn null_arrays_and_maps_from_argocd_mean_empty() {
+    let repo = Checkout::of("fixtures/fleet");
+    let reference = generate(&repo, PROD, &build_env(PROD, "")).stdout;
+    let run = generate(&repo, PROD, &build_env(PROD, r#"[{"name":"values","array":null},{"name":"set","map":null}]"#));
+    assert_eq!((run.code, run.stdout), (Some(0), reference), "{}", run.stderr);
+}

@@ -205,3 +205,19 @@ fn sync_policy_takes_what_argocd_takes_and_a_typo_is_reported_once() {
         "kubezero.yaml:3:42: spec.syncPolicy.automated.pruen: Application calico, Application cert-manager: unknown key; did you mean `prune`?"
     ), "{}", errors[0]);
 }
+
+#[test]
+fn a_secret_written_as_an_ambiguous_scalar_is_not_shown_in_the_warning() {
+    let dir = cluster("ClusterName: x\nplatform: nocloud\ncalico: {values: {api_token: 0755123}}\n");
+    let out = Test::new().args(["render"]).arg_path(dir.path()).run().success();
+    assert!(!out.stderr.contains("0755123"), "{}", out.stderr);
+    assert!(out.stderr.contains("calico.values.api_token: an unquoted value that YAML 1.1 readers"), "{}", out.stderr);
+}
+
+#[test]
+fn control_characters_in_input_never_reach_the_terminal_raw() {
+    let dir = cluster("ClusterName: x\nplatform: nocloud\n\"\\e[31mred\": 1\n");
+    let out = Test::new().args(["render"]).arg_path(dir.path()).run().failure(1);
+    assert!(!out.stderr.contains('\x1b'), "{:?}", out.stderr);
+    assert!(out.stderr.contains(r"\u{1b}[31mred: unknown key"), "{}", out.stderr);
+}

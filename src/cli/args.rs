@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
-use kzrender::load::{Request, Set};
+use kzrender::load::{Overlay, Request, Set};
 
 /// Renders and validates the KubeZero app-of-apps for ArgoCD.
 #[derive(Debug, Parser)]
@@ -87,6 +87,9 @@ pub struct DiffArgs {
     /// Only name the changed resources and print the summary.
     #[arg(long)]
     pub stat: bool,
+    /// Also validate documents against the official schemas in DIR (kubeconform-style JSON, CRD YAML).
+    #[arg(long, value_name = "DIR")]
+    pub schema_dir: Option<PathBuf>,
     #[command(flatten)]
     pub values: ValuesArgs,
 }
@@ -156,9 +159,6 @@ pub struct ValuesArgs {
     /// Render with the catalog in DIR instead of the built-in one.
     #[arg(long, value_name = "DIR")]
     pub kubezero: Option<PathBuf>,
-    /// Also validate documents against the official schemas in DIR (kubeconform-style JSON, CRD YAML).
-    #[arg(long, value_name = "DIR")]
-    pub schema_dir: Option<PathBuf>,
     /// `--set` and `--set-string` in command-line order (filled from the matches).
     #[arg(skip)]
     pub ordered_sets: Vec<Set>,
@@ -173,6 +173,9 @@ pub struct RenderArgs {
     /// Output format.
     #[arg(long, short = 'o', value_enum, default_value_t = Output::Yaml)]
     pub output: Output,
+    /// Also validate documents against the official schemas in DIR (kubeconform-style JSON, CRD YAML).
+    #[arg(long, value_name = "DIR")]
+    pub schema_dir: Option<PathBuf>,
     #[command(flatten)]
     pub values: ValuesArgs,
 }
@@ -230,11 +233,11 @@ pub enum Output {
 pub fn parse() -> Result<Cli, clap::Error> {
     let matches = Cli::command().try_get_matches()?;
     let mut cli = Cli::from_arg_matches(&matches)?;
-    if let Some((_, sub)) = matches.subcommand() {
+    if let Some((name, sub)) = matches.subcommand() {
         match &mut cli.command {
-            Command::Render(a) => a.values.ordered_sets = ordered_sets(sub)?,
-            Command::Explain(a) => a.values.ordered_sets = ordered_sets(sub)?,
-            Command::Diff(a) => a.values.ordered_sets = ordered_sets(sub)?,
+            Command::Render(a) => a.values.ordered_sets = ordered_sets(name, sub)?,
+            Command::Explain(a) => a.values.ordered_sets = ordered_sets(name, sub)?,
+            Command::Diff(a) => a.values.ordered_sets = ordered_sets(name, sub)?,
             Command::Validate(_) | Command::Argocd(_) | Command::Outputs(_) | Command::Docs(_) => {}
         }
     }
@@ -242,15 +245,20 @@ pub fn parse() -> Result<Cli, clap::Error> {
 }
 
 /// `--set` and `--set-string` interleaved as given (clap keeps them in two lists).
-fn ordered_sets(m: &ArgMatches) -> Result<Vec<Set>, clap::Error> {
+fn ordered_sets(command: &str, m: &ArgMatches) -> Result<Vec<Set>, clap::Error> {
     let mut all = Vec::new();
     for (id, string) in [("set", false), ("set_string", true)] {
         let (Some(values), Some(indices)) = (m.get_many::<String>(id), m.indices_of(id)) else { continue };
         let flag = if string { "--set-string" } else { "--set" };
         for (raw, index) in values.zip(indices) {
-            let Some((key, value)) = raw.split_once('=') else {
-                return Err(Cli::command()
-                    .error(clap::error::ErrorKind::ValueValidation, format!("{flag} {raw}: expected KEY=VALUE")));
+            let Some((key, value)) = raw.split_once('=').filter(|(k, _)| !k.is_empty()) else {
+                // The error shows the subcommand's own usage line.
+                let mut cli = Cli::command();
+                let sub = cli.find_subcommand_mut(command).expect("the matched subcommand exists");
+                let mut sub = sub.clone().bin_name(format!("kzrender {command}"));
+                return Err(
+                    sub.error(clap::error::ErrorKind::ValueValidation, format!("{flag} {raw}: expected KEY=VALUE"))
+                );
             };
             all.push((index, Set { key: key.to_owned(), value: value.to_owned(), string, source: flag.to_owned() }));
         }
@@ -266,6 +274,8 @@ impl ValuesArgs {
         if let Some(channel) = &self.channel {
             sets.push(Set { key: "channel".into(), value: channel.clone(), string: true, source: "--channel".into() });
         }
-        Request { dir, values_files: self.values.clone(), sets, kube_version: None, confine_to: None }
+        let mut overlays: Vec<Overlay> = self.values.iter().cloned().map(Overlay::File).collect();
+        overlays.extend(sets.into_iter().map(Overlay::Set));
+        Request { dir, overlays, kube_version: None, confine_to: None }
     }
 }

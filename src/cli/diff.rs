@@ -86,7 +86,7 @@ pub fn run(args: &DiffArgs) -> Result<Success, Failure> {
                 .map_err(|e| format!("the catalog at {} is invalid: {}", args.base, e[0]));
         }
     }
-    let official = official_schemas(args.values.schema_dir.as_deref())?;
+    let official = official_schemas(args.schema_dir.as_deref())?;
     let sides = fleet::parallel(&plan.affected, |c| {
         let here = relative(&plan.repo.root.join(c), &cwd);
         let new = if plan.now.contains(c) { render(catalog_now, &official, args, here) } else { Side::Absent };

@@ -78,16 +78,7 @@ fn finish(outcome: Result<Success, Failure>) -> ExitCode {
             for w in &warnings {
                 let _ = writeln!(err, "{w}");
             }
-            let mut out = std::io::stdout().lock();
-            match out.write_all(stdout.as_bytes()).and_then(|()| out.flush()) {
-                Ok(()) => ExitCode::SUCCESS,
-                // A closed pipe (`kzrender render | head`) is the reader's choice, not an error.
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-                Err(e) => {
-                    let _ = writeln!(err, "kzrender: cannot write output: {e}");
-                    ExitCode::from(2)
-                }
-            }
+            write_stdout(&stdout, &mut err).unwrap_or(ExitCode::SUCCESS)
         }
         Err(Failure::Invalid { subject, diags, nothing }) => {
             let _ = writeln!(err, "{}", headline(&subject, &diags, nothing));
@@ -97,13 +88,27 @@ fn finish(outcome: Result<Success, Failure>) -> ExitCode {
             ExitCode::from(1)
         }
         Err(Failure::Found { report, problems }) => {
-            let _ = std::io::stdout().lock().write_all(report.as_bytes());
             let _ = err.write_all(problems.as_bytes());
-            ExitCode::from(1)
+            write_stdout(&report, &mut err).unwrap_or(ExitCode::from(1))
         }
         Err(Failure::Trouble(msg)) => {
             let _ = writeln!(err, "kzrender: {msg}");
             ExitCode::from(2)
+        }
+    }
+}
+
+/// Writes the output in one piece; `Some(2)` when it could not be written (a full disk must not
+/// pass for a verdict), `None` when it was, or when the reader closed the pipe
+/// (`kzrender render | head` is the reader's choice).
+fn write_stdout(text: &str, err: &mut impl Write) -> Option<ExitCode> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => None,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => None,
+        Err(e) => {
+            let _ = writeln!(err, "kzrender: cannot write output: {e}");
+            Some(ExitCode::from(2))
         }
     }
 }
@@ -119,7 +124,13 @@ fn headline(subject: &str, diags: &[Diagnostic], nothing: &str) -> String {
         1 => "1 error".to_owned(),
         n => format!("{n} errors"),
     };
-    let key = if first.key.is_empty() { String::new() } else { format!("{}: ", kzrender::diag::one_line(&first.key)) };
+    // Short, as ArgoCD shows it behind a long prefix: a very long key is cut.
+    let key = kzrender::diag::one_line(&first.key);
+    let key = match key.char_indices().nth(60) {
+        None if key.is_empty() => String::new(),
+        None => format!("{key}: "),
+        Some((cut, _)) => format!("{}…: ", &key[..cut]),
+    };
     format!("kzrender: {subject}: {count}, nothing {nothing}; first: {key}{}", kzrender::diag::one_line(&first.message))
 }
 

@@ -10,7 +10,7 @@ pub fn run(args: &RenderArgs) -> Result<Success, Failure> {
     super::require_cluster_dir(&args.dir)?;
     let catalog = catalog(args.values.kubezero.as_deref())?;
     let req = args.values.request(args.dir.clone());
-    let official = super::official_schemas(args.values.schema_dir.as_deref())?;
+    let official = super::official_schemas(args.schema_dir.as_deref())?;
     let rendered = pipeline::render_cluster(catalog, &official, &req)
         .map_err(|diags| Failure::invalid(args.dir.display().to_string(), diags))?;
     let stdout = match args.output {

@@ -191,7 +191,9 @@ impl<'a> Builder<'a> {
                     return Err(self.err(origin, "an alias as a map key is not supported"));
                 }
                 let Some((node, weight, depth)) = self.anchors.get(&id).cloned() else {
-                    return Err(self.err(origin, "alias to an unknown anchor"));
+                    return Err(
+                        self.err(origin, "alias to an unknown anchor, or to one that encloses it (a recursive alias)")
+                    );
                 };
                 if self.stack.len() + depth > MAX_DEPTH {
                     return Err(self.err(origin, format!("the alias nests deeper than {MAX_DEPTH} levels")));
@@ -270,11 +272,15 @@ impl<'a> Builder<'a> {
         }
         let value = resolve::plain(text);
         if let Some(reading) = resolve::yaml11_disagrees(text, &value) {
-            let msg = format!(
-                "unquoted `{text}` is read as {} by YAML 1.1 readers (Helm, ArgoCD) but as {} by YAML 1.2; quote it if you mean a string",
-                reading,
-                describe(&value)
-            );
+            let msg = if self.in_secret() {
+                "an unquoted value that YAML 1.1 readers (Helm, ArgoCD) and YAML 1.2 read differently; quote it"
+                    .to_owned()
+            } else {
+                format!(
+                    "unquoted `{text}` is read as {reading} by YAML 1.1 readers (Helm, ArgoCD) but as {} by YAML 1.2; quote it if you mean a string",
+                    describe(&value)
+                )
+            };
             self.warnings.push(Diagnostic::warning(Some(origin.clone()), crate::value::dotted(&self.path), msg));
         }
         Ok(value)
@@ -298,9 +304,15 @@ impl<'a> Builder<'a> {
                 _ => None,
             },
             (true, "null") => Some(Value::Null),
-            _ => return Err(self.err(origin.clone(), format!("unsupported YAML tag `{tag}`; remove it"))),
+            _ => return Err(self.err(origin.clone(), format!("unsupported YAML tag `{}`; remove it", tag_name(tag)))),
         };
-        value.ok_or_else(|| self.err(origin.clone(), format!("`{text}` is not a valid `{tag}`")))
+        let shown = if self.in_secret() { crate::redact::REDACTED } else { text };
+        value.ok_or_else(|| self.err(origin.clone(), format!("`{shown}` is not a valid `{}`", tag_name(tag))))
+    }
+
+    /// Whether the value being read sits under a secret's key (its text must not be shown).
+    fn in_secret(&self) -> bool {
+        self.path.iter().any(|seg| crate::redact::is_secret_key(seg))
     }
 
     /// Counts what an alias adds: text read once may not expand into far more data.
@@ -333,6 +345,15 @@ fn depth_of(node: &Node) -> usize {
         Value::Seq(items) => 1 + items.iter().map(depth_of).max().unwrap_or(0),
         Value::Map(m) => 1 + m.values().map(depth_of).max().unwrap_or(0),
         _ => 0,
+    }
+}
+
+/// A tag as written: `!!bool` rather than the resolved `tag:yaml.org,2002:bool`.
+fn tag_name(tag: &saphyr_parser::Tag) -> String {
+    if tag.is_yaml_core_schema() {
+        format!("!!{}", tag.suffix)
+    } else {
+        tag.to_string()
     }
 }
 
