@@ -84,7 +84,7 @@ pub fn resolve<'c>(catalog: &'c Catalog, req: &Request) -> Result<Cluster<'c>, V
         }
     }
 
-    let defaults = channel_defaults(catalog, channel);
+    let defaults = catalog.layer(channel).clone();
     let mut values = defaults.clone();
     // `<component>.values` goes to Helm as it is: its nulls must survive, to delete what
     // kzrender derives and what the chart defaults to (Helm's own rule for -f files).
@@ -120,23 +120,6 @@ pub fn resolve<'c>(catalog: &'c Catalog, req: &Request) -> Result<Cluster<'c>, V
         empty_outputs: loaded.empty_outputs,
         kube_version: req.kube_version.clone(),
     })
-}
-
-/// The lowest layer for a channel: catalog defaults, each offered component's defaults, then the
-/// channel's own defaults.
-fn channel_defaults(catalog: &Catalog, channel: &Channel) -> Node {
-    let mut node = catalog.defaults.clone();
-    for name in channel.components.keys() {
-        let mut m = crate::value::Map::new();
-        let c = &catalog.components[name];
-        m.insert(name.clone(), c.defaults.clone());
-        merge_into(&mut node, Node::new(Value::Map(m), c.origin.clone()), false);
-    }
-    let mut m = crate::value::Map::new();
-    m.insert("channel".into(), Node::new(Value::Str(channel.name.clone()), channel.defaults.origin.clone()));
-    merge_into(&mut node, Node::new(Value::Map(m), channel.defaults.origin.clone()), false);
-    merge_into(&mut node, channel.defaults.clone(), false);
-    node
 }
 
 /// Renders a resolved cluster.

@@ -12,6 +12,7 @@ use minijinja::{Environment, Error as TemplateError, ErrorKind, UndefinedBehavio
 use serde::Deserialize;
 
 use crate::diag::Diagnostic;
+use crate::merge::merge_into;
 use crate::schema::Schema;
 use crate::value::{Node, Origin, Value};
 use crate::yaml::{self, Source};
@@ -35,6 +36,8 @@ pub struct Channel {
     pub defaults: Node,
     /// Offered components and their upstream versions.
     pub components: BTreeMap<String, String>,
+    /// The whole lowest layer for this channel, built on first use (see [`Catalog::layer`]).
+    layer: OnceLock<Node>,
 }
 
 /// Kubernetes versions of a channel.
@@ -279,7 +282,14 @@ impl Catalog {
             let components = spec.components.into_iter().map(|(k, v)| (k, v.version)).collect();
             channels.insert(
                 name.clone(),
-                Channel { name, description: spec.description, kubernetes: spec.kubernetes, defaults, components },
+                Channel {
+                    name,
+                    description: spec.description,
+                    kubernetes: spec.kubernetes,
+                    defaults,
+                    components,
+                    layer: OnceLock::new(),
+                },
             );
         }
 
@@ -326,6 +336,32 @@ impl Catalog {
     /// A catalog file's text by path relative to the catalog root.
     pub fn file(&self, rel: &str) -> Option<&str> {
         self.files.get(rel).map(String::as_str)
+    }
+
+    /// The lowest layer of a cluster on `channel`: the catalog defaults, each offered component's
+    /// defaults, the channel's name, then the channel's own defaults. Built once per channel per
+    /// process (a fleet of a thousand clusters shares it).
+    pub fn layer<'c>(&self, channel: &'c Channel) -> &'c Node {
+        channel.layer.get_or_init(|| {
+            let under = |key: &str, node: Node, origin: &Origin| {
+                let mut m = crate::value::Map::new();
+                m.insert(key.to_owned(), node);
+                Node::new(Value::Map(m), origin.clone())
+            };
+            let mut layer = self.defaults.clone();
+            for name in channel.components.keys() {
+                let c = &self.components[name];
+                merge_into(&mut layer, under(name, c.defaults.clone(), &c.origin), false);
+            }
+            let origin = &channel.defaults.origin;
+            merge_into(
+                &mut layer,
+                under("channel", Node::new(Value::Str(channel.name.clone()), origin.clone()), origin),
+                false,
+            );
+            merge_into(&mut layer, channel.defaults.clone(), false);
+            layer
+        })
     }
 
     /// The channels that offer a component, for messages.
