@@ -156,8 +156,10 @@ fn helm_reads_every_emitted_string_exactly_as_kzrender_meant_it() {
     let work = tempfile::tempdir().unwrap();
     let strings: serde_json::Map<String, Value> =
         HOSTILE.iter().enumerate().map(|(i, s)| (format!("s{i:03}"), json!(s))).collect();
-    let keys: serde_json::Map<String, Value> =
+    let mut keys: serde_json::Map<String, Value> =
         HOSTILE.iter().enumerate().map(|(i, s)| (s.to_string(), json!(i))).collect();
+    // YAML caps implicit keys at 1024 characters: a longer key must still read back.
+    keys.insert("k".repeat(1500), json!("long"));
     let meant = json!({"strings": strings, "keys": keys, "list": HOSTILE});
     // In the Application itself, user strings reach syncPolicy (strictly typed by ArgoCD).
     let annotations: serde_json::Map<String, Value> = HOSTILE.iter().map(|s| (s.to_string(), json!(s))).collect();

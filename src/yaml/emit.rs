@@ -9,6 +9,9 @@ use std::fmt::Write;
 use super::resolve::plain_safe;
 use crate::value::{Node, Value};
 
+/// The longest key written as `key:`; YAML limits implicit keys to 1024 characters.
+const MAX_IMPLICIT_KEY: usize = 1000;
+
 /// Writes a stream: each document starts with `---`, the stream ends with a newline.
 pub fn stream(docs: &[Node]) -> String {
     let mut out = String::with_capacity(docs.len() * 1024);
@@ -34,9 +37,22 @@ fn block(out: &mut String, node: &Node, indent: usize) {
                 if i > 0 {
                     pad(out, indent);
                 }
-                key(out, k);
-                out.push(':');
-                after_key(out, v, indent);
+                let mut written = String::new();
+                key(&mut written, k);
+                if written.len() > MAX_IMPLICIT_KEY {
+                    // YAML allows an implicit key of at most 1024 characters; a longer one is
+                    // written as an explicit `? key` / `: value` pair.
+                    out.push_str("? ");
+                    out.push_str(&written);
+                    out.push('\n');
+                    pad(out, indent);
+                    out.push_str(": ");
+                    compact(out, v, indent + 2);
+                } else {
+                    out.push_str(&written);
+                    out.push(':');
+                    after_key(out, v, indent);
+                }
             }
         }
         Value::Seq(items) if !items.is_empty() => {
@@ -45,16 +61,21 @@ fn block(out: &mut String, node: &Node, indent: usize) {
                     pad(out, indent);
                 }
                 out.push_str("- ");
-                match &item.value {
-                    Value::Map(m) if !m.is_empty() => block(out, item, indent + 2),
-                    Value::Seq(s) if !s.is_empty() => block(out, item, indent + 2),
-                    _ => {
-                        scalar(out, item, indent + 2);
-                        out.push('\n');
-                    }
-                }
+                compact(out, item, indent + 2);
             }
         }
+        _ => {
+            scalar(out, node, indent);
+            out.push('\n');
+        }
+    }
+}
+
+/// Writes a node right after a `- ` or `: ` indicator: a nested block starts on the same line.
+fn compact(out: &mut String, node: &Node, indent: usize) {
+    match &node.value {
+        Value::Map(m) if !m.is_empty() => block(out, node, indent),
+        Value::Seq(s) if !s.is_empty() => block(out, node, indent),
         _ => {
             scalar(out, node, indent);
             out.push('\n');
@@ -146,6 +167,8 @@ fn literal_ok(s: &str) -> bool {
 }
 
 fn literal(out: &mut String, s: &str, indent: usize) {
+    // A top-level block's lines must not start at column 0, where `---` and `...` end documents.
+    let indent = indent.max(2);
     let body = s.trim_end_matches('\n');
     out.push_str(match s.len() - body.len() {
         0 => "|-",
@@ -244,6 +267,23 @@ mod tests {
     }
 
     #[test]
+    fn keys_longer_than_yaml_allows_for_implicit_keys_are_written_explicitly() {
+        let long = "k".repeat(1500);
+        for value in [Value::Str("v".into()), Value::Seq(vec![Node::new(Value::Int(1), Origin::synthetic("t"))])] {
+            let mut inner = Map::new();
+            inner.insert("x".into(), Node::new(value.clone(), Origin::synthetic("t")));
+            for v in
+                [Node::new(value.clone(), Origin::synthetic("t")), Node::new(Value::Map(inner), Origin::synthetic("t"))]
+            {
+                let mut m = Map::new();
+                m.insert(long.clone(), v);
+                m.insert("after".into(), Node::new(Value::Bool(true), Origin::synthetic("t")));
+                reads_back(&Node::new(Value::Map(m), Origin::synthetic("gen")));
+            }
+        }
+    }
+
+    #[test]
     fn floats_keep_a_dot_and_a_signed_exponent() {
         assert_eq!(float_text(1000.0), "1000.0");
         assert_eq!(float_text(1e300), "1.0e+300");
@@ -262,5 +302,8 @@ mod tests {
         assert_eq!(doc("a\nb"), "k: |-\n  a\n  b\n");
         assert_eq!(doc("a\n\n"), "k: |+\n  a\n\n");
         assert_eq!(doc(" lead\nx"), "k: \" lead\\nx\"\n");
+        // A document that is only text keeps `---` and `...` off column 0.
+        let text = document(&Node::new(Value::Str("---\n...\n".into()), Origin::synthetic("t")));
+        assert_eq!(text, "|\n  ---\n  ...\n");
     }
 }
