@@ -93,7 +93,7 @@ pub fn derive<'c>(
         return Err(errors);
     }
 
-    let waves = waves(&on, enabled);
+    let waves = waves(&on);
     let mut out = Vec::new();
     for c in on {
         let settings = values.get_path(&[&c.name]).cloned().expect("an enabled component has settings");
@@ -198,22 +198,14 @@ fn missing(values: &Node, component: &str, setting: &str) -> Option<String> {
 }
 
 /// Sync waves: 0 for components nothing enabled precedes, else one more than the latest predecessor.
-fn waves(on: &[&Component], enabled: &BTreeMap<String, bool>) -> BTreeMap<String, u32> {
+fn waves(on: &[&Component]) -> BTreeMap<String, u32> {
+    // Only enabled components are in `by_name`; the catalog refuses cycles, so this ends.
     let by_name: BTreeMap<&str, &Component> = on.iter().map(|c| (c.name.as_str(), *c)).collect();
-    fn depth(name: &str, by_name: &BTreeMap<&str, &Component>, enabled: &BTreeMap<String, bool>, seen: usize) -> u32 {
-        let c = by_name[name];
-        c.spec
-            .requires
-            .iter()
-            .chain(&c.spec.after)
-            .filter(|p| {
-                enabled.get(*p).copied().unwrap_or(false) && by_name.contains_key(p.as_str()) && seen < by_name.len()
-            })
-            .map(|p| 1 + depth(p, by_name, enabled, seen + 1))
-            .max()
-            .unwrap_or(0)
+    fn depth(c: &Component, by_name: &BTreeMap<&str, &Component>) -> u32 {
+        let before = c.spec.requires.iter().chain(&c.spec.after).filter_map(|p| by_name.get(p.as_str()));
+        before.map(|p| 1 + depth(p, by_name)).max().unwrap_or(0)
     }
-    on.iter().map(|c| (c.name.clone(), depth(&c.name, &by_name, enabled, 0))).collect()
+    on.iter().map(|c| (c.name.clone(), depth(c, &by_name))).collect()
 }
 
 fn render_values(catalog: &Catalog, ctx: &Context, c: &Component, values: &Node) -> Result<Node, Diagnostic> {
