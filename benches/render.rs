@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use kzrender::catalog::Catalog;
-use kzrender::load::Request;
 use kzrender::pipeline;
+use kzrender::request::Request;
 use kzrender::schema::kube::SchemaSet;
 use kzrender::yaml::emit;
 

@@ -1,5 +1,5 @@
 //! ArgoCD's config-management-plugin environment → the same [`Request`] the CLI builds
-//! (SPEC §7, DOMAIN.md §3), and the dynamic parameter announcement.
+//! (the README's "Running kzrender in ArgoCD"), and the dynamic parameter announcement.
 //!
 //! Inputs, highest precedence first: `ARGOCD_APP_PARAMETERS` (`channel`, `values`, `set`), then
 //! the Application's `plugin.env` (`ARGOCD_ENV_CHANNEL`, `ARGOCD_ENV_VALUES`), then the cluster's
@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value as J;
 
-use crate::load::{Overlay, Request, Set};
+use crate::request::{Overlay, Request, Set};
 
 /// Why the plugin environment cannot be used.
 #[derive(Debug, thiserror::Error)]

@@ -1,4 +1,4 @@
-//! CloudBender outputs as layers of values (DOMAIN.md §2, SPEC §2 and §4).
+//! CloudBender outputs as layers of values (the README's "CloudBender outputs").
 //!
 //! Takes a cluster directory and hands on one layer per CloudBender file: `cloudbender.yaml`
 //! first, then every YAML file under `outputs/` in path order. A file is recognised by its
@@ -8,12 +8,16 @@
 //! and remembered, so they never delete a value and are named when a required setting is missing.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::catalog::Catalog;
-use crate::diag::Diagnostic;
-use crate::load::{display, parse_map, Guard, Layer, LayerKind};
-use crate::value::{dotted, Map, Node, Origin, Value};
+use crate::diag::{Diagnostic, Kind};
+use crate::files;
+use crate::layer::{Layer, LayerKind};
+use crate::read::{display, Guard};
+use crate::redact;
+use crate::value::{KeyPath, Map, Node, Origin, Value};
+use crate::yaml::parse_map;
 
 /// The export file operators copy beside `kubezero.yaml`.
 pub const EXPORT_FILE: &str = "cloudbender.yaml";
@@ -54,23 +58,16 @@ pub fn read(
     if dir.join(EXPORT_FILE).exists() {
         files.push(EXPORT_FILE.to_owned());
     }
+    let mut errors = Vec::new();
     let outputs = dir.join(OUTPUTS_DIR);
     if outputs.is_dir() {
-        let mut found = Vec::new();
-        yaml_files(&outputs, &mut found).map_err(|e| {
-            vec![Diagnostic::error(
-                Some(Origin::synthetic(&display(dir, OUTPUTS_DIR))),
-                "",
-                format!("cannot read: {e}"),
-            )]
-        })?;
-        found.sort();
-        files
-            .extend(found.iter().map(|p| p.strip_prefix(dir).expect("below dir").to_string_lossy().replace('\\', "/")));
+        let found = files::walk(&outputs, |_| true);
+        errors.extend(found.errors);
+        let yaml = found.files.into_iter().filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"));
+        files.extend(yaml.map(|p| p.strip_prefix(dir).expect("below dir").to_string_lossy().replace('\\', "/")));
     }
 
     let mut out = Outputs::default();
-    let mut errors = Vec::new();
     for rel in files {
         let name = display(dir, &rel);
         let parsed = guard
@@ -113,42 +110,33 @@ pub fn layer(
         Format::Export => (node, export_source(text)),
     };
     let mut empty = BTreeMap::new();
-    let values = drop_empty(values, &mut Vec::new(), &mut empty);
+    let values = drop_empty(values, &mut empty);
     Ok((Layer { kind: LayerKind::CloudBender, name: name.to_owned(), note, node: values }, empty))
 }
 
 /// Tells the two formats apart by content; anything else is an error naming the file.
 pub fn recognise(catalog: &Catalog, node: &Node) -> Result<Format, Vec<Diagnostic>> {
-    let m = node.as_map().expect("read_map returns maps");
+    let m = node.as_map().expect("parse_map returns maps");
     let at = |key: &str| m.get(key).map(|n| n.origin.clone()).or_else(|| Some(node.origin.clone()));
     if m.contains_key("Outputs") || m.contains_key("StackName") {
         let mut errors = Vec::new();
         let stack = m.get("StackName").and_then(Node::as_str);
         if stack.is_none_or(str::is_empty) {
-            errors.push(Diagnostic::error(
-                at("StackName"),
-                "StackName",
-                "a StoreOutputs file needs the stack's name as a string",
-            ));
+            let msg = "a StoreOutputs file needs the stack's name as a string";
+            errors.push(Diagnostic::new(Kind::CloudBender, at("StackName"), "StackName", msg));
         }
         let time = m.get("TimeStamp").and_then(Node::as_str);
         if !time.is_some_and(valid_timestamp) {
             let found = m
                 .get("TimeStamp")
                 .map_or("nothing".to_owned(), |n| n.as_str().map_or_else(|| n.a_type(), |s| format!("`{s}`")));
-            errors.push(Diagnostic::error(
-                at("TimeStamp"),
-                "TimeStamp",
-                format!("expected CloudBender's UTC time `DD/MM/YY HH:MM`, found {found}"),
-            ));
+            let msg = format!("expected CloudBender's UTC time `DD/MM/YY HH:MM`, found {found}");
+            errors.push(Diagnostic::new(Kind::CloudBender, at("TimeStamp"), "TimeStamp", msg));
         }
         if m.get("Outputs").and_then(Node::as_map).is_none() {
             let found = m.get("Outputs").map_or("nothing", Node::type_name);
-            errors.push(Diagnostic::error(
-                at("Outputs"),
-                "Outputs",
-                format!("expected a map of output name to value, found {found}"),
-            ));
+            let msg = format!("expected a map of output name to value, found {found}");
+            errors.push(Diagnostic::new(Kind::CloudBender, at("Outputs"), "Outputs", msg));
         }
         return if errors.is_empty() {
             Ok(Format::StoreOutputs {
@@ -164,11 +152,8 @@ pub fn recognise(catalog: &Catalog, node: &Node) -> Result<Format, Vec<Diagnosti
     if export_keys {
         return Ok(Format::Export);
     }
-    Err(vec![Diagnostic::error(
-        Some(node.origin.clone()),
-        "",
-        "not a CloudBender file: expected StoreOutputs (StackName, TimeStamp, Outputs) or an export_outputs_kubezero file (ClusterName, component settings); move other files out of outputs/",
-    )])
+    let msg = "not a CloudBender file: expected StoreOutputs (StackName, TimeStamp, Outputs) or an export_outputs_kubezero file (ClusterName, component settings); move other files out of outputs/";
+    Err(vec![Diagnostic::new(Kind::CloudBender, Some(node.origin.clone()), "", msg)])
 }
 
 /// `%d/%m/%y %H:%M`, checked field by field.
@@ -208,20 +193,15 @@ fn export_source(text: &str) -> Option<String> {
     text.lines().take(5).find_map(|l| l.strip_prefix("# Source: CloudBender for ")).map(str::to_owned)
 }
 
-/// Removes null and empty-string leaves, recording their dotted keys.
-fn drop_empty(mut node: Node, path: &mut Vec<String>, empty: &mut BTreeMap<String, Origin>) -> Node {
-    if let Value::Map(m) = &mut node.value {
-        let keys: Vec<String> = m.keys().cloned().collect();
-        for k in keys {
-            let v = m.remove(&k).expect("key listed");
-            path.push(k.clone());
-            let is_empty = matches!(&v.value, Value::Null) || v.as_str().is_some_and(|s| s.trim().is_empty());
-            if is_empty {
-                empty.insert(dotted(path), v.origin.clone());
-            } else {
-                m.insert(k, drop_empty(v, path, empty));
-            }
-            path.pop();
+/// Removes null and empty-string values below maps, recording their dotted keys.
+fn drop_empty(mut node: Node, empty: &mut BTreeMap<String, Origin>) -> Node {
+    let is_empty = |n: &Node| matches!(&n.value, Value::Null) || n.as_str().is_some_and(|s| s.trim().is_empty());
+    // Lists are whole values (Helm's merge): only what sits below maps is an output.
+    let below_maps = |path: &KeyPath| !path.is_empty() && path.segs().iter().all(|s| s.key().is_some());
+    let found = node.find(|path, n| below_maps(path) && is_empty(n));
+    for path in found {
+        if let Some(n) = node.remove(&path) {
+            empty.insert(path.to_string(), n.origin);
         }
     }
     node
@@ -229,24 +209,23 @@ fn drop_empty(mut node: Node, path: &mut Vec<String>, empty: &mut BTreeMap<Strin
 
 /// Two CloudBender files that disagree on a key are an error naming both.
 pub fn conflicts(layers: &[Layer]) -> Vec<Diagnostic> {
-    let mut seen: BTreeMap<String, (&Node, &str)> = BTreeMap::new();
+    let mut seen: BTreeMap<KeyPath, &Node> = BTreeMap::new();
     let mut errors = Vec::new();
     for layer in layers {
-        for (key, node) in leaves(&layer.node) {
-            match seen.get(&key) {
-                Some((first, _)) if !first.same_data(node) => errors.push(Diagnostic::error(
-                    Some(node.origin.clone()),
-                    &key,
-                    format!(
+        for (path, node) in layer.node.leaves() {
+            match seen.get(&path) {
+                Some(first) if !first.same_data(node) => {
+                    let msg = format!(
                         "CloudBender files disagree: {} here, {} in {}; remove the stale file",
-                        shown(&key, node),
-                        shown(&key, first),
+                        shown(&path, node),
+                        shown(&path, first),
                         first.origin
-                    ),
-                )),
+                    );
+                    errors.push(Diagnostic::new(Kind::Conflict, Some(node.origin.clone()), path.to_string(), msg));
+                }
                 Some(_) => {}
                 None => {
-                    seen.insert(key, (node, &layer.name));
+                    seen.insert(path, node);
                 }
             }
         }
@@ -254,52 +233,12 @@ pub fn conflicts(layers: &[Layer]) -> Vec<Diagnostic> {
     errors
 }
 
-/// Every non-map value of a tree with its dotted key.
-pub fn leaves(node: &Node) -> Vec<(String, &Node)> {
-    fn walk<'n>(node: &'n Node, path: &mut Vec<String>, out: &mut Vec<(String, &'n Node)>) {
-        match &node.value {
-            Value::Map(m) => {
-                for (k, v) in m {
-                    path.push(k.clone());
-                    walk(v, path, out);
-                    path.pop();
-                }
-            }
-            _ if !path.is_empty() => out.push((dotted(path), node)),
-            _ => {}
-        }
-    }
-    let mut out = Vec::new();
-    walk(node, &mut Vec::new(), &mut out);
-    out
-}
-
-/// A leaf value in one line for a message; a secret's value is redacted (SPEC §8).
-pub fn shown(key: &str, node: &Node) -> String {
-    if crate::value::split_dotted(key).iter().any(|seg| crate::redact::is_secret_key(seg)) {
-        return crate::redact::REDACTED.to_owned();
-    }
-    match &node.value {
+/// A value in one line for a message, secrets redacted.
+pub fn shown(path: &KeyPath, node: &Node) -> String {
+    redact::shown(path, node, |n| match &n.value {
         Value::Str(s) => format!("`{s}`"),
-        _ => format!("`{}`", crate::yaml::emit::document(node).trim_end()),
-    }
-}
-
-fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        let ty = entry.file_type()?;
-        let path = entry.path();
-        let hidden = entry.file_name().to_string_lossy().starts_with('.');
-        // Directories are entered only when real; a file may be a symlink (the guard decides
-        // whether its target may be read).
-        if ty.is_dir() && !hidden {
-            yaml_files(&path, out)?;
-        } else if !ty.is_dir() && !hidden && path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
-            out.push(path);
-        }
-    }
-    Ok(())
+        _ => format!("`{}`", crate::yaml::emit::document(n).trim_end()),
+    })
 }
 
 #[cfg(test)]

@@ -11,10 +11,11 @@ use std::sync::Arc;
 
 use minijinja::Value as Jv;
 
+use crate::catalog::Refused;
 use crate::catalog::{template_name, Catalog, Channel, Component};
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Kind};
 use crate::merge::merge_into;
-use crate::value::{Node, Origin, Value};
+use crate::value::{KeyPath, Node, Origin, Value};
 use crate::yaml::{self, Source};
 
 /// An enabled component, ready to become an Application.
@@ -132,36 +133,27 @@ fn check_component(
     let key = format!("{}.enabled", c.name);
     if !channel.components.contains_key(&c.name) {
         let offering = catalog.channels_offering(&c.name).join(", ");
-        errors.push(Diagnostic::error(
-            at.clone(),
-            &key,
-            format!("{} is not offered on channel {}; channels that offer it: {offering}", c.name, channel.name),
-        ));
+        let msg = format!("{} is not offered on channel {}; channels that offer it: {offering}", c.name, channel.name);
+        errors.push(Diagnostic::new(Kind::Unsupported, at.clone(), &key, msg));
     }
     if let (false, Some(p)) = (c.spec.platforms.is_empty(), platform.and_then(Node::as_str)) {
         if !c.spec.platforms.iter().any(|x| x == p) {
-            errors.push(Diagnostic::error(
-                at.clone(),
-                &key,
-                format!(
-                    "{} runs only on platform {}, this cluster's platform is {p}",
-                    c.name,
-                    c.spec.platforms.join(", ")
-                ),
-            ));
+            let msg = format!(
+                "{} runs only on platform {}, this cluster's platform is {p}",
+                c.name,
+                c.spec.platforms.join(", ")
+            );
+            errors.push(Diagnostic::new(Kind::Unsupported, at.clone(), &key, msg));
         }
     }
     for dep in c.spec.requires.iter().filter(|d| !enabled.get(*d).copied().unwrap_or(false)) {
-        errors.push(Diagnostic::error(
-            at.clone(),
-            &key,
-            format!("{} requires {dep}; enable {dep} or disable {}", c.name, c.name),
-        ));
+        let msg = format!("{} requires {dep}; enable {dep} or disable {}", c.name, c.name);
+        errors.push(Diagnostic::new(Kind::Unsupported, at.clone(), &key, msg));
     }
     if let Some(req) = &c.spec.required {
         let applies = match &req.when {
             Some(expr) => ctx.holds(catalog, expr).unwrap_or_else(|e| {
-                errors.push(Diagnostic::error(Some(c.origin.clone()), "", e));
+                errors.push(Diagnostic::new(Kind::Catalog, Some(c.origin.clone()), "", e));
                 false
             }),
             None => true,
@@ -173,13 +165,13 @@ fn check_component(
                     "is required when {} is enabled, but CloudBender wrote it empty (it does so when a stack update had no changes); refresh it with `cloudbender outputs <stack>` and copy the file again",
                     c.name
                 );
-                errors.push(Diagnostic::error(Some(at.clone()), key, msg));
+                errors.push(Diagnostic::new(Kind::Unsupported, Some(at.clone()), key, msg));
             } else if let Some(problem) = missing(values, &c.name, setting) {
                 let at = values
                     .get_path(&[&c.name, setting])
                     .map(|n| n.origin.clone())
                     .or_else(|| values.get_path(&[&c.name]).map(|n| n.origin.clone()));
-                errors.push(Diagnostic::error(at, key, problem));
+                errors.push(Diagnostic::new(Kind::Unsupported, at, key, problem));
             }
         }
     }
@@ -218,16 +210,18 @@ fn render_values(catalog: &Catalog, ctx: &Context, c: &Component, values: &Node)
         .map_err(|e| template_error(&file, &c.name, values, &e))?;
     let src = Source { name: Arc::from(format!("{name} (rendered)")), text };
     let mut docs = yaml::parse_stream(&src, &mut Vec::new()).map_err(|e| Diagnostic {
+        kind: Kind::Template,
         key: c.name.clone(),
         message: format!("template produced invalid YAML: {}", e.message),
         ..e
     })?;
     match docs.pop() {
-        None => Ok(Node::empty_map(Origin::new(&file, 1, 1))),
-        Some(Node { value: Value::Null, .. }) => Ok(Node::empty_map(Origin::new(&file, 1, 1))),
+        None => Ok(Node::empty_map(Origin::at(&file, 1, 1))),
+        Some(Node { value: Value::Null, .. }) => Ok(Node::empty_map(Origin::at(&file, 1, 1))),
         Some(n @ Node { value: Value::Map(_), .. }) => Ok(n),
-        Some(n) => Err(Diagnostic::error(
-            Some(Origin::new(&file, 1, 1)),
+        Some(n) => Err(Diagnostic::new(
+            Kind::Template,
+            Some(Origin::at(&file, 1, 1)),
             &c.name,
             format!("template must produce a map, produced a {}", n.type_name()),
         )),
@@ -236,14 +230,15 @@ fn render_values(catalog: &Catalog, ctx: &Context, c: &Component, values: &Node)
 
 /// Maps a template error to a diagnostic; `fail(key, message)` errors point at the user's value.
 fn template_error(file: &Arc<str>, component: &str, values: &Node, e: &minijinja::Error) -> Diagnostic {
-    let detail = e.detail().unwrap_or_default();
-    if let Some((key, message)) = detail.split_once('\u{0}') {
-        let path: Vec<&str> = key.split('.').collect();
-        let at = values.get_path(&path).or_else(|| values.get_path(&[component])).map(|n| n.origin.clone());
-        return Diagnostic::error(at, key, message);
+    use std::error::Error;
+    if let Some(refused) = e.source().and_then(|s| s.downcast_ref::<Refused>()) {
+        let path = KeyPath::parse(&refused.key);
+        let at = values.at(&path).or_else(|| values.get_path(&[component])).map(|n| n.origin.clone());
+        return Diagnostic::new(Kind::Invalid, at, &refused.key, &refused.message);
     }
-    let at = Origin::new(file, e.line().unwrap_or(0) as u32, 1);
-    Diagnostic::error(Some(at), component, format!("template error: {detail}"))
+    let at = Origin::at(file, e.line().unwrap_or(0) as u32, 1);
+    let detail = e.detail().unwrap_or_default();
+    Diagnostic::new(Kind::Template, Some(at), component, format!("template error: {detail}"))
 }
 
 /// Converts a value tree to the template engine's values.

@@ -1,7 +1,10 @@
 //! Diagnostics: the one shape in which every stage reports a problem in the user's input.
 //!
 //! Stages collect them instead of stopping at the first, so a user sees every mistake of a
-//! cluster in one run. The CLI prints them as `error: <file>:<line>:<col>: <key>: <message>`.
+//! cluster in one run. Every diagnostic has a [`Kind`]; its severity and the process exit code
+//! follow from the kind alone ([`Kind::severity`], [`exit_code`]), so no later code has to
+//! recognise a problem by its message. The CLI prints them as
+//! `error: <file>:<line>:<col>: <key>: <message>`.
 
 use std::fmt;
 
@@ -10,67 +13,170 @@ use crate::value::Origin;
 /// How bad a diagnostic is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
-    /// The input is wrong; nothing is printed on stdout.
+    /// The input is wrong, or kzrender could not do its job; nothing is printed on stdout.
     Error,
     /// The input is suspicious but renders.
     Warning,
 }
 
+/// What kind of problem a diagnostic reports. Named after the cause, per stage.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    // kzrender could not do its job (exit 2).
+    /// A file or directory could not be read or written (I/O, permissions, a missing path).
+    Io,
+    /// A tool kzrender runs (git, helm) failed or is missing.
+    Tool,
+
+    // Reading (exit 1).
+    /// Not valid YAML or JSON.
+    Syntax,
+    /// Not UTF-8 text.
+    Encoding,
+    /// Beyond an input limit: size, nesting, node count, alias expansion.
+    Limit,
+    /// A key given twice in one map.
+    DuplicateKey,
+    /// A file or value of the wrong overall shape (not a map, several documents, a bad tag).
+    Shape,
+    /// A path or symlink that leads outside the repository checkout.
+    Outside,
+    /// A CloudBender file that is not in either CloudBender format.
+    CloudBender,
+    /// Two CloudBender files that disagree on a value.
+    Conflict,
+    /// An ArgoCD parameter or environment value kzrender cannot use.
+    Parameter,
+    /// A `--set`-style assignment that does not parse.
+    Assignment,
+
+    // Values and documents (exit 1).
+    /// A required key is missing.
+    Required,
+    /// A key the schema does not know.
+    UnknownKey,
+    /// A value the schema does not allow.
+    Invalid,
+    /// A document kind for which no schema was found.
+    MissingSchema,
+    /// A catalog rule the cluster breaks: channel, platform, a required component or setting,
+    /// the Kubernetes range.
+    Unsupported,
+    /// The KubeZero catalog itself is broken (a `--kubezero` fork, or a bug).
+    Catalog,
+    /// A catalog template failed.
+    Template,
+    /// `helm template` failed on a chart.
+    Helm,
+
+    // Warnings.
+    /// A scalar YAML 1.1 and YAML 1.2 readers read differently.
+    Ambiguous,
+    /// A CloudBender output replaces a different value the operator wrote.
+    Overridden,
+    /// A key accepted and ignored (e.g. 2020's `argo-cd:` block).
+    Ignored,
+    /// Something falls back to a default the operator may not expect.
+    Defaulted,
+    /// A secret ends up where more people can read it than the operator may expect.
+    Exposed,
+    /// A value no chart reads.
+    Unused,
+}
+
+impl Kind {
+    /// The severity every diagnostic of this kind has.
+    pub fn severity(self) -> Severity {
+        match self {
+            Kind::Ambiguous | Kind::Overridden | Kind::Ignored | Kind::Defaulted | Kind::Exposed | Kind::Unused => {
+                Severity::Warning
+            }
+            _ => Severity::Error,
+        }
+    }
+
+    /// The process exit code a failure of this kind leads to (the README's table): 2 when
+    /// kzrender could not do its job, 1 when the input is wrong, 0 for a warning.
+    pub fn exit_code(self) -> u8 {
+        match (self, self.severity()) {
+            (_, Severity::Warning) => 0,
+            (Kind::Io | Kind::Tool, _) => 2,
+            _ => 1,
+        }
+    }
+}
+
+/// The exit code of a run that ends with these diagnostics: the worst of their kinds.
+pub fn exit_code<'d>(diags: impl IntoIterator<Item = &'d Diagnostic>) -> u8 {
+    diags.into_iter().map(|d| d.kind.exit_code()).max().unwrap_or(0)
+}
+
 /// One problem, located in the input.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
-    /// Error or warning.
-    pub severity: Severity,
-    /// Where the offending value (or the file, with line 0) is.
+    /// What kind of problem it is; decides severity and exit code.
+    pub kind: Kind,
+    /// Where the offending value (or the file, without a line) is.
     pub origin: Option<Origin>,
     /// The dotted key the problem is about; empty when it is about a whole file.
     pub key: String,
     /// What is wrong and, where possible, what to do.
     pub message: String,
+    /// Source lines that show the problem (a template line with a caret under the error).
+    pub excerpt: Option<String>,
 }
 
 impl Diagnostic {
-    /// An error at an origin.
-    pub fn error(origin: Option<Origin>, key: impl Into<String>, message: impl Into<String>) -> Self {
-        Diagnostic { severity: Severity::Error, origin, key: key.into(), message: message.into() }
+    /// A diagnostic of `kind` at an origin.
+    pub fn new(kind: Kind, origin: Option<Origin>, key: impl Into<String>, message: impl Into<String>) -> Self {
+        Diagnostic { kind, origin, key: key.into(), message: message.into(), excerpt: None }
     }
 
-    /// A warning at an origin.
-    pub fn warning(origin: Option<Origin>, key: impl Into<String>, message: impl Into<String>) -> Self {
-        Diagnostic { severity: Severity::Warning, origin, key: key.into(), message: message.into() }
+    /// The same diagnostic with an excerpt of the source below it.
+    pub fn with_excerpt(mut self, excerpt: impl Into<String>) -> Self {
+        self.excerpt = Some(excerpt.into());
+        self
+    }
+
+    /// Error or warning, from the kind.
+    pub fn severity(&self) -> Severity {
+        self.kind.severity()
     }
 
     /// Whether this is an error (not a warning).
     pub fn is_error(&self) -> bool {
-        self.severity == Severity::Error
+        self.severity() == Severity::Error
     }
 
-    /// Sort key: by file, then position, then key, so reports are stable.
+    /// Sort key: errors first, then by place, key and message, so reports are stable.
     fn sort_key(&self) -> (Severity, Option<&Origin>, &str, &str) {
-        (self.severity, self.origin.as_ref(), &self.key, &self.message)
+        (self.severity(), self.origin.as_ref(), &self.key, &self.message)
     }
 }
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self.severity {
+        f.write_str(match self.severity() {
             Severity::Error => "error: ",
             Severity::Warning => "warning: ",
         })?;
         if let Some(origin) = &self.origin {
-            write!(f, "{origin}: ")?;
+            write!(f, "{}: ", one_line(&origin.to_string()))?;
         }
-        // One line per problem, whatever a key or a quoted value holds.
+        // One line per problem, whatever a path, a key or a quoted value holds.
         if !self.key.is_empty() {
             write!(f, "{}: ", one_line(&self.key))?;
         }
-        f.write_str(&one_line(&self.message))
+        f.write_str(&one_line(&self.message))?;
+        for line in self.excerpt.iter().flat_map(|e| e.lines()) {
+            write!(f, "\n  | {}", one_line(line))?;
+        }
+        Ok(())
     }
 }
 
-/// Text with its line breaks escaped, so a diagnostic stays on one line.
-/// Other control characters are escaped too: a value could otherwise carry terminal escape
-/// sequences into a user's terminal or a CI log.
+/// Text with its line breaks and other control characters escaped, so a diagnostic stays on
+/// one line and no input can forge a line or carry a terminal escape into a terminal or CI log.
 pub fn one_line(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -78,7 +184,9 @@ pub fn one_line(s: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push(' '),
-            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') => {
+                out.push_str(&format!("\\u{{{:x}}}", c as u32))
+            }
             c => out.push(c),
         }
     }
@@ -102,6 +210,25 @@ mod tests {
 
     #[test]
     fn messages_stay_on_one_line_without_control_characters() {
-        assert_eq!(one_line("a\nb\r\x1b[31mred"), "a\\nb\\r\\u{1b}[31mred");
+        assert_eq!(one_line("a\nb\r\x1b[31mred\u{2028}"), "a\\nb\\r\\u{1b}[31mred\\u{2028}");
+    }
+
+    #[test]
+    fn the_exit_code_is_the_worst_kind() {
+        let d = |kind| Diagnostic::new(kind, None, "", "");
+        assert_eq!(exit_code(&[d(Kind::Ambiguous)]), 0);
+        assert_eq!(exit_code(&[d(Kind::Ambiguous), d(Kind::Invalid)]), 1);
+        assert_eq!(exit_code(&[d(Kind::Invalid), d(Kind::Io), d(Kind::Syntax)]), 2);
+        assert_eq!(exit_code(&[]), 0);
+    }
+
+    #[test]
+    fn an_excerpt_follows_its_error_line_indented() {
+        let d = Diagnostic::new(Kind::Template, None, "calico", "undefined value `mtuu`")
+            .with_excerpt("mtu: {{ self.mtuu }}\n            ^^^^^^^^^");
+        assert_eq!(
+            d.to_string(),
+            "error: calico: undefined value `mtuu`\n  | mtu: {{ self.mtuu }}\n  |             ^^^^^^^^^"
+        );
     }
 }

@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 
 use crate::redact::redacted;
+use crate::value::KeyPath;
 use crate::value::{Node, Value};
 use crate::yaml::{emit, parse_stream, Source};
 
@@ -94,7 +95,7 @@ pub fn diffable(doc: &Node) -> String {
             }
         }
     }
-    emit::document(&redacted(&doc))
+    emit::document(&redacted(&KeyPath::root(), &doc))
 }
 
 /// Whether a cluster whose inputs are `inputs` (repository-relative directories ending in `/`,

@@ -1,70 +1,58 @@
 //! A fleet repository: finding its cluster directories (SPEC §2) and rendering many clusters
 //! on all cores. Used by `validate` and `diff`.
 
-use std::path::{Path, PathBuf};
+use std::collections::BTreeSet;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use crate::diag::{Diagnostic, Kind};
+use crate::files;
 use crate::load::CLUSTER_FILE;
+use crate::value::Origin;
 
-/// Directories a walk never enters.
-const SKIP: [&str; 3] = [".git", "target", "node_modules"];
-
-/// Every cluster directory under `roots`, sorted, each once. A root that is itself a cluster
-/// directory is one cluster. Hidden and skipped directories are not entered, symlinks are not
-/// followed, and nothing below a cluster directory is a cluster of its own.
-pub fn find_clusters(roots: &[PathBuf]) -> std::io::Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    for root in roots {
-        if !root.is_dir() {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::NotFound,
-                format!("{}: no such directory", root.display()),
-            ));
-        }
-        walk(root, &mut out)?;
-    }
-    out.sort();
-    out.dedup();
-    Ok(out)
+/// The cluster directories under some paths, and what could not be read while looking.
+#[derive(Debug, Default)]
+pub struct Clusters {
+    /// Cluster directories, sorted, each once.
+    pub dirs: Vec<PathBuf>,
+    /// Paths that could not be read (each names its path); the other clusters are still found.
+    pub errors: Vec<Diagnostic>,
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    if dir.join(CLUSTER_FILE).is_file() {
-        out.push(dir.to_path_buf());
-        return Ok(());
-    }
-    let mut subdirs = Vec::new();
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        // `file_type` does not follow symlinks: a link to a directory is not walked.
-        if entry.file_type()?.is_dir() && !name.starts_with('.') && !SKIP.contains(&name.as_ref()) {
-            subdirs.push(entry.path());
+/// Every cluster directory under `roots`. A root that is itself a cluster directory is one
+/// cluster. The walk follows the policy of [`files::walk`], and nothing below a cluster
+/// directory is a cluster of its own.
+pub fn find_clusters(roots: &[PathBuf]) -> Clusters {
+    let mut out = Clusters::default();
+    for root in roots {
+        if !root.is_dir() {
+            let at = Some(Origin::file(&root.display().to_string()));
+            out.errors.push(Diagnostic::new(Kind::Io, at, "", "no such directory"));
+            continue;
         }
+        let found = files::walk(root, |dir| !dir.join(CLUSTER_FILE).is_file());
+        out.dirs.extend(found.dirs.into_iter().filter(|d| d.join(CLUSTER_FILE).is_file()));
+        out.errors.extend(found.errors);
     }
-    subdirs.sort();
-    for sub in subdirs {
-        walk(&sub, out)?;
-    }
-    Ok(())
+    out.dirs.sort();
+    out.dirs.dedup();
+    out
 }
 
 /// The cluster directories named by a list of `kubezero.yaml` paths (relative, `/`-separated,
 /// as git lists them), with the walk's rules: nothing hidden or skipped, nothing nested below
-/// another cluster. The repository root itself is `""`.
-pub fn cluster_dirs_from_files(files: &[String]) -> Vec<String> {
-    let mut dirs: Vec<String> = files
+/// another cluster. The repository root itself is `""`. Linear in the number of paths: each
+/// directory looks up its own ancestors.
+pub fn cluster_dirs_from_files(paths: &[String]) -> Vec<String> {
+    let dirs: BTreeSet<&str> = paths
         .iter()
         .filter_map(|f| f.strip_suffix(CLUSTER_FILE))
-        .map(|d| d.trim_end_matches('/').to_owned())
-        .filter(|d| !d.split('/').any(|seg| seg.starts_with('.') || SKIP.contains(&seg)))
+        .map(|d| d.trim_end_matches('/'))
+        .filter(|d| !d.split('/').any(|seg| files::skipped(seg, true)))
         .collect();
-    dirs.sort();
-    dirs.dedup();
-    let all = dirs.clone();
-    dirs.retain(|d| !all.iter().any(|a| a != d && (a.is_empty() || d.starts_with(&format!("{a}/")))));
-    dirs
+    let nested =
+        |d: &str| (!d.is_empty() && dirs.contains("")) || d.match_indices('/').any(|(i, _)| dirs.contains(&d[..i]));
+    dirs.iter().filter(|d| !nested(d)).map(|d| (*d).to_owned()).collect()
 }
 
 /// Runs `job` over `items` on every core, returning results in input order.

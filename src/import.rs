@@ -11,10 +11,12 @@ use std::sync::Arc;
 
 use crate::catalog::Catalog;
 use crate::cloudbender::{self, Format, EXPORT_FILE, OUTPUTS_DIR};
-use crate::diag::Diagnostic;
-use crate::load::{display, parse_map, Guard, Layer, LayerKind};
+use crate::diag::{Diagnostic, Kind};
+use crate::layer::{Layer, LayerKind};
+use crate::read::{display, Guard};
 use crate::schema;
 use crate::value::Origin;
+use crate::yaml::parse_map;
 
 /// What happened to one target file.
 #[derive(Debug, PartialEq, Eq)]
@@ -44,7 +46,7 @@ struct Planned {
 
 /// Checks every source, then writes them into `cluster`. Nothing is written unless all are valid.
 pub fn import(catalog: &Catalog, sources: &[PathBuf], cluster: &Path) -> Result<Vec<Imported>, Vec<Diagnostic>> {
-    let guard = Guard::new(None).map_err(|e| vec![e])?;
+    let guard = Guard::open();
     let mut errors = Vec::new();
     let mut planned: Vec<Planned> = Vec::new();
     for source in sources {
@@ -52,7 +54,8 @@ pub fn import(catalog: &Catalog, sources: &[PathBuf], cluster: &Path) -> Result<
             Ok(p) => {
                 if let Some(other) = planned.iter().find(|o| o.target == p.target) {
                     let msg = format!("two sources would both become {}; import one at a time", other.target);
-                    errors.push(Diagnostic::error(Some(Origin::synthetic(&source.display().to_string())), "", msg));
+                    let at = Some(Origin::file(&source.display().to_string()));
+                    errors.push(Diagnostic::new(Kind::CloudBender, at, "", msg));
                 }
                 planned.push(p);
             }
@@ -94,14 +97,14 @@ fn plan(catalog: &Catalog, guard: &Guard, source: &Path) -> Result<Planned, Vec<
         .into_iter()
         .map(|(key, at)| {
             let msg = "is empty: CloudBender writes empty outputs when a stack update had no changes; refresh them with `cloudbender outputs <stack>` and import again";
-            Diagnostic::error(Some(at), key, msg)
+            Diagnostic::new(Kind::Unsupported, Some(at), key, msg)
         })
         .collect();
     // The values must be right where they are set; what the file does not set is not its business.
     let schema = catalog.input_schema()?;
     let mut found = Vec::new();
     schema::validate(schema, &layer.node, &mut Vec::new(), &mut found);
-    errors.extend(found.into_iter().filter(|d| d.message != schema::REQUIRED));
+    errors.extend(found.into_iter().filter(|d| d.kind != Kind::Required));
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -109,8 +112,9 @@ fn plan(catalog: &Catalog, guard: &Guard, source: &Path) -> Result<Planned, Vec<
         Format::Export => EXPORT_FILE.to_owned(),
         Format::StoreOutputs { stack, .. } => {
             if stack.split('/').any(|seg| seg.is_empty() || seg == "." || seg == "..") {
-                return Err(vec![Diagnostic::error(
-                    Some(Origin::new(&Arc::from(name.as_str()), 1, 1)),
+                return Err(vec![Diagnostic::new(
+                    Kind::CloudBender,
+                    Some(Origin::at(&Arc::from(name.as_str()), 1, 1)),
                     "StackName",
                     format!("`{stack}` cannot name a file"),
                 )]);
@@ -123,7 +127,7 @@ fn plan(catalog: &Catalog, guard: &Guard, source: &Path) -> Result<Planned, Vec<
 
 fn write(catalog: &Catalog, guard: &Guard, cluster: &Path, p: Planned) -> Result<Imported, Diagnostic> {
     let path = cluster.join(&p.target);
-    let at = || Some(Origin::synthetic(&path.display().to_string()));
+    let at = || Some(Origin::file(&path.display().to_string()));
     let old = std::fs::read(&path).ok();
     if old.as_deref() == Some(p.bytes.as_slice()) {
         return Ok(Imported { target: p.target, outcome: Outcome::Unchanged });
@@ -133,13 +137,14 @@ fn write(catalog: &Catalog, guard: &Guard, cluster: &Path, p: Planned) -> Result
         Some(_) => Outcome::Updated(changed_keys(catalog, guard, &path, &p.values)),
     };
     let dir = path.parent().expect("a target has a directory");
-    std::fs::create_dir_all(dir).map_err(|e| Diagnostic::error(at(), "", format!("cannot create directory: {e}")))?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Diagnostic::new(Kind::Io, at(), "", format!("cannot create directory: {e}")))?;
     let file_name = path.file_name().expect("a target has a name").to_string_lossy();
     let tmp = dir.join(format!(".{file_name}.kzrender-{}", std::process::id()));
-    std::fs::write(&tmp, &p.bytes).map_err(|e| Diagnostic::error(at(), "", format!("cannot write: {e}")))?;
+    std::fs::write(&tmp, &p.bytes).map_err(|e| Diagnostic::new(Kind::Io, at(), "", format!("cannot write: {e}")))?;
     std::fs::rename(&tmp, &path).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
-        Diagnostic::error(at(), "", format!("cannot replace: {e}"))
+        Diagnostic::new(Kind::Io, at(), "", format!("cannot replace: {e}"))
     })?;
     Ok(Imported { target: p.target, outcome })
 }
@@ -150,16 +155,16 @@ fn changed_keys(catalog: &Catalog, guard: &Guard, path: &Path, new: &crate::valu
         let node = parse_map(&src, &mut Vec::new()).ok()?;
         cloudbender::layer(catalog, "old", node, &src.text).ok().map(|(l, _)| l.node)
     });
-    let old_leaves = old.as_ref().map(cloudbender::leaves).unwrap_or_default();
-    let new_leaves = cloudbender::leaves(new);
-    let same = |a: &[(String, &crate::value::Node)], k: &str, v: &crate::value::Node| {
-        a.iter().any(|(ak, av)| ak == k && av.same_data(v))
-    };
+    let old_leaves = old.as_ref().map(|o| o.leaves()).unwrap_or_default();
+    let new_leaves = new.leaves();
+    let same = |a: &[(crate::value::KeyPath, &crate::value::Node)],
+                k: &crate::value::KeyPath,
+                v: &crate::value::Node| { a.iter().any(|(ak, av)| ak == k && av.same_data(v)) };
     let mut keys: Vec<String> = new_leaves
         .iter()
         .filter(|(k, v)| !same(&old_leaves, k, v))
-        .map(|(k, _)| k.clone())
-        .chain(old_leaves.iter().filter(|(k, _)| !new_leaves.iter().any(|(nk, _)| nk == k)).map(|(k, _)| k.clone()))
+        .map(|(k, _)| k.to_string())
+        .chain(old_leaves.iter().filter(|(k, _)| !new_leaves.iter().any(|(nk, _)| nk == k)).map(|(k, _)| k.to_string()))
         .collect();
     keys.sort();
     keys.dedup();

@@ -71,8 +71,8 @@ mod tests {
         merge_into(&mut base, yaml("b.yaml", "calico: {mtu: 1450}\n"), false);
         assert_eq!(base.get_path(&["calico", "mtu"]).unwrap().value, Value::Int(1450));
         assert_eq!(base.get_path(&["calico", "network"]).unwrap().as_str(), Some("vxlan"));
-        assert_eq!(&*base.get_path(&["calico", "mtu"]).unwrap().origin.file, "b.yaml");
-        assert_eq!(&*base.get_path(&["calico", "network"]).unwrap().origin.file, "a.yaml");
+        assert_eq!(base.get_path(&["calico", "mtu"]).unwrap().origin.file_name(), Some("b.yaml"));
+        assert_eq!(base.get_path(&["calico", "network"]).unwrap().origin.file_name(), Some("a.yaml"));
     }
 
     #[test]
@@ -88,7 +88,7 @@ mod tests {
         let defaults = yaml("d.yaml", "calico: {mtu: 8941, network: vxlan}\n");
         let user = merge_user(
             [&yaml("a.yaml", "calico: {mtu: null}\n"), &yaml("b.yaml", "calico: {network: ipip}\n")],
-            Node::empty_map(Origin::synthetic("u")),
+            Node::empty_map(Origin::Generated),
         );
         assert_eq!(user.get_path(&["calico", "mtu"]).unwrap().value, Value::Null);
         let mut merged = defaults;

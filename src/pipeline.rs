@@ -6,10 +6,12 @@ use std::collections::BTreeMap;
 use crate::catalog::{Catalog, Channel};
 use crate::cloudbender;
 use crate::derive::{self, Context};
-use crate::diag::{self, Diagnostic};
-use crate::load::{self, Layer, LayerKind, Request};
+use crate::diag::{self, Diagnostic, Kind};
+use crate::layer::{Layer, LayerKind};
+use crate::load;
 use crate::merge::{merge_into, merge_user};
 use crate::render;
+use crate::request::Request;
 use crate::schema::kube::SchemaSet;
 use crate::validate;
 use crate::value::{Node, Origin, Value};
@@ -64,7 +66,7 @@ impl Rendered {
 pub fn resolve<'c>(catalog: &'c Catalog, req: &Request) -> Result<Cluster<'c>, Vec<Diagnostic>> {
     let loaded = load::load(catalog, req)?;
     let mut warnings = loaded.warnings;
-    let user = merge_user(loaded.layers.iter().map(|l| &l.node), Node::empty_map(Origin::synthetic("values")));
+    let user = merge_user(loaded.layers.iter().map(|l| &l.node), Node::empty_map(Origin::Generated));
 
     let channel = match user.get_path(&["channel"]).filter(|n| n.value != Value::Null) {
         None => &catalog.channels[&catalog.default_channel],
@@ -73,14 +75,14 @@ pub fn resolve<'c>(catalog: &'c Catalog, req: &Request) -> Result<Cluster<'c>, V
             None => {
                 let names: Vec<&str> = catalog.channels.keys().map(String::as_str).collect();
                 let msg = format!("unknown channel {}; choose one of: {}", describe(node), names.join(", "));
-                warnings.push(Diagnostic::error(Some(node.origin.clone()), "channel", msg));
+                warnings.push(Diagnostic::new(Kind::Invalid, Some(node.origin.clone()), "channel", msg));
                 return Err(warnings);
             }
         },
     };
     for (key, why) in &catalog.ignored_keys {
         if let Some(node) = user.get_path(&[key]) {
-            warnings.push(Diagnostic::warning(Some(node.origin.clone()), key, format!("ignored: {why}")));
+            warnings.push(Diagnostic::new(Kind::Ignored, Some(node.origin.clone()), key, format!("ignored: {why}")));
         }
     }
 
@@ -141,7 +143,7 @@ pub fn render(cluster: Cluster<'_>, official: &SchemaSet) -> Result<Rendered, Ve
     };
     if derived.is_empty() {
         let msg = "no component is enabled: ArgoCD would take the empty app-of-apps as \"no resources\" and prune every Application of the cluster; enable at least one component";
-        return Err(fail(warnings, vec![Diagnostic::error(Some(values.origin.clone()), "", msg)]));
+        return Err(fail(warnings, vec![Diagnostic::new(Kind::Unsupported, Some(values.origin.clone()), "", msg)]));
     }
     let docs = match render::documents(catalog, &ctx, &values, &derived) {
         Ok(d) => d,
@@ -161,22 +163,21 @@ pub fn render_cluster(catalog: &Catalog, official: &SchemaSet, req: &Request) ->
 }
 
 /// Where a CloudBender output replaces a different value the operator wrote, say so: the
-/// operator may not know the file wins (SPEC §4).
+/// operator may not know the file wins.
 fn overridden_by_outputs(layers: &[Layer]) -> Vec<Diagnostic> {
     let operator: Vec<&Layer> = layers.iter().filter(|l| l.kind == LayerKind::Cluster).collect();
     let mut out = Vec::new();
     for cb in layers.iter().filter(|l| l.kind == LayerKind::CloudBender) {
-        for (key, node) in cloudbender::leaves(&cb.node) {
-            let path = crate::value::split_dotted(&key);
+        for (path, node) in cb.node.leaves() {
             for op in &operator {
-                if let Some(mine) = op.node.get_path(&path).filter(|m| !m.same_data(node)) {
+                if let Some(mine) = op.node.at(&path).filter(|m| !m.same_data(node)) {
                     let msg = format!(
                         "CloudBender's {} overrides {} set at {}",
-                        cloudbender::shown(&key, node),
-                        cloudbender::shown(&key, mine),
+                        cloudbender::shown(&path, node),
+                        cloudbender::shown(&path, mine),
                         mine.origin
                     );
-                    out.push(Diagnostic::warning(Some(node.origin.clone()), &key, msg));
+                    out.push(Diagnostic::new(Kind::Overridden, Some(node.origin.clone()), path.to_string(), msg));
                 }
             }
         }

@@ -1,41 +1,68 @@
-//! Secrets never reach an error message or a diff (SPEC §8).
+//! Secrets never reach a message, an `explain` or a diff.
+//!
+//! The one decision, [`hides`]: a value is secret when a key on its path is named like a secret
+//! (`password`, `secret`, `token`, any case, anywhere in the key), and a list or map that holds
+//! such a key anywhere below is secret as a whole, since printing it would print the secret.
+//! Every printer asks [`shown`] (one value in a message) or [`redacted`] (a whole tree).
 
-use crate::value::{Map, Node, Value};
+use crate::value::{KeyPath, Node, Value};
 
 /// The placeholder shown instead of a secret.
 pub const REDACTED: &str = "<redacted>";
 
-/// Whether a key names a secret (`password`, `secret`, `token`, any case, anywhere in the key).
+/// Whether a key names a secret.
 pub fn is_secret_key(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
     ["password", "secret", "token"].iter().any(|s| k.contains(s))
 }
 
-/// A copy of `node` with every value under a secret key replaced by [`REDACTED`].
-pub fn redacted(node: &Node) -> Node {
-    match &node.value {
-        Value::Map(m) => {
-            let out: Map = m
-                .iter()
-                .map(|(k, v)| {
-                    let v = if is_secret_key(k) {
-                        Node::new(Value::Str(REDACTED.into()), v.origin.clone())
-                    } else {
-                        redacted(v)
-                    };
-                    (k.clone(), v)
-                })
-                .collect();
-            Node::new(Value::Map(out), node.origin.clone())
-        }
-        Value::Seq(items) => Node::new(Value::Seq(items.iter().map(redacted).collect()), node.origin.clone()),
-        _ => node.clone(),
+/// Whether any key on a path names a secret.
+pub fn is_secret_path(path: &KeyPath) -> bool {
+    path.keys().any(is_secret_key)
+}
+
+/// Whether a value holds a secret-named key anywhere below it.
+pub fn holds_secret(node: &Node) -> bool {
+    !node.find(|p, _| p.keys().last().is_some_and(is_secret_key)).is_empty()
+}
+
+/// Whether the value at `path` must not be printed.
+pub fn hides(path: &KeyPath, node: &Node) -> bool {
+    is_secret_path(path) || holds_secret(node)
+}
+
+/// The value at `path` as a message shows it: `render(node)`, or [`REDACTED`].
+pub fn shown(path: &KeyPath, node: &Node, render: impl FnOnce(&Node) -> String) -> String {
+    if hides(path, node) {
+        REDACTED.to_owned()
+    } else {
+        render(node)
     }
+}
+
+/// A copy of `node` (found at `path`) with every secret value replaced by [`REDACTED`].
+pub fn redacted(path: &KeyPath, node: &Node) -> Node {
+    let placeholder = |n: &Node| Node::new(Value::Str(REDACTED.into()), n.origin.clone());
+    if is_secret_path(path) {
+        return placeholder(node);
+    }
+    let mut out = node.clone();
+    for secret in node.find(|p, _| p.keys().last().is_some_and(is_secret_key)) {
+        if let Some(slot) = out.at_mut(&secret) {
+            *slot = placeholder(slot);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::yaml::{parse_stream, Source};
+
+    fn tree(text: &str) -> Node {
+        parse_stream(&Source { name: "t".into(), text: text.into() }, &mut Vec::new()).unwrap().remove(0)
+    }
 
     #[test]
     fn secret_keys_match_case_insensitively_anywhere() {
@@ -43,5 +70,22 @@ mod tests {
         assert!(is_secret_key("apiToken"));
         assert!(is_secret_key("SecretKey"));
         assert!(!is_secret_key("IamArn"));
+    }
+
+    #[test]
+    fn a_list_or_map_holding_a_secret_is_hidden_whole() {
+        let t = tree("env: [{name: a, apiToken: hunter2}]\nplain: [x]\n");
+        let env = KeyPath::parse("env");
+        assert_eq!(shown(&env, t.at(&env).unwrap(), |_| "shown".into()), REDACTED);
+        let plain = KeyPath::parse("plain");
+        assert_eq!(shown(&plain, t.at(&plain).unwrap(), |_| "shown".into()), "shown");
+        assert!(hides(&KeyPath::parse("a.token.b"), &tree("1")));
+    }
+
+    #[test]
+    fn a_redacted_tree_keeps_everything_but_the_secrets() {
+        let t = tree("env: [{name: a, apiToken: hunter2}]\n");
+        let out = redacted(&KeyPath::root(), &t).to_json();
+        assert_eq!(out, serde_json::json!({"env": [{"name": "a", "apiToken": REDACTED}]}));
     }
 }

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use crate::catalog::Catalog;
 use crate::derive::{Context, Derived};
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Kind};
 use crate::value::{Map, Node, Origin, Value};
 use crate::yaml::emit;
 
@@ -34,7 +34,8 @@ pub fn documents(
             other => {
                 let at = other.map(|n| n.origin.clone());
                 let found = other.map_or("nothing", Node::type_name);
-                errors.push(Diagnostic::error(at, path.join("."), format!("must be a string, found {found}")));
+                let msg = format!("must be a string, found {found}");
+                errors.push(Diagnostic::new(Kind::Invalid, at, path.join("."), msg));
                 text("")
             }
         }
@@ -54,7 +55,8 @@ pub fn documents(
         let ns = match d.settings.get_path(&["namespace"]) {
             Some(n) if n.as_str().is_some_and(|s| !s.is_empty()) => n.clone(),
             other => {
-                errors.push(Diagnostic::error(
+                errors.push(Diagnostic::new(
+                    Kind::Invalid,
                     other.map(|n| n.origin.clone()),
                     format!("{name}.namespace"),
                     "must be a non-empty string",
@@ -108,7 +110,7 @@ pub fn documents(
             for a in &spec.annotations {
                 let on = match &a.when {
                     Some(expr) => ctx.holds(catalog, expr).unwrap_or_else(|e| {
-                        errors.push(Diagnostic::error(Some(d.component.origin.clone()), "", e));
+                        errors.push(Diagnostic::new(Kind::Catalog, Some(d.component.origin.clone()), "", e));
                         false
                     }),
                     None => true,
@@ -136,11 +138,8 @@ pub fn documents(
     Ok(docs.into_iter().map(|(.., doc)| doc).collect())
 }
 
-/// The origin of values kzrender itself generates (they have no file to point at).
-pub const GENERATED: &str = "(generated)";
-
 fn generated() -> Origin {
-    Origin::synthetic(GENERATED)
+    Origin::Generated
 }
 
 fn text(s: &str) -> Node {

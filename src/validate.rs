@@ -1,4 +1,4 @@
-//! Validation: nothing invalid leaves kzrender (SPEC §3, §8).
+//! Validation: nothing invalid leaves kzrender.
 //!
 //! Takes a resolved cluster (its merged values with provenance) and, after rendering, its
 //! documents. Checks the values against the catalog's input schema and every enabled component's
@@ -9,10 +9,9 @@ use std::collections::BTreeMap;
 
 use crate::catalog::{Catalog, Channel};
 use crate::derive::enabled_components;
-use crate::diag::Diagnostic;
-use crate::render;
+use crate::diag::{Diagnostic, Kind};
 use crate::schema::{self, kube::SchemaSet};
-use crate::value::{dotted, Node, Origin, Value};
+use crate::value::{Node, Origin, Value};
 use crate::version::{satisfies, Version};
 
 /// Checks merged values: the input schema, then Kubernetes version ranges.
@@ -22,7 +21,7 @@ pub fn values(catalog: &Catalog, channel: &Channel, values: &Node, kube_version:
         Ok(s) => schema::validate(s, values, &mut Vec::new(), &mut errors),
         Err(e) => return e,
     }
-    non_finite(values, &mut Vec::new(), &mut errors);
+    errors.extend(non_finite(values));
     if errors.is_empty() {
         errors.extend(kubernetes(catalog, channel, values, kube_version));
     }
@@ -30,24 +29,16 @@ pub fn values(catalog: &Catalog, channel: &Channel, values: &Node, kube_version:
 }
 
 /// `.inf` and `.nan` are YAML, but Helm cannot turn them into JSON and fails the whole render.
-fn non_finite(node: &Node, path: &mut Vec<String>, errors: &mut Vec<Diagnostic>) {
-    match &node.value {
-        Value::Float(f) if !f.is_finite() => {
-            let msg = "Helm cannot read .inf or .nan (its render fails); quote it if you mean a string";
-            errors.push(Diagnostic::error(Some(node.origin.clone()), dotted(path), msg));
-        }
-        Value::Map(m) => m.iter().for_each(|(k, v)| {
-            path.push(k.clone());
-            non_finite(v, path, errors);
-            path.pop();
-        }),
-        Value::Seq(items) => items.iter().enumerate().for_each(|(i, v)| {
-            path.push(format!("[{i}]"));
-            non_finite(v, path, errors);
-            path.pop();
-        }),
-        _ => {}
-    }
+fn non_finite(values: &Node) -> Vec<Diagnostic> {
+    let found = values.find(|_, n| matches!(n.value, Value::Float(f) if !f.is_finite()));
+    let msg = "Helm cannot read .inf or .nan (its render fails); quote it if you mean a string";
+    found
+        .into_iter()
+        .map(|path| {
+            let at = values.at(&path).map(|n| n.origin.clone());
+            Diagnostic::new(Kind::Invalid, at, path.to_string(), msg)
+        })
+        .collect()
 }
 
 /// `KubernetesVersion` (or `KUBE_VERSION` from ArgoCD when that is unset) against the range of
@@ -55,11 +46,12 @@ fn non_finite(node: &Node, path: &mut Vec<String>, errors: &mut Vec<Diagnostic>)
 fn kubernetes(catalog: &Catalog, channel: &Channel, values: &Node, from_env: Option<&str>) -> Vec<Diagnostic> {
     let (text, origin) = match (values.get_path(&["KubernetesVersion"]), from_env) {
         (Some(n), _) => (n.as_str().unwrap_or_default().to_owned(), Some(n.origin.clone())),
-        (None, Some(v)) => (v.to_owned(), Some(Origin::synthetic("KUBE_VERSION"))),
+        (None, Some(v)) => (v.to_owned(), Some(Origin::flag("KUBE_VERSION"))),
         (None, None) => return Vec::new(),
     };
     let Some(version) = Version::parse(&text) else {
-        return vec![Diagnostic::error(
+        return vec![Diagnostic::new(
+            Kind::Invalid,
             origin,
             "KubernetesVersion",
             format!("cannot read Kubernetes version `{text}`; expected like 1.16.12"),
@@ -75,7 +67,8 @@ fn kubernetes(catalog: &Catalog, channel: &Channel, values: &Node, from_env: Opt
             Ok(true) => {}
             Ok(false) => needs.entry(range).or_default().push(name),
             Err(e) => {
-                errors.push(Diagnostic::error(Some(c.origin.clone()), "", format!("invalid kubeVersion range: {e}")))
+                let msg = format!("invalid kubeVersion range: {e}");
+                errors.push(Diagnostic::new(Kind::Catalog, Some(c.origin.clone()), "", msg))
             }
         }
     }
@@ -86,7 +79,7 @@ fn kubernetes(catalog: &Catalog, channel: &Channel, values: &Node, from_env: Opt
             names.join(", "),
             channel.name
         );
-        errors.push(Diagnostic::error(origin.clone(), "KubernetesVersion", msg));
+        errors.push(Diagnostic::new(Kind::Unsupported, origin.clone(), "KubernetesVersion", msg));
     }
     errors
 }
@@ -95,7 +88,7 @@ fn kubernetes(catalog: &Catalog, channel: &Channel, values: &Node, from_env: Opt
 pub fn documents(catalog: &Catalog, official: &SchemaSet, docs: &[Node]) -> Vec<Diagnostic> {
     // The same finding in several documents (a global setting copied into every Application)
     // is reported once, naming them all.
-    let mut findings: BTreeMap<(Option<Origin>, String, String), Vec<String>> = BTreeMap::new();
+    let mut findings: BTreeMap<(Kind, Option<Origin>, String, String), Vec<String>> = BTreeMap::new();
     for doc in docs {
         let field = |k: &str| doc.get_path(&[k]).and_then(Node::as_str).unwrap_or_default();
         let (api, kind) = (field("apiVersion"), field("kind"));
@@ -103,7 +96,10 @@ pub fn documents(catalog: &Catalog, official: &SchemaSet, docs: &[Node]) -> Vec<
         let mut found = Vec::new();
         match catalog.output_schema(kind) {
             Ok(Some(s)) => schema::validate(s, doc, &mut Vec::new(), &mut found),
-            Ok(None) => found.push(Diagnostic::error(None, "kind", format!("kzrender has no schema for kind {kind}"))),
+            Ok(None) => {
+                let msg = format!("kzrender has no schema for kind {kind}");
+                found.push(Diagnostic::new(Kind::MissingSchema, None, "kind", msg))
+            }
             Err(e) => return e,
         }
         if let Some(s) = official.get(api, kind) {
@@ -111,16 +107,16 @@ pub fn documents(catalog: &Catalog, official: &SchemaSet, docs: &[Node]) -> Vec<
         }
         for d in found {
             // Point at the user's file only where the value came from one.
-            let origin = d.origin.filter(|o| &*o.file != render::GENERATED);
-            findings.entry((origin, d.key, d.message)).or_default().push(format!("{kind} {name}"));
+            let origin = d.origin.filter(|o| *o != Origin::Generated);
+            findings.entry((d.kind, origin, d.key, d.message)).or_default().push(format!("{kind} {name}"));
         }
     }
     findings
         .into_iter()
-        .map(|((origin, key, message), docs)| {
+        .map(|((kind, origin, key, message), docs)| {
             let mut docs = docs;
             docs.dedup();
-            Diagnostic::error(origin, key, format!("{}: {message}", docs.join(", ")))
+            Diagnostic::new(kind, origin, key, format!("{}: {message}", docs.join(", ")))
         })
         .collect()
 }

@@ -14,7 +14,6 @@ const CASES: &[(&str, &[&str])] = &[
     ("not-a-map", &[]),
     ("not-utf8", &[]),
     ("unknown-channel", &[]),
-    ("values-file-missing", &["-f", "missing.yaml"]),
     ("yaml-syntax-error", &[]),
 ];
 
@@ -35,6 +34,13 @@ fn every_bad_input_fails_with_located_errors_and_empty_stdout() {
     for (case, extra) in CASES {
         insta::assert_snapshot!(format!("error_{case}"), stderr_of(case, extra));
     }
+}
+
+#[test]
+fn a_values_file_named_on_the_command_line_that_cannot_be_read_is_exit_2() {
+    let out =
+        Test::new().args(["render", "fixtures/errors/values-file-missing", "-f", "missing.yaml"]).run().failure(2);
+    insta::assert_snapshot!("error_values-file-missing", out.stderr);
 }
 
 #[test]

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use kzrender::catalog::Catalog;
-use kzrender::load::Request;
+use kzrender::request::Request;
 use kzrender::pipeline;
 use kzrender::schema::kube::SchemaSet;
 use libfuzzer_sys::fuzz_target;

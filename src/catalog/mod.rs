@@ -5,23 +5,21 @@
 //! that compiles each component's values template the first time it is used.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
-use minijinja::{Environment, Error as TemplateError, ErrorKind, UndefinedBehavior};
+use minijinja::Environment;
 use serde::Deserialize;
 
 use crate::diag::Diagnostic;
 use crate::merge::merge_into;
 use crate::schema::Schema;
 use crate::value::{Node, Origin, Value};
-use crate::yaml::{self, Source};
 
+mod env;
+mod load;
 mod schemas;
 
-mod embedded {
-    include!(concat!(env!("OUT_DIR"), "/catalog_files.rs"));
-}
+pub use env::Refused;
 
 /// A KubeZero channel: a branch of the distribution and the components it offers.
 #[derive(Debug)]
@@ -148,187 +146,8 @@ impl std::fmt::Debug for Catalog {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct CatalogSpec {
-    default_channel: String,
-    #[serde(default)]
-    ignored_keys: BTreeMap<String, String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ChannelSpec {
-    description: String,
-    kubernetes: Kubernetes,
-    components: BTreeMap<String, ChannelComponent>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ChannelComponent {
-    version: String,
-}
-
 impl Catalog {
-    /// The catalog built into the binary, parsed once per process.
-    pub fn embedded() -> Result<&'static Catalog, Vec<Diagnostic>> {
-        static CATALOG: OnceLock<Result<Catalog, Vec<Diagnostic>>> = OnceLock::new();
-        CATALOG
-            .get_or_init(|| {
-                let files = embedded::FILES.iter().map(|(p, t)| (p.to_string(), t.to_string())).collect();
-                let parsed = embedded::PARSED.iter().map(|(p, j)| (p.to_string(), *j)).collect();
-                Catalog::from_files("kubezero", files, &parsed)
-            })
-            .as_ref()
-            .map_err(Clone::clone)
-    }
-
-    /// A catalog read from a directory laid out like `kubezero/`.
-    pub fn from_dir(dir: &Path) -> Result<Catalog, Vec<Diagnostic>> {
-        let root = dir.display().to_string();
-        let mut files = BTreeMap::new();
-        read_tree(dir, dir, &mut files).map_err(|e| {
-            vec![Diagnostic::error(Some(Origin::synthetic(&root)), "", format!("cannot read the catalog: {e}"))]
-        })?;
-        Catalog::from_files(&root, files, &BTreeMap::new())
-    }
-
-    /// Builds the catalog from its files; `parsed` holds YAML files the build already parsed
-    /// (positioned JSON), which are read instead of parsed again.
-    fn from_files(
-        root: &str,
-        files: BTreeMap<String, String>,
-        parsed: &BTreeMap<String, &str>,
-    ) -> Result<Catalog, Vec<Diagnostic>> {
-        let files = Arc::new(files);
-        let mut errors = Vec::new();
-        let parse = |rel: &str, errors: &mut Vec<Diagnostic>| -> Option<Node> {
-            let name: Arc<str> = Arc::from(format!("{root}/{rel}"));
-            let json = parsed.get(rel).and_then(|j| serde_json::from_str(j).ok());
-            if let Some(node) = json.and_then(|j| Node::from_positioned_json(&name, &j)) {
-                return Some(node);
-            }
-            let Some(text) = files.get(rel) else {
-                errors.push(Diagnostic::error(
-                    Some(Origin::synthetic(&format!("{root}/{rel}"))),
-                    "",
-                    "catalog file is missing",
-                ));
-                return None;
-            };
-            let src = Source { name: Arc::from(format!("{root}/{rel}")), text: text.clone() };
-            match yaml::parse_stream(&src, &mut Vec::new()) {
-                Ok(mut docs) if docs.len() <= 1 => {
-                    Some(docs.pop().unwrap_or_else(|| Node::empty_map(Origin::new(&src.name, 1, 1))))
-                }
-                Ok(_) => {
-                    errors.push(Diagnostic::error(
-                        Some(Origin::new(&src.name, 1, 1)),
-                        "",
-                        "expected one YAML document",
-                    ));
-                    None
-                }
-                Err(e) => {
-                    errors.push(e);
-                    None
-                }
-            }
-        };
-
-        let top = parse("catalog.yaml", &mut errors);
-        let (spec, defaults) = match top {
-            Some(mut node) => {
-                let defaults = take(&mut node, "defaults");
-                (typed::<CatalogSpec>(&node, &mut errors), defaults)
-            }
-            None => (None, None),
-        };
-
-        let mut components = BTreeMap::new();
-        for rel in files.keys().filter(|p| p.starts_with("components/") && p.ends_with("/component.yaml")) {
-            let name = rel["components/".len()..rel.len() - "/component.yaml".len()].to_owned();
-            let Some(mut node) = parse(rel, &mut errors) else { continue };
-            let origin = node.origin.clone();
-            let defaults = take(&mut node, "defaults").unwrap_or_else(|| Node::empty_map(origin.clone()));
-            let ignore_differences = take(&mut node, "ignoreDifferences");
-            if !files.contains_key(&template_name(&name)) {
-                errors.push(Diagnostic::error(
-                    Some(origin.clone()),
-                    "",
-                    format!("{} is missing", template_name(&name)),
-                ));
-            }
-            if let Some(spec) = typed::<ComponentSpec>(&node, &mut errors) {
-                components.insert(name.clone(), Component { name, spec, defaults, ignore_differences, origin });
-            }
-        }
-
-        let mut channels = BTreeMap::new();
-        for rel in files.keys().filter(|p| p.starts_with("channels/") && p.ends_with(".yaml")) {
-            let name = rel["channels/".len()..rel.len() - ".yaml".len()].to_owned();
-            let Some(mut node) = parse(rel, &mut errors) else { continue };
-            let origin = node.origin.clone();
-            let defaults = take(&mut node, "defaults").unwrap_or_else(|| Node::empty_map(origin.clone()));
-            let Some(spec) = typed::<ChannelSpec>(&node, &mut errors) else { continue };
-            for c in spec.components.keys().filter(|c| !components.contains_key(*c)) {
-                errors.push(Diagnostic::error(
-                    Some(origin.clone()),
-                    format!("components.{c}"),
-                    "no such component in components/",
-                ));
-            }
-            let components = spec.components.into_iter().map(|(k, v)| (k, v.version)).collect();
-            channels.insert(
-                name.clone(),
-                Channel {
-                    name,
-                    description: spec.description,
-                    kubernetes: spec.kubernetes,
-                    defaults,
-                    components,
-                    layer: OnceLock::new(),
-                },
-            );
-        }
-
-        for c in components.values() {
-            for dep in c.spec.requires.iter().chain(&c.spec.after).filter(|d| !components.contains_key(*d)) {
-                errors.push(Diagnostic::error(Some(c.origin.clone()), "", format!("`{dep}` is not a component")));
-            }
-        }
-        if let Some(cycle) = bootstrap_cycle(&components) {
-            let at = Some(components[&cycle[0]].origin.clone());
-            errors.push(Diagnostic::error(at, "", format!("the bootstrap order has a cycle: {}", cycle.join(" → "))));
-        }
-        let Some(spec) = spec else { return Err(errors) };
-        if !channels.contains_key(&spec.default_channel) {
-            errors.push(Diagnostic::error(
-                None,
-                "defaultChannel",
-                format!("`{}` is not a channel in channels/", spec.default_channel),
-            ));
-        }
-        if !errors.is_empty() {
-            return Err(errors);
-        }
-        let defaults = defaults.unwrap_or_else(|| Node::empty_map(Origin::synthetic(root)));
-        Ok(Catalog {
-            root: root.to_owned(),
-            default_channel: spec.default_channel,
-            ignored_keys: spec.ignored_keys,
-            defaults,
-            channels,
-            components,
-            env: environment(root, Arc::clone(&files)),
-            files,
-            input_schema: OnceLock::new(),
-            output_schemas: OnceLock::new(),
-        })
-    }
-
-    /// The template environment: strict, no autoescape, every printed value must be `| tojson`.
+    /// The template environment (see `env`).
     pub fn env(&self) -> &Environment<'static> {
         &self.env
     }
@@ -370,103 +189,9 @@ impl Catalog {
     }
 }
 
-/// A cycle in `requires`/`after`, if there is one (sync waves need an order).
-fn bootstrap_cycle(components: &BTreeMap<String, Component>) -> Option<Vec<String>> {
-    fn visit(
-        name: &str,
-        components: &BTreeMap<String, Component>,
-        stack: &mut Vec<String>,
-        done: &mut Vec<String>,
-    ) -> Option<Vec<String>> {
-        if let Some(i) = stack.iter().position(|s| s == name) {
-            let mut cycle = stack[i..].to_vec();
-            cycle.push(name.to_owned());
-            return Some(cycle);
-        }
-        if done.iter().any(|d| d == name) {
-            return None;
-        }
-        stack.push(name.to_owned());
-        let c = components.get(name)?;
-        for dep in c.spec.requires.iter().chain(&c.spec.after) {
-            if let Some(cycle) = visit(dep, components, stack, done) {
-                return Some(cycle);
-            }
-        }
-        stack.pop();
-        done.push(name.to_owned());
-        None
-    }
-    let mut done = Vec::new();
-    components.keys().find_map(|name| visit(name, components, &mut Vec::new(), &mut done))
-}
-
 /// The values template of a component, relative to the catalog root.
 pub fn template_name(component: &str) -> String {
     format!("components/{component}/values.yaml.j2")
-}
-
-fn environment(root: &str, files: Arc<BTreeMap<String, String>>) -> Environment<'static> {
-    let mut env = Environment::new();
-    env.set_undefined_behavior(UndefinedBehavior::Strict);
-    env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
-    let syntax = minijinja::syntax::SyntaxConfig::builder()
-        .trim_blocks(true)
-        .lstrip_blocks(true)
-        .keep_trailing_newline(true)
-        .build();
-    env.set_syntax(syntax.expect("the default delimiters are valid"));
-    env.set_debug(true);
-    let prefix = format!("{root}/");
-    env.set_loader(move |name| Ok(name.strip_prefix(&prefix).and_then(|rel| files.get(rel)).cloned()));
-    // Values are data: a string printed without `| tojson` could smuggle YAML structure (or a
-    // document separator) into the output, so the formatter refuses it outright.
-    env.set_formatter(|out, _state, value| {
-        if value.is_safe()
-            || matches!(value.kind(), minijinja::value::ValueKind::Number | minijinja::value::ValueKind::Bool)
-        {
-            out.write_str(&value.to_string()).map_err(|_| TemplateError::new(ErrorKind::WriteFailure, "write failed"))
-        } else {
-            Err(TemplateError::new(
-                ErrorKind::InvalidOperation,
-                format!("prints `{value}` without `| tojson`; values must be printed as JSON"),
-            ))
-        }
-    });
-    env.add_function("fail", |key: String, message: String| -> Result<String, TemplateError> {
-        Err(TemplateError::new(ErrorKind::InvalidOperation, format!("{key}\u{0}{message}")))
-    });
-    env
-}
-
-/// Removes and returns a key of a map node.
-fn take(node: &mut Node, key: &str) -> Option<Node> {
-    match &mut node.value {
-        Value::Map(m) => m.remove(key),
-        _ => None,
-    }
-}
-
-fn typed<T: serde::de::DeserializeOwned>(node: &Node, errors: &mut Vec<Diagnostic>) -> Option<T> {
-    serde_json::from_value(node.to_json())
-        .map_err(|e| {
-            errors.push(Diagnostic::error(Some(node.origin.clone()), "", format!("invalid catalog file: {e}")))
-        })
-        .ok()
-}
-
-fn read_tree(root: &Path, dir: &Path, files: &mut BTreeMap<String, String>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        let path = entry.path();
-        if entry.file_type()?.is_dir() {
-            read_tree(root, &path, files)?;
-        } else if entry.file_type()?.is_file() {
-            let rel = path.strip_prefix(root).expect("below root").to_string_lossy().replace('\\', "/");
-            files.insert(rel, std::fs::read_to_string(&path)?);
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::Catalog;
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Kind};
 use crate::schema::{self, Dialect, Schema};
 use crate::value::Origin;
 
@@ -79,27 +79,29 @@ impl Catalog {
     /// them with serde_json instead of the YAML loader keeps a render within its time budget.
     fn schema_json(&self, rel: &str) -> Result<serde_json::Value, Vec<Diagnostic>> {
         let name = format!("{}/{rel}", self.root);
-        let text = self
-            .file(rel)
-            .ok_or_else(|| vec![Diagnostic::error(Some(Origin::synthetic(&name)), "", "schema file is missing")])?;
+        let text = self.file(rel).ok_or_else(|| {
+            vec![Diagnostic::new(Kind::Catalog, Some(Origin::file(&name)), "", "schema file is missing")]
+        })?;
         match serde_json::from_str::<serde_json::Value>(text) {
             Ok(v) if v.is_object() => Ok(v),
-            Ok(_) => Err(vec![Diagnostic::error(
-                Some(Origin::new(&Arc::from(name.as_str()), 1, 1)),
+            Ok(_) => Err(vec![Diagnostic::new(
+                Kind::Catalog,
+                Some(Origin::at(&Arc::from(name.as_str()), 1, 1)),
                 "",
                 "a schema file must hold one JSON object",
             )]),
             Err(e) => {
-                let at = Origin::new(&Arc::from(name.as_str()), e.line() as u32, e.column() as u32);
-                Err(vec![Diagnostic::error(Some(at), "", format!("invalid JSON: {e}"))])
+                let at = Origin::at(&Arc::from(name.as_str()), e.line() as u32, e.column() as u32);
+                Err(vec![Diagnostic::new(Kind::Catalog, Some(at), "", format!("invalid JSON: {e}"))])
             }
         }
     }
 
     fn compile(&self, rel: &str, json: &serde_json::Value) -> Result<Schema, Vec<Diagnostic>> {
         schema::compile(json, Dialect::JsonSchema).map_err(|e| {
-            vec![Diagnostic::error(
-                Some(Origin::synthetic(&format!("{}/{rel}", self.root))),
+            vec![Diagnostic::new(
+                Kind::Catalog,
+                Some(Origin::file(&format!("{}/{rel}", self.root))),
                 "",
                 format!("invalid schema: {e}"),
             )]

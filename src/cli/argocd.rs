@@ -7,8 +7,10 @@
 use std::path::Path;
 
 use kzrender::argocd;
-use kzrender::load::{Guard, CLUSTER_FILE};
+use kzrender::diag::{Diagnostic, Kind};
+use kzrender::load::{read_map, CLUSTER_FILE};
 use kzrender::pipeline;
+use kzrender::read::Guard;
 
 use super::args::{ArgocdArgs, ArgocdCommand};
 use super::{catalog, official_schemas, Failure, Success};
@@ -33,7 +35,7 @@ fn generate(
     let app = env("ARGOCD_APP_NAME").map_or_else(|| "plugin".to_owned(), |n| format!("Application {n}"));
     let req = argocd::request(cwd, env).map_err(|e| {
         if e.is_input() {
-            Failure::invalid(app.clone(), vec![kzrender::diag::Diagnostic::error(None, "", e.to_string())])
+            Failure::invalid(app.clone(), vec![Diagnostic::new(Kind::Parameter, None, "", e.to_string())])
         } else {
             Failure::Trouble(e.to_string())
         }
@@ -53,9 +55,7 @@ fn parameters(cwd: &Path, env: &dyn Fn(&str) -> Option<String>, kubezero: Option
     let catalog = catalog(kubezero)?;
     let declared = match cwd.join(CLUSTER_FILE).is_file() {
         true => {
-            let guard = Guard::new(None).map_err(|e| Failure::Trouble(e.to_string()))?;
-            let node = guard
-                .read_map(&cwd.join(CLUSTER_FILE), CLUSTER_FILE, &mut Vec::new())
+            let node = read_map(&Guard::open(), &cwd.join(CLUSTER_FILE), CLUSTER_FILE, &mut Vec::new())
                 .map_err(|diags| Failure::invalid("parameters", diags))?;
             node.get_path(&["channel"]).and_then(|c| c.as_str()).map(str::to_owned)
         }

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
-use kzrender::load::{Overlay, Request, Set};
+use kzrender::request::{Overlay, Request, Set};
 
 /// Renders and validates the KubeZero app-of-apps for ArgoCD.
 #[derive(Debug, Parser)]

@@ -10,10 +10,10 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use kzrender::catalog::Catalog;
-use kzrender::diag::Diagnostic;
+use kzrender::diag::{Diagnostic, Kind};
 use kzrender::diff::{self, Change, ResourceDiff};
 use kzrender::git::Repo;
-use kzrender::load::lexically_normal;
+use kzrender::read::lexically_normal;
 use kzrender::schema::kube::SchemaSet;
 use kzrender::{fleet, pipeline};
 use similar::{ChangeTag, TextDiff};
@@ -92,7 +92,7 @@ pub fn run(args: &DiffArgs) -> Result<Success, Failure> {
         let new = if plan.now.contains(c) { render(catalog_now, &official, args, here) } else { Side::Absent };
         let old = match (plan.then.contains(c), &catalog_then) {
             (false, _) => Side::Absent,
-            (true, Err(e)) => Side::Broken(vec![Diagnostic::error(None, "", e.clone())]),
+            (true, Err(e)) => Side::Broken(vec![Diagnostic::new(Kind::Catalog, None, "", e.clone())]),
             (true, Ok(cat)) => match render(cat, &official, args, scratch.0.join(c)) {
                 Side::Broken(d) => Side::Broken(d.into_iter().map(|d| at_ref(d, &scratch.0, &args.base)).collect()),
                 other => other,
@@ -122,7 +122,15 @@ fn plan(args: &DiffArgs, cwd: &Path) -> Result<Plan, Failure> {
     let scopes = paths.iter().map(|p| rel(p)).collect::<Result<Vec<_>, _>>()?;
     let in_scope = |c: &str| scopes.iter().any(|s| s.is_empty() || c == s || c.starts_with(&format!("{s}/")));
     let existing: Vec<PathBuf> = paths.iter().filter(|p| cwd.join(p).exists()).cloned().collect();
-    let now = fleet::find_clusters(&existing).map_err(trouble)?.iter().map(|d| rel(d)).collect::<Result<_, _>>()?;
+    let found = fleet::find_clusters(&existing);
+    if let Some(e) = found.errors.first() {
+        return Err(Failure::Trouble(format!(
+            "{}: {}",
+            e.origin.as_ref().map(ToString::to_string).unwrap_or_default(),
+            e.message
+        )));
+    }
+    let now = found.dirs.iter().map(|d| rel(d)).collect::<Result<_, _>>()?;
     let then = match &base {
         Some(sha) => {
             let files = repo.cluster_files_at(sha).map_err(trouble)?;
@@ -188,7 +196,7 @@ fn report(args: &DiffArgs, plan: &Plan, sides: &[(Side, Side)]) -> Result<Succes
     writeln!(out, "{summary}").expect("writing to a String");
     // A cluster that cannot be rendered is wrong input, like a difference: exit 1 (SPEC §8).
     if resources_changed > 0 || !problems.is_empty() {
-        Err(Failure::Found { report: out, problems })
+        Err(Failure::Found { report: out, problems, kinds: vec![Kind::Invalid] })
     } else {
         Ok(Success { stdout: out, warnings: Vec::new() })
     }
@@ -248,10 +256,10 @@ fn resource(out: &mut String, change: &ResourceDiff, stat: bool, paint: Paint) {
 
 /// Names REF's files as `REF:path` instead of the scratch directory they were rendered from.
 fn at_ref(mut d: Diagnostic, scratch: &Path, reference: &str) -> Diagnostic {
-    if let Some(o) = &mut d.origin {
+    if let Some(kzrender::value::Origin::File { name, .. }) = &mut d.origin {
         let prefix = format!("{}/", scratch.display());
-        if let Some(rest) = o.file.strip_prefix(&prefix) {
-            o.file = format!("{reference}:{rest}").into();
+        if let Some(rest) = name.strip_prefix(&prefix) {
+            *name = format!("{reference}:{rest}").into();
         }
     }
     d

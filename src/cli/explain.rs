@@ -2,9 +2,10 @@
 
 use std::fmt::Write;
 
-use kzrender::load::LayerKind;
+use kzrender::layer::LayerKind;
 use kzrender::pipeline;
-use kzrender::value::{dotted, split_dotted, Node, Value};
+use kzrender::redact;
+use kzrender::value::{KeyPath, Node, Seg, Value};
 use kzrender::yaml::emit;
 
 use super::args::ExplainArgs;
@@ -17,12 +18,11 @@ pub fn run(args: &ExplainArgs) -> Result<Success, Failure> {
     let req = args.values.request(args.dir.clone());
     let cluster =
         pipeline::resolve(catalog, &req).map_err(|diags| Failure::invalid(args.dir.display().to_string(), diags))?;
-    let path = split_dotted(&args.key);
-    let secret = path.iter().any(|seg| kzrender::redact::is_secret_key(seg));
-    let show = |n: &Node| if secret { "<redacted>".to_owned() } else { summary(n) };
+    let path = KeyPath::parse(&args.key);
+    let show = |n: &Node| redact::shown(&path, n, summary);
 
     let mut out = String::new();
-    match cluster.values.get_path(&path) {
+    match cluster.values.at(&path) {
         Some(n) => writeln!(out, "{} = {}", args.key, show(n)),
         None => writeln!(out, "{} is not set", args.key),
     }
@@ -34,7 +34,7 @@ pub fn run(args: &ExplainArgs) -> Result<Success, Failure> {
         out.push_str("  no layer sets it\n");
     }
     for (i, (layer, (node, what))) in touches.iter().enumerate() {
-        let verdict = match (i + 1 == touches.len(), cluster.values.get_path(&path).is_some()) {
+        let verdict = match (i + 1 == touches.len(), cluster.values.at(&path).is_some()) {
             (false, _) => "overridden",
             (true, true) => "wins",
             (true, false) => "deletes",
@@ -58,15 +58,17 @@ pub fn run(args: &ExplainArgs) -> Result<Success, Failure> {
 
 /// How a layer touches `path`: the node that sets it, or the parent it deletes or replaces
 /// (with that parent's dotted key).
-fn touch<'n>(layer: &'n Node, path: &[String]) -> Option<(&'n Node, Option<String>)> {
-    for depth in 1..path.len() {
-        match layer.get_path(&path[..depth]) {
-            None => return None,
-            Some(n) if n.as_map().is_none() => return Some((n, Some(dotted(&path[..depth])))),
-            Some(_) => {}
+fn touch<'n>(layer: &'n Node, path: &KeyPath) -> Option<(&'n Node, Option<String>)> {
+    for depth in 1..path.segs().len() {
+        let parent = KeyPath(path.segs()[..depth].to_vec());
+        let n = layer.at(&parent)?;
+        let follows =
+            matches!((&n.value, &path.segs()[depth]), (Value::Map(_), Seg::Key(_)) | (Value::Seq(_), Seg::Index(_)));
+        if !follows {
+            return Some((n, Some(parent.to_string())));
         }
     }
-    layer.get_path(path).map(|n| (n, None))
+    layer.at(path).map(|n| (n, None))
 }
 
 /// One line for a value: scalars as YAML, containers by size.

@@ -1,8 +1,9 @@
 //! The command line: raw flags (clap) → one resolved request per mode → the library → output.
 //!
-//! Exit codes are decided here and nowhere else (SPEC §8): 0 success, 1 the input is wrong (or
-//! `diff`/`validate` found something), 2 kzrender could not do its job. On any failure nothing
-//! is written to stdout: ArgoCD prunes a whole cluster on empty-but-successful output.
+//! Exit codes are decided in one place, [`Failure::exit_code`], from the kinds of the
+//! diagnostics (the README's "Exit codes"): 0 success, 1 the input is wrong (or `diff`/`validate`
+//! found something), 2 kzrender could not do its job. On any failure of a command that renders,
+//! nothing is written to stdout: ArgoCD prunes a whole cluster on empty-but-successful output.
 
 mod argocd;
 mod args;
@@ -17,7 +18,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use kzrender::catalog::Catalog;
-use kzrender::diag::Diagnostic;
+use kzrender::diag::{self, Diagnostic, Kind};
 
 pub use args::Command;
 
@@ -27,8 +28,8 @@ pub enum Failure {
     /// The input is wrong: every problem found (warnings included), and what was not done.
     Invalid { subject: String, diags: Vec<Diagnostic>, nothing: &'static str },
     /// The command found invalid clusters or differences: its report goes to stdout and the
-    /// clusters it could not render to stderr (exit 1).
-    Found { report: String, problems: String },
+    /// clusters it could not render to stderr; `kinds` are the kinds of every problem found.
+    Found { report: String, problems: String, kinds: Vec<Kind> },
     /// kzrender could not do its job (usage, I/O, git, internal).
     Trouble(String),
 }
@@ -37,6 +38,15 @@ impl Failure {
     /// Invalid input for a command that renders.
     pub fn invalid(subject: impl Into<String>, diags: Vec<Diagnostic>) -> Failure {
         Failure::Invalid { subject: subject.into(), diags, nothing: "rendered" }
+    }
+
+    /// The process exit code: the worst kind among the problems, at least 1 for a failure.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Failure::Invalid { diags, .. } => diag::exit_code(diags).max(1),
+            Failure::Found { kinds, .. } => kinds.iter().map(|k| k.exit_code()).max().unwrap_or(0).max(1),
+            Failure::Trouble(_) => Kind::Io.exit_code(),
+        }
     }
 }
 
@@ -80,20 +90,25 @@ fn finish(outcome: Result<Success, Failure>) -> ExitCode {
             }
             write_stdout(&stdout, &mut err).unwrap_or(ExitCode::SUCCESS)
         }
-        Err(Failure::Invalid { subject, diags, nothing }) => {
-            let _ = writeln!(err, "{}", headline(&subject, &diags, nothing));
-            for d in &diags {
-                let _ = writeln!(err, "{d}");
+        Err(failure) => {
+            let code = ExitCode::from(failure.exit_code());
+            match failure {
+                Failure::Invalid { subject, diags, nothing } => {
+                    let _ = writeln!(err, "{}", headline(&subject, &diags, nothing));
+                    for d in &diags {
+                        let _ = writeln!(err, "{d}");
+                    }
+                    code
+                }
+                Failure::Found { report, problems, .. } => {
+                    let _ = err.write_all(problems.as_bytes());
+                    write_stdout(&report, &mut err).unwrap_or(code)
+                }
+                Failure::Trouble(msg) => {
+                    let _ = writeln!(err, "kzrender: {}", diag::one_line(&msg));
+                    code
+                }
             }
-            ExitCode::from(1)
-        }
-        Err(Failure::Found { report, problems }) => {
-            let _ = err.write_all(problems.as_bytes());
-            write_stdout(&report, &mut err).unwrap_or(ExitCode::from(1))
-        }
-        Err(Failure::Trouble(msg)) => {
-            let _ = writeln!(err, "kzrender: {msg}");
-            ExitCode::from(2)
         }
     }
 }

@@ -22,7 +22,15 @@ struct Verdict {
 pub fn run(args: &ValidateArgs) -> Result<Success, Failure> {
     let catalog = catalog(args.kubezero.as_deref())?;
     let official = official_schemas(args.schema_dir.as_deref())?;
-    let clusters = fleet::find_clusters(&args.paths).map_err(|e| Failure::Trouble(e.to_string()))?;
+    let found = fleet::find_clusters(&args.paths);
+    if let Some(e) = found.errors.first() {
+        return Err(Failure::Trouble(format!(
+            "{}: {}",
+            e.origin.as_ref().map(ToString::to_string).unwrap_or_default(),
+            e.message
+        )));
+    }
+    let clusters = found.dirs;
     if clusters.is_empty() {
         let paths: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
         return Err(Failure::Trouble(format!(
@@ -31,7 +39,7 @@ pub fn run(args: &ValidateArgs) -> Result<Success, Failure> {
         )));
     }
     let verdicts = fleet::parallel(&clusters, |dir| {
-        let req = kzrender::load::Request { dir: dir.clone(), ..Default::default() };
+        let req = kzrender::request::Request { dir: dir.clone(), ..Default::default() };
         let (diags, resources) = match pipeline::render_cluster(catalog, &official, &req) {
             Ok(r) => (r.warnings, r.docs.len()),
             Err(d) => (d, 0),
@@ -46,7 +54,7 @@ pub fn run(args: &ValidateArgs) -> Result<Success, Failure> {
         Format::Github => github(&verdicts, invalid),
     };
     if invalid > 0 {
-        Err(Failure::Found { report, problems: String::new() })
+        Err(Failure::Found { report, problems: String::new(), kinds: vec![kzrender::diag::Kind::Invalid] })
     } else {
         Ok(Success { stdout: report, warnings: Vec::new() })
     }
@@ -79,8 +87,14 @@ fn text(verdicts: &[Verdict], invalid: usize) -> String {
 
 fn json(verdicts: &[Verdict], invalid: usize) -> String {
     let entry = |d: &Diagnostic| {
-        let (file, line, col) =
-            d.origin.as_ref().map_or((String::new(), 0, 0), |o| (o.file.to_string(), o.line, o.col));
+        let (file, line, col) = match &d.origin {
+            Some(o @ kzrender::value::Origin::File { .. }) => {
+                let (line, col) = o.position().unwrap_or((0, 0));
+                (o.file_name().unwrap_or_default().to_owned(), line, col)
+            }
+            Some(o) => (o.to_string(), 0, 0),
+            None => (String::new(), 0, 0),
+        };
         serde_json::json!({"file": file, "line": line, "column": col, "key": d.key, "message": d.message})
     };
     let clusters: Vec<serde_json::Value> = verdicts
@@ -108,9 +122,9 @@ fn github(verdicts: &[Verdict], invalid: usize) -> String {
         for (level, d) in v.errors.iter().map(|d| ("error", d)).chain(v.warnings.iter().map(|d| ("warning", d))) {
             let mut props = Vec::new();
             if let Some(o) = &d.origin {
-                props.push(format!("file={}", escape_property(&o.file)));
-                if o.line > 0 {
-                    props.push(format!("line={},col={}", o.line, o.col));
+                props.push(format!("file={}", escape_property(o.name())));
+                if let Some((line, col)) = o.position() {
+                    props.push(format!("line={line},col={col}"));
                 }
             }
             let key = if d.key.is_empty() { String::new() } else { format!("{}: ", d.key) };

@@ -3,17 +3,31 @@
 use super::{Additional, Schema, Type};
 use std::borrow::Cow;
 
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Kind};
 use crate::redact::{is_secret_key, REDACTED};
-use crate::value::{dotted, Node, Value};
+use crate::value::{Node, Value};
 
-/// The message of a missing required key (callers that check partial documents skip it).
-pub const REQUIRED: &str = "is required but not set";
+/// A path as a dotted key (`a.b[0].c`).
+fn dotted(path: &[Cow<'_, str>]) -> String {
+    let mut out = String::new();
+    for seg in path {
+        if !seg.starts_with('[') && !out.is_empty() {
+            out.push('.');
+        }
+        if seg.starts_with('[') {
+            out.push_str(seg);
+        } else {
+            out.push_str(&seg.replace('.', "\\."));
+        }
+    }
+    out
+}
 
 /// Checks `node` (found at `path`) against `schema`; findings are appended to `errors`.
 /// `path` borrows the keys from `node`, so walking a tree allocates nothing until a finding.
 pub fn validate<'n>(schema: &Schema, node: &'n Node, path: &mut Vec<Cow<'n, str>>, errors: &mut Vec<Diagnostic>) {
-    let mut err = |msg: String| errors.push(Diagnostic::error(Some(node.origin.clone()), dotted(path), msg));
+    let mut err =
+        |msg: String| errors.push(Diagnostic::new(Kind::Invalid, Some(node.origin.clone()), dotted(path), msg));
     if node.value == Value::Null && schema.nullable {
         return;
     }
@@ -86,7 +100,12 @@ pub fn validate<'n>(schema: &Schema, node: &'n Node, path: &mut Vec<Cow<'n, str>
             for key in schema.required.iter().filter(|k| !m.contains_key(*k)) {
                 let mut at = path.clone();
                 at.push(Cow::Borrowed(key));
-                errors.push(Diagnostic::error(Some(node.origin.clone()), dotted(&at), REQUIRED));
+                errors.push(Diagnostic::new(
+                    Kind::Required,
+                    Some(node.origin.clone()),
+                    dotted(&at),
+                    "is required but not set",
+                ));
             }
             if schema.preserve_unknown && schema.properties.is_empty() {
                 return;
@@ -100,7 +119,8 @@ pub fn validate<'n>(schema: &Schema, node: &'n Node, path: &mut Vec<Cow<'n, str>
                 match (sub, &schema.additional) {
                     (Some(s), _) => validate(s, v, path, errors),
                     (None, Additional::Deny) if !schema.preserve_unknown => {
-                        errors.push(Diagnostic::error(Some(v.origin.clone()), dotted(path), unknown_key(k, schema)));
+                        let msg = unknown_key(k, schema);
+                        errors.push(Diagnostic::new(Kind::UnknownKey, Some(v.origin.clone()), dotted(path), msg));
                     }
                     _ => {}
                 }
@@ -119,7 +139,8 @@ pub fn validate<'n>(schema: &Schema, node: &'n Node, path: &mut Vec<Cow<'n, str>
             scratch.is_empty()
         });
         if !fits {
-            errors.push(Diagnostic::error(
+            errors.push(Diagnostic::new(
+                Kind::Invalid,
                 Some(node.origin.clone()),
                 dotted(path),
                 format!("{} matches none of the allowed forms", shown(node, path)),

@@ -7,9 +7,10 @@ use std::path::Path;
 use serde_json::Value as J;
 
 use super::{compile, Dialect, Schema};
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Kind};
+use crate::read::read_source;
 use crate::value::Origin;
-use crate::yaml::{self, read_source};
+use crate::yaml;
 
 /// Schemas by (apiVersion, kind).
 #[derive(Debug, Default)]
@@ -39,11 +40,8 @@ impl SchemaSet {
         let mut errors = Vec::new();
         let mut entries: Vec<_> = std::fs::read_dir(dir)
             .map_err(|e| {
-                vec![Diagnostic::error(
-                    Some(Origin::synthetic(&dir.display().to_string())),
-                    "",
-                    format!("cannot read schema directory: {e}"),
-                )]
+                let msg = format!("cannot read schema directory: {e}");
+                vec![Diagnostic::new(Kind::Io, Some(Origin::file(&dir.display().to_string())), "", msg)]
             })?
             .filter_map(Result::ok)
             .map(|e| e.path())
@@ -65,7 +63,7 @@ impl SchemaSet {
             };
             let found = if ext == "json" { set.add_json(&path, &src.text) } else { set.add_crds(&src) };
             if let Err(msg) = found {
-                errors.push(Diagnostic::error(Some(Origin::synthetic(&name)), "", msg));
+                errors.push(Diagnostic::new(Kind::Invalid, Some(Origin::file(&name)), "", msg));
             }
         }
         if errors.is_empty() {

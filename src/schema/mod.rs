@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use regex_lite::Regex;
 use serde_json::Value as J;
 
-pub use check::{validate, REQUIRED};
+pub use check::validate;
 
 /// A JSON type name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

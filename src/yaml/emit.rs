@@ -7,7 +7,7 @@
 use std::fmt::Write;
 
 use super::resolve::plain_safe;
-use crate::value::{Node, Value};
+use crate::value::{float_text, Node, Value};
 
 /// The longest key written as `key:`; YAML limits implicit keys to 1024 characters.
 const MAX_IMPLICIT_KEY: usize = 1000;
@@ -133,25 +133,6 @@ fn scalar(out: &mut String, node: &Node, indent: usize) {
     }
 }
 
-/// A float in a form both YAML 1.1 (needs a `.` and a signed exponent) and 1.2 read as a float.
-pub fn float_text(f: f64) -> String {
-    if f.is_nan() {
-        return ".nan".into();
-    }
-    if f.is_infinite() {
-        return if f > 0.0 { ".inf" } else { "-.inf" }.into();
-    }
-    let s = format!("{f:?}");
-    match s.split_once('e') {
-        None => s,
-        Some((mantissa, exp)) => {
-            let mantissa = if mantissa.contains('.') { mantissa.to_owned() } else { format!("{mantissa}.0") };
-            let exp = if exp.starts_with('-') { exp.to_owned() } else { format!("+{exp}") };
-            format!("{mantissa}e{exp}")
-        }
-    }
-}
-
 /// Characters that only an escape can carry safely.
 fn needs_escape(c: char) -> bool {
     c.is_control() || matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}')
@@ -235,7 +216,7 @@ mod tests {
     }
 
     fn node(rng: &mut Rng, depth: usize) -> Node {
-        let o = Origin::synthetic("gen");
+        let o = Origin::Generated;
         let value = match rng.below(if depth > 3 { 5 } else { 7 }) {
             0 => Value::Null,
             1 => Value::Bool(rng.below(2) == 1),
@@ -262,48 +243,38 @@ mod tests {
         for _ in 0..3000 {
             let mut m = Map::new();
             m.insert(string(&mut rng), node(&mut rng, 0));
-            reads_back(&Node::new(Value::Map(m), Origin::synthetic("gen")));
+            reads_back(&Node::new(Value::Map(m), Origin::Generated));
         }
     }
 
     #[test]
     fn keys_longer_than_yaml_allows_for_implicit_keys_are_written_explicitly() {
         let long = "k".repeat(1500);
-        for value in [Value::Str("v".into()), Value::Seq(vec![Node::new(Value::Int(1), Origin::synthetic("t"))])] {
+        for value in [Value::Str("v".into()), Value::Seq(vec![Node::new(Value::Int(1), Origin::Generated)])] {
             let mut inner = Map::new();
-            inner.insert("x".into(), Node::new(value.clone(), Origin::synthetic("t")));
-            for v in
-                [Node::new(value.clone(), Origin::synthetic("t")), Node::new(Value::Map(inner), Origin::synthetic("t"))]
-            {
+            inner.insert("x".into(), Node::new(value.clone(), Origin::Generated));
+            for v in [Node::new(value.clone(), Origin::Generated), Node::new(Value::Map(inner), Origin::Generated)] {
                 let mut m = Map::new();
                 m.insert(long.clone(), v);
-                m.insert("after".into(), Node::new(Value::Bool(true), Origin::synthetic("t")));
-                reads_back(&Node::new(Value::Map(m), Origin::synthetic("gen")));
+                m.insert("after".into(), Node::new(Value::Bool(true), Origin::Generated));
+                reads_back(&Node::new(Value::Map(m), Origin::Generated));
             }
         }
-    }
-
-    #[test]
-    fn floats_keep_a_dot_and_a_signed_exponent() {
-        assert_eq!(float_text(1000.0), "1000.0");
-        assert_eq!(float_text(1e300), "1.0e+300");
-        assert_eq!(float_text(-2.5e-8), "-2.5e-8");
-        assert_eq!(float_text(f64::NEG_INFINITY), "-.inf");
     }
 
     #[test]
     fn multi_line_text_uses_literal_blocks_with_the_right_chomping() {
         let doc = |s: &str| {
             let mut m = Map::new();
-            m.insert("k".into(), Node::new(Value::Str(s.into()), Origin::synthetic("t")));
-            document(&Node::new(Value::Map(m), Origin::synthetic("t")))
+            m.insert("k".into(), Node::new(Value::Str(s.into()), Origin::Generated));
+            document(&Node::new(Value::Map(m), Origin::Generated))
         };
         assert_eq!(doc("a\nb\n"), "k: |\n  a\n  b\n");
         assert_eq!(doc("a\nb"), "k: |-\n  a\n  b\n");
         assert_eq!(doc("a\n\n"), "k: |+\n  a\n\n");
         assert_eq!(doc(" lead\nx"), "k: \" lead\\nx\"\n");
         // A document that is only text keeps `---` and `...` off column 0.
-        let text = document(&Node::new(Value::Str("---\n...\n".into()), Origin::synthetic("t")));
+        let text = document(&Node::new(Value::Str("---\n...\n".into()), Origin::Generated));
         assert_eq!(text, "|\n  ---\n  ...\n");
     }
 }

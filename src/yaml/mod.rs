@@ -1,11 +1,12 @@
 //! YAML in and out, with the YAML 1.1 hazard handled in both directions.
 //!
 //! `parse` reads text into [`Node`](crate::value::Node) trees with positions, enforcing the input
-//! limits of SPEC §9 and warning about scalars that YAML 1.1 and 1.2 readers disagree on.
+//! limits (the README's "Limits") and warning about scalars that YAML 1.1 and 1.2 readers
+//! disagree on.
 //! `emit` writes trees back so that Helm's YAML 1.1 reader and a YAML 1.2 reader see the same data.
 
 pub mod emit;
 pub mod parse;
 mod resolve;
 
-pub use parse::{parse_documents, parse_stream, read_source, Source};
+pub use parse::{parse_documents, parse_map, parse_stream, Source};

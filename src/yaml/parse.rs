@@ -1,17 +1,14 @@
 //! Text → [`Node`] trees with positions, duplicate-key detection and the input limits of SPEC §9.
 
 use std::collections::HashMap;
-use std::path::Path;
 use std::sync::Arc;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span};
 
 use super::resolve;
-use crate::diag::Diagnostic;
-use crate::value::{Map, Node, Origin, Value};
+use crate::diag::{Diagnostic, Kind};
+use crate::value::{KeyPath, Map, Node, Origin, Seg, Value};
 
-/// Largest input file accepted.
-pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 /// Deepest nesting of maps and lists accepted.
 pub const MAX_DEPTH: usize = 64;
 
@@ -24,32 +21,6 @@ pub struct Source {
     pub text: String,
 }
 
-/// Reads a file, enforcing the size limit and UTF-8. Errors are diagnostics at the file.
-pub fn read_source(path: &Path, name: &str) -> Result<Source, Diagnostic> {
-    let name: Arc<str> = Arc::from(name);
-    let at = Some(Origin::new(&name, 0, 0));
-    let meta = std::fs::metadata(path).map_err(|e| Diagnostic::error(at.clone(), "", format!("cannot read: {e}")))?;
-    // A FIFO or a device could block or never end: only regular files are input.
-    if !meta.is_file() {
-        return Err(Diagnostic::error(at, "", "not a regular file"));
-    }
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(Diagnostic::error(at, "", format!("file is {} bytes; the limit is 8 MiB", meta.len())));
-    }
-    let bytes = std::fs::read(path).map_err(|e| Diagnostic::error(at.clone(), "", format!("cannot read: {e}")))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        let ok = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-        let line = ok.iter().filter(|&&b| b == b'\n').count() + 1;
-        let col = ok.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
-        Diagnostic::error(
-            Some(Origin::new(&name, line as u32, col as u32)),
-            "",
-            "file is not UTF-8 text; save it as UTF-8",
-        )
-    })?;
-    Ok(Source { name, text })
-}
-
 /// Parses a YAML stream into documents, each a [`Node`]. Warnings (YAML 1.1 ambiguity) are
 /// appended to `warnings`; any error aborts with every error found up to it.
 pub fn parse_stream(src: &Source, warnings: &mut Vec<Diagnostic>) -> Result<Vec<Node>, Diagnostic> {
@@ -57,11 +28,25 @@ pub fn parse_stream(src: &Source, warnings: &mut Vec<Diagnostic>) -> Result<Vec<
     for event in Parser::new_from_str(&src.text) {
         let (event, span) = event.map_err(|e| {
             let m = e.marker();
-            Diagnostic::error(Some(b.origin_at(m.line(), m.col())), "", format!("YAML syntax error: {}", e.info()))
+            let msg = format!("YAML syntax error: {}", e.info());
+            Diagnostic::new(Kind::Syntax, Some(b.origin_at(m.line(), m.col())), "", msg)
         })?;
         b.event(event, span)?;
     }
     Ok(b.docs)
+}
+
+/// Parses text that must hold one YAML map (or nothing).
+pub fn parse_map(src: &Source, warnings: &mut Vec<Diagnostic>) -> Result<Node, Vec<Diagnostic>> {
+    let mut docs = parse_stream(src, warnings).map_err(|e| vec![e])?;
+    docs.retain(|d| d.value != Value::Null);
+    let shape = |at: &Node, msg: String| vec![Diagnostic::new(Kind::Shape, Some(at.origin.clone()), "", msg)];
+    match docs.len() {
+        0 => Ok(Node::empty_map(Origin::at(&src.name, 1, 1))),
+        1 if docs[0].as_map().is_some() => Ok(docs.remove(0)),
+        1 => Err(shape(&docs[0], format!("expected a map of values, found {}", docs[0].a_type()))),
+        _ => Err(shape(&docs[1], "expected one YAML document, found several; split them into separate files".into())),
+    }
 }
 
 /// Parses a YAML stream and returns its documents as plain JSON values, for callers that need no
@@ -82,7 +67,7 @@ struct Builder<'a> {
     warnings: &'a mut Vec<Diagnostic>,
     docs: Vec<Node>,
     stack: Vec<Frame>,
-    path: Vec<String>,
+    path: KeyPath,
     /// Anchored nodes with their weight and nesting depth.
     anchors: HashMap<usize, (Node, usize, usize)>,
     root: Option<Node>,
@@ -99,7 +84,7 @@ impl<'a> Builder<'a> {
             warnings,
             docs: Vec::new(),
             stack: Vec::new(),
-            path: Vec::new(),
+            path: KeyPath::root(),
             anchors: HashMap::new(),
             root: None,
             expanded: 0,
@@ -108,15 +93,19 @@ impl<'a> Builder<'a> {
     }
 
     fn origin_at(&self, line: usize, col0: usize) -> Origin {
-        Origin::new(&self.src.name, line as u32, col0 as u32 + 1)
+        Origin::at(&self.src.name, line as u32, col0 as u32 + 1)
     }
 
     fn origin(&self, span: Span) -> Origin {
         self.origin_at(span.start.line(), span.start.col())
     }
 
-    fn err(&self, origin: Origin, msg: impl Into<String>) -> Diagnostic {
-        Diagnostic::error(Some(origin), crate::value::dotted(&self.path), msg)
+    fn err(&self, kind: Kind, origin: Origin, msg: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(kind, Some(origin), self.path.to_string(), msg)
+    }
+
+    fn warn(&mut self, origin: Origin, msg: String) {
+        self.warnings.push(Diagnostic::new(Kind::Ambiguous, Some(origin), self.path.to_string(), msg));
     }
 
     fn event(&mut self, event: Event<'_>, span: Span) -> Result<(), Diagnostic> {
@@ -127,13 +116,14 @@ impl<'a> Builder<'a> {
                     // A key keeps its raw text, not its typed value.
                     let plain = style == ScalarStyle::Plain;
                     *key = Some((text.to_string(), origin.clone(), plain));
-                    if plain && text != "<<" && resolve::yaml11_disagrees(&text, &resolve::plain(&text)).is_some() {
+                    let ambiguous = resolve::yaml11_disagrees(&text, &resolve::plain(&text)).is_some();
+                    if plain && text != "<<" && ambiguous {
                         let msg = format!(
                             "key `{text}` is read as a boolean or number by YAML 1.1 readers (Helm, ArgoCD); quote it"
                         );
-                        self.warnings.push(Diagnostic::warning(Some(origin), crate::value::dotted(&self.path), msg));
+                        self.warn(origin, msg);
                     }
-                    self.path.push(text.into_owned());
+                    self.path.push(Seg::Key(text.into_owned()));
                     return Ok(());
                 }
                 let value = self.scalar(&text, style, tag.as_deref(), &origin)?;
@@ -146,17 +136,21 @@ impl<'a> Builder<'a> {
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
                 let origin = self.origin(span);
                 if matches!(self.stack.last(), Some(Frame::Map { key: None, .. })) {
-                    return Err(self.err(origin, "a map or list as a map key is not supported; use a string key"));
+                    return Err(self.err(
+                        Kind::Shape,
+                        origin,
+                        "a map or list as a map key is not supported; use a string key",
+                    ));
                 }
                 if self.stack.len() >= MAX_DEPTH {
-                    return Err(self.err(origin, format!("nesting deeper than {MAX_DEPTH} levels")));
+                    return Err(self.err(Kind::Limit, origin, format!("nesting deeper than {MAX_DEPTH} levels")));
                 }
                 let frame = match event {
                     Event::SequenceStart(..) => Frame::Seq { items: Vec::new(), origin, anchor },
                     _ => Frame::Map { map: Map::new(), merged: Vec::new(), key: None, origin, anchor },
                 };
                 if matches!(frame, Frame::Seq { .. }) {
-                    self.path.push("[0]".into());
+                    self.path.push(Seg::Index(0));
                 }
                 self.stack.push(frame);
                 Ok(())
@@ -188,15 +182,18 @@ impl<'a> Builder<'a> {
             Event::Alias(id) => {
                 let origin = self.origin(span);
                 if matches!(self.stack.last(), Some(Frame::Map { key: None, .. })) {
-                    return Err(self.err(origin, "an alias as a map key is not supported"));
+                    return Err(self.err(Kind::Shape, origin, "an alias as a map key is not supported"));
                 }
                 let Some((node, weight, depth)) = self.anchors.get(&id).cloned() else {
-                    return Err(
-                        self.err(origin, "alias to an unknown anchor, or to one that encloses it (a recursive alias)")
-                    );
+                    let msg = "alias to an unknown anchor, or to one that encloses it (a recursive alias)";
+                    return Err(self.err(Kind::Syntax, origin, msg));
                 };
                 if self.stack.len() + depth > MAX_DEPTH {
-                    return Err(self.err(origin, format!("the alias nests deeper than {MAX_DEPTH} levels")));
+                    return Err(self.err(
+                        Kind::Limit,
+                        origin,
+                        format!("the alias nests deeper than {MAX_DEPTH} levels"),
+                    ));
                 }
                 self.charge(weight, &origin)?;
                 self.push(node)
@@ -223,7 +220,7 @@ impl<'a> Builder<'a> {
             Some(Frame::Seq { items, .. }) => {
                 items.push(node);
                 if let Some(last) = self.path.last_mut() {
-                    *last = format!("[{}]", items.len());
+                    *last = Seg::Index(items.len());
                 }
             }
             Some(Frame::Map { map, merged, key, .. }) => {
@@ -233,7 +230,7 @@ impl<'a> Builder<'a> {
                     match node.value {
                         Value::Map(_) => merged.push(node),
                         Value::Seq(items) => merged.extend(items),
-                        _ => return Err(self.err(key_origin, "`<<` merges a map or a list of maps")),
+                        _ => return Err(self.err(Kind::Shape, key_origin, "`<<` merges a map or a list of maps")),
                     }
                     return Ok(());
                 }
@@ -243,13 +240,10 @@ impl<'a> Builder<'a> {
                 }
                 if map.contains_key(&k) {
                     let first = map[&k].origin.clone();
-                    let mut at = self.path.clone();
-                    at.push(k.clone());
-                    return Err(Diagnostic::error(
-                        Some(key_origin),
-                        crate::value::dotted(&at),
-                        format!("duplicate key (first set at line {}); keep one", first.line),
-                    ));
+                    let key = self.path.join(Seg::Key(k.clone())).to_string();
+                    let line = first.position().map_or(0, |(line, _)| line);
+                    let msg = format!("duplicate key (first set at line {line}); keep one");
+                    return Err(Diagnostic::new(Kind::DuplicateKey, Some(key_origin), key, msg));
                 }
                 map.insert(k, node);
             }
@@ -281,7 +275,7 @@ impl<'a> Builder<'a> {
                     describe(&value)
                 )
             };
-            self.warnings.push(Diagnostic::warning(Some(origin.clone()), crate::value::dotted(&self.path), msg));
+            self.warn(origin.clone(), msg);
         }
         Ok(value)
     }
@@ -304,25 +298,28 @@ impl<'a> Builder<'a> {
                 _ => None,
             },
             (true, "null") => Some(Value::Null),
-            _ => return Err(self.err(origin.clone(), format!("unsupported YAML tag `{}`; remove it", tag_name(tag)))),
+            _ => {
+                let msg = format!("unsupported YAML tag `{}`; remove it", tag_name(tag));
+                return Err(self.err(Kind::Shape, origin.clone(), msg));
+            }
         };
         let shown = if self.in_secret() { crate::redact::REDACTED } else { text };
-        value.ok_or_else(|| self.err(origin.clone(), format!("`{shown}` is not a valid `{}`", tag_name(tag))))
+        value.ok_or_else(|| {
+            self.err(Kind::Shape, origin.clone(), format!("`{shown}` is not a valid `{}`", tag_name(tag)))
+        })
     }
 
     /// Whether the value being read sits under a secret's key (its text must not be shown).
     fn in_secret(&self) -> bool {
-        self.path.iter().any(|seg| crate::redact::is_secret_key(seg))
+        crate::redact::is_secret_path(&self.path)
     }
 
     /// Counts what an alias adds: text read once may not expand into far more data.
     fn charge(&mut self, weight: usize, origin: &Origin) -> Result<(), Diagnostic> {
         self.expanded = self.expanded.saturating_add(weight);
         if self.expanded > self.budget {
-            return Err(self.err(
-                origin.clone(),
-                "aliases expand to far more data than the file holds; refusing (YAML alias bomb?)",
-            ));
+            let msg = "aliases expand to far more data than the file holds; refusing (YAML alias bomb?)";
+            return Err(self.err(Kind::Limit, origin.clone(), msg));
         }
         Ok(())
     }

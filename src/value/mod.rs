@@ -3,39 +3,102 @@
 //! Loading produces it, merging combines it, templates and the emitter consume it. Maps are
 //! ordered by key so that everything downstream is deterministic without extra sorting.
 
+mod path;
+mod walk;
+
+use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
-/// Where a value was written: a file (or a synthetic source such as `--set`) and a 1-based position.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Origin {
-    /// Display name of the source, e.g. `clusters/prod/kubezero.yaml` or `--set`.
-    pub file: Arc<str>,
-    /// 1-based line; 0 when the source has no lines (a command-line flag).
-    pub line: u32,
-    /// 1-based column; 0 when unknown.
-    pub col: u32,
+pub use path::{KeyPath, Seg};
+
+/// Where a value was written.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Origin {
+    /// A file, at a 1-based line and column; line 0 means the file as a whole.
+    File {
+        /// The file's name as shown to the user (relative to where kzrender was pointed).
+        name: Arc<str>,
+        /// 1-based line, or 0.
+        line: u32,
+        /// 1-based column, or 0.
+        col: u32,
+    },
+    /// A flag or an ArgoCD parameter, as written (`--set calico.mtu=9001`).
+    Flag(Arc<str>),
+    /// A value kzrender generated itself: no file to point at.
+    Generated,
 }
 
 impl Origin {
-    /// An origin at a position in a named source.
-    pub fn new(file: &Arc<str>, line: u32, col: u32) -> Self {
-        Origin { file: Arc::clone(file), line, col }
+    /// A position in a named file.
+    pub fn at(name: &Arc<str>, line: u32, col: u32) -> Self {
+        Origin::File { name: Arc::clone(name), line, col }
     }
 
-    /// An origin for values that no file holds (flags, computed values).
-    pub fn synthetic(name: &str) -> Self {
-        Origin { file: Arc::from(name), line: 0, col: 0 }
+    /// A whole file.
+    pub fn file(name: &str) -> Self {
+        Origin::File { name: Arc::from(name), line: 0, col: 0 }
+    }
+
+    /// A flag or parameter, as written.
+    pub fn flag(text: &str) -> Self {
+        Origin::Flag(Arc::from(text))
+    }
+
+    /// The file's name, when the origin is a file.
+    pub fn file_name(&self) -> Option<&str> {
+        match self {
+            Origin::File { name, .. } => Some(name),
+            _ => None,
+        }
+    }
+
+    /// The line and column, when known.
+    pub fn position(&self) -> Option<(u32, u32)> {
+        match self {
+            Origin::File { line, col, .. } if *line > 0 => Some((*line, *col)),
+            _ => None,
+        }
+    }
+
+    /// The name shown for the origin without its position: a file's name, a flag as written.
+    pub fn name(&self) -> &str {
+        self.sort_key().0
+    }
+
+    /// How the origin sorts: by the name shown, then position.
+    fn sort_key(&self) -> (&str, u32, u32) {
+        match self {
+            Origin::File { name, line, col } => (name, *line, *col),
+            Origin::Flag(text) => (text, 0, 0),
+            Origin::Generated => (GENERATED, 0, 0),
+        }
+    }
+}
+
+const GENERATED: &str = "(generated)";
+
+impl Ord for Origin {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.sort_key().cmp(&other.sort_key())
+    }
+}
+
+impl PartialOrd for Origin {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
     }
 }
 
 impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.line == 0 {
-            f.write_str(&self.file)
-        } else {
-            write!(f, "{}:{}:{}", self.file, self.line, self.col)
+        match self {
+            Origin::File { name, line: 0, .. } => f.write_str(name),
+            Origin::File { name, line, col } => write!(f, "{name}:{line}:{col}"),
+            Origin::Flag(text) => f.write_str(text),
+            Origin::Generated => f.write_str(GENERATED),
         }
     }
 }
@@ -111,6 +174,32 @@ impl Node {
         path.iter().try_fold(self, |node, key| node.as_map()?.get(key.as_ref()))
     }
 
+    /// The child at a path of map keys, to change it.
+    pub fn get_path_mut<S: AsRef<str>>(&mut self, path: &[S]) -> Option<&mut Node> {
+        path.iter().try_fold(self, |node, key| match &mut node.value {
+            Value::Map(m) => m.get_mut(key.as_ref()),
+            _ => None,
+        })
+    }
+
+    /// The node at a key path (keys and list indices).
+    pub fn at(&self, path: &KeyPath) -> Option<&Node> {
+        path.segs().iter().try_fold(self, |node, seg| match (&node.value, seg) {
+            (Value::Map(m), Seg::Key(k)) => m.get(k),
+            (Value::Seq(items), Seg::Index(i)) => items.get(*i),
+            _ => None,
+        })
+    }
+
+    /// The node at a key path, to change it.
+    pub fn at_mut(&mut self, path: &KeyPath) -> Option<&mut Node> {
+        path.segs().iter().try_fold(self, |node, seg| match (&mut node.value, seg) {
+            (Value::Map(m), Seg::Key(k)) => m.get_mut(k),
+            (Value::Seq(items), Seg::Index(i)) => items.get_mut(*i),
+            _ => None,
+        })
+    }
+
     /// Whether two nodes hold the same data, wherever each was written (`==` also compares
     /// where every child came from).
     pub fn same_data(&self, other: &Node) -> bool {
@@ -121,14 +210,6 @@ impl Node {
             }
             (a, b) => a == b,
         }
-    }
-
-    /// The child at a path of map keys, to change it.
-    pub fn get_path_mut<S: AsRef<str>>(&mut self, path: &[S]) -> Option<&mut Node> {
-        path.iter().try_fold(self, |node, key| match &mut node.value {
-            Value::Map(m) => m.get_mut(key.as_ref()),
-            _ => None,
-        })
     }
 
     /// The type's name with its article ("a list", "an integer"), for messages.
@@ -159,9 +240,9 @@ impl Node {
             Value::Null => J::Null,
             Value::Bool(b) => J::Bool(*b),
             Value::Int(i) => J::from(*i),
-            Value::Float(f) => serde_json::Number::from_f64(*f)
-                .map(J::Number)
-                .unwrap_or_else(|| J::String(crate::yaml::emit::float_text(*f))),
+            Value::Float(f) => {
+                serde_json::Number::from_f64(*f).map(J::Number).unwrap_or_else(|| J::String(float_text(*f)))
+            }
             Value::Str(s) => J::String(s.clone()),
             Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
             Value::Map(m) => J::Object(m.iter().map(|(k, v)| (k.clone(), v.to_json())).collect()),
@@ -169,46 +250,22 @@ impl Node {
     }
 }
 
-/// Positioned JSON: a node as `[line, col, tag, value]` (tag 0 null, 1 bool, 2 int, 3 float,
-/// 4 string, 5 list of nodes, 6 map of nodes). The build embeds the catalog in this form so that
-/// a run reads it with serde_json instead of parsing YAML, provenance included.
-impl Node {
-    /// The node in positioned JSON.
-    pub fn to_positioned_json(&self) -> serde_json::Value {
-        use serde_json::Value as J;
-        let (tag, value) = match &self.value {
-            Value::Null => (0, J::Null),
-            Value::Bool(b) => (1, J::Bool(*b)),
-            Value::Int(i) => (2, J::from(*i)),
-            Value::Float(f) => (3, J::from(*f)),
-            Value::Str(s) => (4, J::String(s.clone())),
-            Value::Seq(items) => (5, J::Array(items.iter().map(Node::to_positioned_json).collect())),
-            Value::Map(m) => (6, J::Object(m.iter().map(|(k, v)| (k.clone(), v.to_positioned_json())).collect())),
-        };
-        serde_json::json!([self.origin.line, self.origin.col, tag, value])
+/// A float in a form both YAML 1.1 (needs a `.` and a signed exponent) and 1.2 read as a float.
+pub fn float_text(f: f64) -> String {
+    if f.is_nan() {
+        return ".nan".into();
     }
-
-    /// A node from positioned JSON, its origins in `file`; `None` if the JSON is not that form.
-    pub fn from_positioned_json(file: &Arc<str>, json: &serde_json::Value) -> Option<Node> {
-        let [line, col, tag, value] = json.as_array()?.as_slice() else { return None };
-        let value = match (tag.as_u64()?, value) {
-            (0, _) => Value::Null,
-            (1, v) => Value::Bool(v.as_bool()?),
-            (2, v) => Value::Int(v.as_i64()?),
-            (3, v) => Value::Float(v.as_f64()?),
-            (4, v) => Value::Str(v.as_str()?.to_owned()),
-            (5, v) => {
-                Value::Seq(v.as_array()?.iter().map(|n| Node::from_positioned_json(file, n)).collect::<Option<_>>()?)
-            }
-            (6, v) => Value::Map(
-                v.as_object()?
-                    .iter()
-                    .map(|(k, n)| Some((k.clone(), Node::from_positioned_json(file, n)?)))
-                    .collect::<Option<_>>()?,
-            ),
-            _ => return None,
-        };
-        Some(Node::new(value, Origin::new(file, line.as_u64()? as u32, col.as_u64()? as u32)))
+    if f.is_infinite() {
+        return if f > 0.0 { ".inf" } else { "-.inf" }.into();
+    }
+    let s = format!("{f:?}");
+    match s.split_once('e') {
+        None => s,
+        Some((mantissa, exp)) => {
+            let mantissa = if mantissa.contains('.') { mantissa.to_owned() } else { format!("{mantissa}.0") };
+            let exp = if exp.starts_with('-') { exp.to_owned() } else { format!("+{exp}") };
+            format!("{mantissa}e{exp}")
+        }
     }
 }
 
@@ -235,54 +292,13 @@ impl serde::Serialize for Node {
     }
 }
 
-/// Renders a dotted key path the way users write it in `--set` (`a.b\.c.d`), lists as `[i]`.
-pub fn dotted<S: AsRef<str>>(path: &[S]) -> String {
-    let mut out = String::new();
-    for seg in path {
-        let seg = seg.as_ref();
-        if seg.starts_with('[') {
-            out.push_str(seg);
-            continue;
-        }
-        if !out.is_empty() {
-            out.push('.');
-        }
-        out.push_str(&seg.replace('.', "\\."));
-    }
-    out
-}
-
-/// Splits a dotted key (`a.b\.c`) into its segments; `\.` is a literal dot.
-pub fn split_dotted(key: &str) -> Vec<String> {
-    let mut segs = vec![String::new()];
-    let mut chars = key.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' if chars.as_str().starts_with('.') => {
-                chars.next();
-                segs.last_mut().expect("never empty").push('.');
-            }
-            '.' => segs.push(String::new()),
-            c => segs.last_mut().expect("never empty").push(c),
-        }
-    }
-    segs
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn dotted_keys_escape_literal_dots_both_ways() {
-        let segs = split_dotted(r"cert-manager.podAnnotations.iam\.amazonaws\.com/role");
-        assert_eq!(segs, ["cert-manager", "podAnnotations", "iam.amazonaws.com/role"]);
-        assert_eq!(dotted(&segs), r"cert-manager.podAnnotations.iam\.amazonaws\.com/role");
-    }
-
-    #[test]
     fn same_data_ignores_where_values_were_written() {
-        let at = |f: &str| Origin::synthetic(f);
+        let at = |f: &str| Origin::file(f);
         let list = |f: &str| Node::new(Value::Seq(vec![Node::new(Value::Str("x".into()), at(f))]), at(f));
         assert_ne!(list("a.yaml"), list("b.yaml"));
         assert!(list("a.yaml").same_data(&list("b.yaml")));
@@ -290,15 +306,19 @@ mod tests {
     }
 
     #[test]
-    fn positioned_json_round_trips_values_and_positions() {
-        let file: Arc<str> = Arc::from("f.yaml");
-        let src = crate::yaml::Source { name: Arc::clone(&file), text: "a: [1, 2.5, x, ~, true]\nb: {c: d}\n".into() };
-        let node = crate::yaml::parse_stream(&src, &mut Vec::new()).unwrap().remove(0);
-        assert_eq!(Node::from_positioned_json(&file, &node.to_positioned_json()), Some(node));
+    fn floats_keep_a_dot_and_a_signed_exponent() {
+        assert_eq!(float_text(1000.0), "1000.0");
+        assert_eq!(float_text(1e300), "1.0e+300");
+        assert_eq!(float_text(-2.5e-8), "-2.5e-8");
+        assert_eq!(float_text(f64::NEG_INFINITY), "-.inf");
     }
 
     #[test]
-    fn list_indices_join_without_a_dot() {
-        assert_eq!(dotted(&["es", "nodeSets", "[0]", "name"]), "es.nodeSets[0].name");
+    fn origins_sort_and_show_by_the_name_a_user_sees() {
+        let name: Arc<str> = Arc::from("b.yaml");
+        let mut all = [Origin::at(&name, 2, 1), Origin::flag("--set a=1"), Origin::Generated, Origin::file("a.yaml")];
+        all.sort();
+        let shown: Vec<String> = all.iter().map(ToString::to_string).collect();
+        assert_eq!(shown, ["(generated)", "--set a=1", "a.yaml", "b.yaml:2:1"]);
     }
 }

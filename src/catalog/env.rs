@@ -1,0 +1,53 @@
+//! The catalog's template environment: how `values.yaml.j2` templates and catalog conditions
+//! (`when: enabled.kiam`) are compiled and what they may do.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior};
+
+/// A template refused the values (`fail(key, message)`): the message belongs to the user's
+/// value at `key`, not to the template.
+#[derive(Debug, thiserror::Error)]
+#[error("{key}: {message}")]
+pub struct Refused {
+    /// The dotted key of the refused value.
+    pub key: String,
+    /// Why, and what to do.
+    pub message: String,
+}
+
+/// Strict about undefined values, debug info on, templates read from the catalog's files.
+pub fn environment(root: &str, files: Arc<BTreeMap<String, String>>) -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+    let syntax = minijinja::syntax::SyntaxConfig::builder()
+        .trim_blocks(true)
+        .lstrip_blocks(true)
+        .keep_trailing_newline(true)
+        .build();
+    env.set_syntax(syntax.expect("the default delimiters are valid"));
+    env.set_debug(true);
+    let prefix = format!("{root}/");
+    env.set_loader(move |name| Ok(name.strip_prefix(&prefix).and_then(|rel| files.get(rel)).cloned()));
+    // Values are data: a string printed without `| tojson` could smuggle YAML structure (or a
+    // document separator) into the output, so the formatter refuses it outright.
+    env.set_formatter(|out, _state, value| {
+        if value.is_safe()
+            || matches!(value.kind(), minijinja::value::ValueKind::Number | minijinja::value::ValueKind::Bool)
+        {
+            out.write_str(&value.to_string()).map_err(|_| Error::new(ErrorKind::WriteFailure, "write failed"))
+        } else {
+            Err(Error::new(
+                ErrorKind::InvalidOperation,
+                format!("prints `{value}` without `| tojson`; values must be printed as JSON"),
+            ))
+        }
+    });
+    env.add_function("fail", |key: String, message: String| -> Result<String, Error> {
+        Err(Error::new(ErrorKind::InvalidOperation, "the template refused the values")
+            .with_source(Refused { key, message }))
+    });
+    env
+}

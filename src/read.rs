@@ -1,0 +1,134 @@
+//! Reading input files: the size and encoding limits every input gets, and the [`Guard`] that
+//! keeps plugin-mode reads inside the repository checkout.
+//!
+//! Every file kzrender reads as input goes through [`Guard::read`], whatever stage asks.
+
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use crate::diag::{Diagnostic, Kind};
+use crate::value::Origin;
+use crate::yaml::Source;
+
+/// Largest input file accepted.
+pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Reads a file, enforcing the size limit and UTF-8. Errors are diagnostics at the file.
+pub fn read_source(path: &Path, name: &str) -> Result<Source, Diagnostic> {
+    let name: Arc<str> = Arc::from(name);
+    let at = || Some(Origin::file(&name));
+    let cannot = |e: std::io::Error| Diagnostic::new(Kind::Io, at(), "", format!("cannot read: {e}"));
+    let meta = std::fs::metadata(path).map_err(cannot)?;
+    // A FIFO or a device could block or never end: only regular files are input.
+    if !meta.is_file() {
+        return Err(Diagnostic::new(Kind::Shape, at(), "", "not a regular file"));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        let msg = format!("file is {} bytes; the limit is 8 MiB", meta.len());
+        return Err(Diagnostic::new(Kind::Limit, at(), "", msg));
+    }
+    let bytes = std::fs::read(path).map_err(cannot)?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let ok = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = ok.iter().filter(|&&b| b == b'\n').count() + 1;
+        let col = ok.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
+        let at = Origin::at(&name, line as u32, col as u32);
+        Diagnostic::new(Kind::Encoding, Some(at), "", "file is not UTF-8 text; save it as UTF-8")
+    })?;
+    Ok(Source { name, text })
+}
+
+/// A path as shown to the user: the cluster directory as given, joined with the file.
+pub fn display(dir: &Path, rel: &str) -> String {
+    let joined = dir.join(rel);
+    let s = joined.to_string_lossy();
+    s.strip_prefix("./").unwrap_or(&s).to_string()
+}
+
+/// Reads input files, refusing any path (or symlink) that leads outside the confinement
+/// directory when there is one (ArgoCD's repository checkout).
+#[derive(Debug)]
+pub struct Guard {
+    /// The root as written (made absolute, lexically normal) and as it really is (symlinks
+    /// resolved).
+    root: Option<(PathBuf, PathBuf)>,
+}
+
+impl Guard {
+    /// A guard that lets every readable file through.
+    pub fn open() -> Guard {
+        Guard { root: None }
+    }
+
+    /// A guard for `confine` (resolved once), or an open one.
+    pub fn new(confine: Option<&Path>) -> Result<Guard, Diagnostic> {
+        let Some(r) = confine else { return Ok(Guard::open()) };
+        let err = |e: std::io::Error| {
+            let msg = format!("cannot resolve the repository root: {e}");
+            Diagnostic::new(Kind::Io, Some(Origin::file(&r.display().to_string())), "", msg)
+        };
+        let written = lexically_normal(&std::path::absolute(r).map_err(err)?);
+        Ok(Guard { root: Some((written, r.canonicalize().map_err(err)?)) })
+    }
+
+    /// Checks where a path leads before it is read: first as written (`../..`), then where its
+    /// symlinks really lead.
+    pub fn check(&self, path: &Path, name: &str) -> Result<(), Diagnostic> {
+        let Some((root_written, root_real)) = &self.root else { return Ok(()) };
+        let at = || Some(Origin::file(name));
+        let outside = || {
+            let msg = "resolves outside the repository checkout; only files inside the repository may be used";
+            Diagnostic::new(Kind::Outside, at(), "", msg)
+        };
+        let cannot = |e: std::io::Error| Diagnostic::new(Kind::Io, at(), "", format!("cannot read: {e}"));
+        let written = std::path::absolute(path).map(|p| lexically_normal(&p)).map_err(cannot)?;
+        if !written.starts_with(root_written) {
+            return Err(outside());
+        }
+        let real = path.canonicalize().map_err(cannot)?;
+        if !real.starts_with(root_real) {
+            return Err(outside());
+        }
+        Ok(())
+    }
+
+    /// Reads a file's text after checking where it really is.
+    pub fn read(&self, path: &Path, name: &str) -> Result<Source, Diagnostic> {
+        self.check(path, name)?;
+        read_source(path, name)
+    }
+}
+
+/// `a/b/../c` → `a/c`, without touching the file system. A relative path keeps the `..` that
+/// lead above its start (`a/../../b` → `../b`).
+pub fn lexically_normal(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::ParentDir => {
+                let can_pop = matches!(out.components().next_back(), Some(Component::Normal(_)));
+                if can_pop {
+                    out.pop();
+                } else if !out.has_root() {
+                    out.push("..");
+                }
+            }
+            Component::CurDir => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lexical_normalisation_keeps_what_leads_above_the_start() {
+        assert_eq!(lexically_normal(Path::new("a/b/../c")), Path::new("a/c"));
+        assert_eq!(lexically_normal(Path::new("a/../../b")), Path::new("../b"));
+        assert_eq!(lexically_normal(Path::new("/r/../../x")), Path::new("/x"));
+        assert_eq!(lexically_normal(Path::new("./a/./b/")), Path::new("a/b"));
+    }
+}
