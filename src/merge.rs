@@ -103,4 +103,83 @@ mod tests {
         merge_into(&mut merged, yaml("u.yaml", "b: {c: null, d: 2}\n"), false);
         assert_eq!(merged.to_json(), serde_json::json!({"a": 1, "b": {"d": 2}}));
     }
+
+    mod laws {
+        use super::*;
+        use crate::value::Map;
+        use proptest::prelude::*;
+
+        /// Small trees over few keys, so that layers collide often; nulls included.
+        fn layer() -> impl Strategy<Value = Node> {
+            let key = prop::sample::select(vec!["a", "b", "c"]).prop_map(str::to_owned);
+            let leaf = prop_oneof![
+                Just(Value::Null),
+                (0i64..3).prop_map(Value::Int),
+                prop::sample::select(vec!["x", "y"]).prop_map(|s| Value::Str(s.into())),
+            ]
+            .prop_map(|v| Node::new(v, Origin::Generated));
+            let tree = leaf.prop_recursive(3, 24, 3, move |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..3).prop_map(Value::Seq),
+                    prop::collection::btree_map(key.clone(), inner, 0..3).prop_map(Value::Map),
+                ]
+                .prop_map(|v| Node::new(v, Origin::Generated))
+            });
+            let key = prop::sample::select(vec!["a", "b", "c"]).prop_map(str::to_owned);
+            prop::collection::btree_map(key, tree, 0..3).prop_map(|m: Map| Node::new(Value::Map(m), Origin::Generated))
+        }
+
+        fn merged(layers: &[&Node], keep_nulls: bool) -> Node {
+            layers.iter().fold(Node::empty_map(Origin::Generated), |mut acc, l| {
+                merge_into(&mut acc, (*l).clone(), keep_nulls);
+                acc
+            })
+        }
+
+        proptest! {
+            #[test]
+            fn what_the_top_layer_does_not_mention_survives(base in layer(), top in layer()) {
+                // Helm's merge is a left fold, not associative: a list that replaced a map keeps
+                // that map's keys from coming back. What a layer leaves alone stays as it was.
+                let result = merged(&[&base, &top], true);
+                for (path, node) in base.leaves() {
+                    let mentioned = (1..=path.segs().len()).any(|n| {
+                        let prefix = crate::value::KeyPath(path.segs()[..n].to_vec());
+                        top.at(&prefix).is_some_and(|t| n == path.segs().len() || t.as_map().is_none())
+                    });
+                    if !mentioned {
+                        prop_assert!(result.at(&path).is_some_and(|n| n.same_data(node)), "{}", path);
+                    }
+                }
+            }
+
+            #[test]
+            fn a_layer_laid_over_itself_changes_nothing(a in layer()) {
+                let once = merged(&[&a], true);
+                prop_assert!(merged(&[&a, &a], true).same_data(&once));
+            }
+
+            #[test]
+            fn every_scalar_or_list_of_the_top_layer_wins(base in layer(), top in layer()) {
+                let result = merged(&[&base, &top], true);
+                for (path, node) in top.leaves() {
+                    prop_assert!(result.at(&path).is_some_and(|n| n.same_data(node)), "{}", path);
+                }
+            }
+
+            #[test]
+            fn laid_over_defaults_no_null_survives_and_nulls_delete(defaults in layer(), user in layer()) {
+                let mut result = without_nulls(defaults);
+                merge_into(&mut result, user.clone(), false);
+                // Lists are values: a null inside one is data, not a deletion.
+                let below_maps = |p: &crate::value::KeyPath| p.segs().iter().all(|s| s.key().is_some());
+                prop_assert!(result.find(|p, n| below_maps(p) && n.value == Value::Null).is_empty());
+                for (path, node) in user.leaves() {
+                    if node.value == Value::Null {
+                        prop_assert!(result.at(&path).is_none(), "{} was deleted", path);
+                    }
+                }
+            }
+        }
+    }
 }

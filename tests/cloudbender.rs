@@ -1,6 +1,5 @@
 //! CloudBender outputs feed the render: both file formats, precedence, provenance, failure modes.
 
-use crate::errors::stderr_of;
 use crate::support::Test;
 
 fn render(dir: &str) -> String {
@@ -36,21 +35,6 @@ fn an_output_that_overrides_the_operator_warns_and_explain_shows_both() {
     let rendered = Test::new().args(["render", "fixtures/cloudbender/overrides-operator"]).run().success();
     assert!(rendered.stdout.contains("assumeRoleArn: arn:aws:iam::123456789012:role/kube-KiamServerRole-4D5E6F"));
     assert_eq!(rendered.stderr.lines().count(), 1, "one warning: {}", rendered.stderr);
-}
-
-#[test]
-fn every_cloudbender_failure_names_file_line_and_key() {
-    for case in [
-        "outputs-bad-timestamp",
-        "outputs-not-an-arn",
-        "outputs-empty-after-no-update",
-        "outputs-files-disagree",
-        "outputs-not-a-map",
-        "outputs-required-missing",
-        "outputs-unknown-file",
-    ] {
-        insta::assert_snapshot!(format!("error_{case}"), stderr_of(case, &[]));
-    }
 }
 
 #[test]

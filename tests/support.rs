@@ -123,3 +123,73 @@ pub fn copy_tree(from: &Path, to: &Path) {
         }
     }
 }
+
+/// A recorded invocation: `fixtures/<group>/<case>/cmd` holds the command line (`kzrender ...`),
+/// optionally preceded by `env NAME=VALUE` and `cwd DIR` lines; `#` lines are comments. Words
+/// are split on spaces; `'...'` quotes a word with spaces.
+pub struct Case {
+    pub command: String,
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+    cwd: Option<PathBuf>,
+}
+
+impl Case {
+    pub fn read(path: &Path) -> Case {
+        let text = std::fs::read_to_string(path).unwrap();
+        let mut case = Case { command: String::new(), args: Vec::new(), env: Vec::new(), cwd: None };
+        for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+            if let Some(kv) = line.strip_prefix("env ") {
+                let (k, v) = kv.split_once('=').expect("env NAME=VALUE");
+                case.env.push((k.to_owned(), v.to_owned()));
+            } else if let Some(dir) = line.strip_prefix("cwd ") {
+                case.cwd = Some(root().join(dir));
+            } else {
+                let rest = line.strip_prefix("kzrender ").expect("the command starts with `kzrender `");
+                case.command = line.to_owned();
+                case.args = words(rest);
+            }
+        }
+        assert!(!case.command.is_empty(), "{}: no command", path.display());
+        case
+    }
+
+    pub fn run(&self) -> Outcome {
+        let mut test = Test::new().args(&self.args);
+        for (k, v) in &self.env {
+            test = test.env(k, v);
+        }
+        if let Some(dir) = &self.cwd {
+            test = test.current_dir(dir);
+        }
+        test.run()
+    }
+}
+
+fn words(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut word = String::new();
+    let mut quoted = false;
+    for c in line.chars() {
+        match c {
+            '\'' => quoted = !quoted,
+            ' ' if !quoted => {
+                if !word.is_empty() {
+                    out.push(std::mem::take(&mut word));
+                }
+            }
+            c => word.push(c),
+        }
+    }
+    if !word.is_empty() {
+        out.push(word);
+    }
+    out
+}
+
+impl Outcome {
+    /// Everything a user sees, for a snapshot.
+    pub fn transcript(&self, command: &str) -> String {
+        format!("$ {command}\nexit: {}\n--- stdout\n{}--- stderr\n{}", self.code, self.stdout, self.stderr)
+    }
+}

@@ -190,61 +190,61 @@ mod tests {
     use crate::value::{Map, Origin};
     use crate::yaml::{parse_stream, Source};
 
-    /// A small deterministic generator (xorshift), so failures reproduce.
-    struct Rng(u64);
+    use proptest::prelude::*;
 
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
-        }
-    }
-
+    /// Pieces that upset careless emitters: YAML 1.1 booleans, numbers in other bases,
+    /// indicators, document markers, line breaks, unicode line separators, template syntax.
     const PIECES: &[&str] = &[
         "a", "Z", "on", "y", "NO", "~", "null", "012", "1e3", "0x1F", "-", "--- ", "---", "...", ":", ": ", " #", "#",
         "\"", "'", "\\", "{", "}", "[", "]", ",", "&", "*", "!", "|", ">", "%", "@", "`", " ", "  ", "\t", "\n", "\r",
         "é", "日本", "🚀", "\u{85}", "\u{2028}", "\u{feff}", "\u{0}", "{{ x }}", "1", ".", "true", "=",
     ];
 
-    fn string(rng: &mut Rng) -> String {
-        (0..rng.below(6)).map(|_| PIECES[rng.below(PIECES.len())]).collect()
+    fn text() -> impl Strategy<Value = String> {
+        prop::collection::vec(prop::sample::select(PIECES), 0..6).prop_map(|p| p.concat())
     }
 
-    fn node(rng: &mut Rng, depth: usize) -> Node {
-        let o = Origin::Generated;
-        let value = match rng.below(if depth > 3 { 5 } else { 7 }) {
-            0 => Value::Null,
-            1 => Value::Bool(rng.below(2) == 1),
-            2 => Value::Int(rng.next() as i64 >> rng.below(64)),
-            3 => Value::Float((rng.next() as i64 >> 20) as f64 / 1000.0),
-            4 => Value::Str(string(rng)),
-            5 => Value::Seq((0..rng.below(4)).map(|_| node(rng, depth + 1)).collect()),
-            _ => Value::Map((0..rng.below(4)).map(|_| (string(rng), node(rng, depth + 1))).collect::<Map>()),
-        };
-        Node::new(value, o)
+    /// Any tree: every scalar type, nested lists and maps with hostile keys.
+    pub(crate) fn tree() -> impl Strategy<Value = Node> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::Int),
+            (-1e12f64..1e12).prop_map(Value::Float),
+            text().prop_map(Value::Str),
+        ]
+        .prop_map(|v| Node::new(v, Origin::Generated));
+        leaf.prop_recursive(4, 32, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Seq),
+                prop::collection::btree_map(text(), inner, 0..4).prop_map(Value::Map),
+            ]
+            .prop_map(|v| Node::new(v, Origin::Generated))
+        })
     }
 
-    fn reads_back(node: &Node) {
+    fn reads_back(node: &Node) -> Result<(), TestCaseError> {
         let text = document(node);
         let src = Source { name: "emitted".into(), text: text.clone() };
-        let parsed = parse_stream(&src, &mut Vec::new()).unwrap_or_else(|e| panic!("{e}\n{text}"));
-        assert_eq!(parsed.len(), 1, "one document:\n{text}");
-        assert_eq!(parsed[0].to_json(), node.to_json(), "emitted:\n{text}");
+        let parsed = parse_stream(&src, &mut Vec::new()).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+        prop_assert_eq!(parsed.len(), 1, "one document:\n{}", text);
+        prop_assert_eq!(parsed[0].to_json(), node.to_json(), "emitted:\n{}", text);
+        Ok(())
     }
 
-    #[test]
-    fn every_generated_tree_reads_back_unchanged() {
-        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-        for _ in 0..3000 {
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn every_tree_reads_back_unchanged(key in text(), value in tree()) {
             let mut m = Map::new();
-            m.insert(string(&mut rng), node(&mut rng, 0));
-            reads_back(&Node::new(Value::Map(m), Origin::Generated));
+            m.insert(key, value);
+            reads_back(&Node::new(Value::Map(m), Origin::Generated))?;
         }
+    }
+
+    fn must_read_back(node: &Node) {
+        reads_back(node).unwrap();
     }
 
     #[test]
@@ -257,7 +257,7 @@ mod tests {
                 let mut m = Map::new();
                 m.insert(long.clone(), v);
                 m.insert("after".into(), Node::new(Value::Bool(true), Origin::Generated));
-                reads_back(&Node::new(Value::Map(m), Origin::Generated));
+                must_read_back(&Node::new(Value::Map(m), Origin::Generated));
             }
         }
     }
