@@ -3,14 +3,18 @@
 //!
 //! Inputs, highest precedence first: `ARGOCD_APP_PARAMETERS` (`channel`, `values`, `set`), then
 //! the Application's `plugin.env` (`ARGOCD_ENV_CHANNEL`, `ARGOCD_ENV_VALUES`), then the cluster's
-//! own files; `KUBE_VERSION` is checked when `KubernetesVersion` is not set. The repository root
-//! is the working directory minus `ARGOCD_APP_SOURCE_PATH`; no file outside it is read.
+//! own files; `KUBE_VERSION` is checked when `KubernetesVersion` is not set.
+//!
+//! The repository checkout is the working directory, as ArgoCD gave it, minus the normalised
+//! `ARGOCD_APP_SOURCE_PATH`, computed lexically: a cluster directory that is a symlink leading
+//! out of the repository does not move the root, and every file read is checked against it.
 
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use serde_json::Value as J;
 
-use crate::request::{Overlay, Request, Set};
+use crate::read::lexically_normal;
+use crate::request::{Confine, Overlay, Request, Set};
 
 /// Why the plugin environment cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +38,9 @@ pub enum EnvError {
         /// `ARGOCD_APP_SOURCE_PATH`.
         source_path: String,
     },
+    /// `ARGOCD_APP_SOURCE_PATH` is absolute or leads above the repository.
+    #[error("ARGOCD_APP_SOURCE_PATH `{0}` must be a path inside the repository, relative to its root")]
+    SourcePathOutside(String),
 }
 
 impl EnvError {
@@ -44,22 +51,21 @@ impl EnvError {
     }
 }
 
-/// Builds the request for `kzrender argocd generate` run in `cwd` with environment `env`.
+/// Where the plugin runs: the checkout reads must stay inside, with the working directory.
+pub fn checkout(cwd: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Confine, EnvError> {
+    Ok(Confine { root: repo_root(cwd, env("ARGOCD_APP_SOURCE_PATH"))?, base: cwd.to_path_buf() })
+}
+
+/// Builds the request for `kzrender argocd generate` run in `cwd` (the working directory as
+/// ArgoCD gave it) with environment `env`.
 pub fn request(cwd: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Request, EnvError> {
-    let mut req = Request {
-        dir: PathBuf::from("."),
-        confine_to: Some(repo_root(cwd, env("ARGOCD_APP_SOURCE_PATH"))?),
-        ..Default::default()
-    };
+    let mut req = Request { dir: PathBuf::from("."), confine: Some(checkout(cwd, env)?), ..Default::default() };
     req.kube_version = env("KUBE_VERSION").filter(|v| !v.is_empty());
     // plugin.env first (lower), then the parameters; within each, files below assignments.
     let channel = |value: String, source: &str| {
         Overlay::Set(Set { key: "channel".into(), value, string: true, source: source.into() })
     };
-    if let Some(values) = env("ARGOCD_ENV_VALUES") {
-        let files = values.split(',').map(str::trim).filter(|v| !v.is_empty());
-        req.overlays.extend(files.map(|f| Overlay::File(f.to_owned())));
-    }
+    req.overlays.extend(env_values(env).into_iter().map(Overlay::File));
     if let Some(c) = env("ARGOCD_ENV_CHANNEL").filter(|c| !c.is_empty()) {
         req.overlays.push(channel(c, "ARGOCD_ENV_CHANNEL"));
     }
@@ -89,6 +95,12 @@ pub fn request(cwd: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Reque
     req.overlays.extend(channels);
     req.overlays.extend(sets.into_iter().map(Overlay::Set));
     Ok(req)
+}
+
+/// The values files of the Application's `plugin.env` (`VALUES=a.yaml,b.yaml`).
+pub fn env_values(env: &dyn Fn(&str) -> Option<String>) -> Vec<String> {
+    let values = env("ARGOCD_ENV_VALUES").unwrap_or_default();
+    values.split(',').map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned).collect()
 }
 
 /// The dynamic parameter announcement: `channel` (with the cluster's current channel), `values`
@@ -179,15 +191,17 @@ fn parameters(raw: Option<&str>) -> Result<Vec<Parameter>, EnvError> {
         .collect()
 }
 
-/// The repository checkout: the working directory minus the Application's source path.
+/// The repository checkout: the working directory minus the Application's source path. The
+/// spellings ArgoCD passes as written (`./x`, `x/`, `x/../x`) are normalised first.
 fn repo_root(cwd: &Path, source_path: Option<String>) -> Result<PathBuf, EnvError> {
     let source_path = source_path.unwrap_or_default();
-    let rel = Path::new(source_path.trim_matches('/'));
-    let depth = rel.components().filter(|c| matches!(c, std::path::Component::Normal(_))).count();
-    if depth == 0 {
-        return Ok(cwd.to_path_buf());
+    let rel = lexically_normal(Path::new(&source_path));
+    if rel.has_root() || rel.components().next() == Some(Component::ParentDir) {
+        return Err(EnvError::SourcePathOutside(source_path));
     }
-    if !cwd.ends_with(rel) {
+    let depth = rel.components().count();
+    let cwd = lexically_normal(cwd);
+    if !cwd.ends_with(&rel) {
         return Err(EnvError::SourcePath { cwd: cwd.display().to_string(), source_path });
     }
     Ok(cwd.ancestors().nth(depth).expect("cwd ends with a path of this depth").to_path_buf())
@@ -241,7 +255,7 @@ mod tests {
                 "parameter set kiam.enabled=false"
             ]
         );
-        assert_eq!(r.confine_to.as_deref(), Some(Path::new("/tmp/repo")));
+        assert_eq!(r.confine.map(|c| c.root), Some(PathBuf::from("/tmp/repo")));
         assert_eq!(r.kube_version.as_deref(), Some("1.16.12"));
     }
 
@@ -269,10 +283,20 @@ mod tests {
     }
 
     #[test]
-    fn the_repo_root_is_cwd_minus_the_source_path() {
-        assert_eq!(repo_root(Path::new("/r/a/b"), Some("a/b".into())).unwrap(), Path::new("/r"));
-        assert_eq!(repo_root(Path::new("/r/a/b"), Some("/a/b/".into())).unwrap(), Path::new("/r"));
+    fn the_repo_root_is_cwd_minus_the_source_path_in_every_spelling_argocd_passes() {
+        for spelling in ["a/b", "./a/b", "a/b/", "a/../a/b", "a/./b"] {
+            assert_eq!(repo_root(Path::new("/r/a/b"), Some(spelling.into())).unwrap(), Path::new("/r"), "{spelling}");
+        }
         assert_eq!(repo_root(Path::new("/r"), Some(".".into())).unwrap(), Path::new("/r"));
-        assert!(repo_root(Path::new("/r/x"), Some("a/b".into())).is_err());
+        assert_eq!(repo_root(Path::new("/r"), None).unwrap(), Path::new("/r"));
+        assert!(matches!(repo_root(Path::new("/r/x"), Some("a/b".into())), Err(EnvError::SourcePath { .. })));
+    }
+
+    #[test]
+    fn an_absolute_source_path_or_one_above_the_repository_is_refused() {
+        for path in ["/r/a/b", "/a/b/", "../a/b", "a/../../b"] {
+            let e = repo_root(Path::new("/r/a/b"), Some(path.into())).unwrap_err();
+            assert!(matches!(e, EnvError::SourcePathOutside(_)), "{path}: {e}");
+        }
     }
 }

@@ -31,6 +31,33 @@ pub struct Derived<'c> {
     pub wave: u32,
 }
 
+impl Derived<'_> {
+    /// A warning for every secret in the Helm values: they are part of the Application, which
+    /// everyone allowed to read Applications in ArgoCD can read. Names the key, never the value.
+    pub fn exposed_secrets(&self, values: &Node) -> Vec<Diagnostic> {
+        let name = &self.component.name;
+        let secrets = self.helm_values.find(|path, _| path.keys().last().is_some_and(crate::redact::is_secret_key));
+        secrets
+            .into_iter()
+            .map(|path| {
+                // Name the operator's setting where it has the same name, else the Helm value.
+                let setting = [KeyPath::of(&[name]), KeyPath::of(&[name.as_str(), "values"])]
+                    .into_iter()
+                    .map(|prefix| KeyPath(prefix.0.into_iter().chain(path.0.iter().cloned()).collect()))
+                    .find(|p| values.at(p).is_some());
+                let (key, at) = match setting {
+                    Some(p) => (p.to_string(), values.at(&p).map(|n| n.origin.clone())),
+                    None => (format!("{name}.values.{path}"), None),
+                };
+                let msg = format!(
+                    "a secret in the helm.values of Application {name}, which everyone allowed to read Applications in ArgoCD can read; deliver it as a Kubernetes Secret instead"
+                );
+                Diagnostic::new(Kind::Exposed, at, key, msg)
+            })
+            .collect()
+    }
+}
+
 /// Template context shared by all components of one cluster, built once per render.
 pub struct Context {
     values: Jv,

@@ -37,7 +37,7 @@ pub fn load(catalog: &Catalog, req: &Request) -> Result<Loaded, Vec<Diagnostic>>
     let mut warnings = Vec::new();
     let mut layers = Vec::new();
 
-    let guard = match Guard::new(req.confine_to.as_deref()) {
+    let guard = match Guard::new(req.confine.as_ref()) {
         Ok(g) => g,
         Err(e) => return Err(vec![e]),
     };

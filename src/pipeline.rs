@@ -68,7 +68,16 @@ pub fn resolve<'c>(catalog: &'c Catalog, req: &Request) -> Result<Cluster<'c>, V
     let mut warnings = loaded.warnings;
     let user = merge_user(loaded.layers.iter().map(|l| &l.node), Node::empty_map(Origin::Generated));
 
-    let channel = match user.get_path(&["channel"]).filter(|n| n.value != Value::Null) {
+    let written = user.get_path(&["channel"]);
+    if let Some(empty) = written.filter(|n| n.value == Value::Null) {
+        // Helm's rule: an empty value means the default. Say so, the operator may have meant another.
+        let msg = format!(
+            "is empty, so the default channel {} is used; write `channel: {}` to say so",
+            catalog.default_channel, catalog.default_channel
+        );
+        warnings.push(Diagnostic::new(Kind::Defaulted, Some(empty.origin.clone()), "channel", msg));
+    }
+    let channel = match written.filter(|n| n.value != Value::Null) {
         None => &catalog.channels[&catalog.default_channel],
         Some(node) => match node.as_str().and_then(|c| catalog.channels.get(c)) {
             Some(c) => c,
@@ -145,6 +154,7 @@ pub fn render(cluster: Cluster<'_>, official: &SchemaSet) -> Result<Rendered, Ve
         let msg = "no component is enabled: ArgoCD would take the empty app-of-apps as \"no resources\" and prune every Application of the cluster; enable at least one component";
         return Err(fail(warnings, vec![Diagnostic::new(Kind::Unsupported, Some(values.origin.clone()), "", msg)]));
     }
+    warnings.extend(derived.iter().flat_map(|d| d.exposed_secrets(&values)));
     let docs = match render::documents(catalog, &ctx, &values, &derived) {
         Ok(d) => d,
         Err(e) => return Err(fail(warnings, e)),

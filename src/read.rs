@@ -7,6 +7,7 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 use crate::diag::{Diagnostic, Kind};
+use crate::request::Confine;
 use crate::value::Origin;
 use crate::yaml::Source;
 
@@ -45,48 +46,54 @@ pub fn display(dir: &Path, rel: &str) -> String {
     s.strip_prefix("./").unwrap_or(&s).to_string()
 }
 
-/// Reads input files, refusing any path (or symlink) that leads outside the confinement
-/// directory when there is one (ArgoCD's repository checkout).
+/// Reads input files, refusing any path (or symlink) that leads outside the repository checkout
+/// when there is one (plugin mode).
 #[derive(Debug)]
 pub struct Guard {
-    /// The root as written (made absolute, lexically normal) and as it really is (symlinks
-    /// resolved).
-    root: Option<(PathBuf, PathBuf)>,
+    confine: Option<Bounds>,
+}
+
+#[derive(Debug)]
+struct Bounds {
+    /// Where relative paths start, as written.
+    base: PathBuf,
+    /// The root as written (lexically normal) and as it really is (symlinks resolved).
+    written: PathBuf,
+    real: PathBuf,
 }
 
 impl Guard {
     /// A guard that lets every readable file through.
     pub fn open() -> Guard {
-        Guard { root: None }
+        Guard { confine: None }
     }
 
-    /// A guard for `confine` (resolved once), or an open one.
-    pub fn new(confine: Option<&Path>) -> Result<Guard, Diagnostic> {
-        let Some(r) = confine else { return Ok(Guard::open()) };
-        let err = |e: std::io::Error| {
+    /// A guard for the checkout in `confine` (resolved once), or an open one.
+    pub fn new(confine: Option<&Confine>) -> Result<Guard, Diagnostic> {
+        let Some(c) = confine else { return Ok(Guard::open()) };
+        let real = c.root.canonicalize().map_err(|e| {
             let msg = format!("cannot resolve the repository root: {e}");
-            Diagnostic::new(Kind::Io, Some(Origin::file(&r.display().to_string())), "", msg)
-        };
-        let written = lexically_normal(&std::path::absolute(r).map_err(err)?);
-        Ok(Guard { root: Some((written, r.canonicalize().map_err(err)?)) })
+            Diagnostic::new(Kind::Io, Some(Origin::file(&c.root.display().to_string())), "", msg)
+        })?;
+        let bounds = Bounds { base: lexically_normal(&c.base), written: lexically_normal(&c.root), real };
+        Ok(Guard { confine: Some(bounds) })
     }
 
     /// Checks where a path leads before it is read: first as written (`../..`), then where its
-    /// symlinks really lead.
+    /// symlinks really lead. Both must stay inside the checkout.
     pub fn check(&self, path: &Path, name: &str) -> Result<(), Diagnostic> {
-        let Some((root_written, root_real)) = &self.root else { return Ok(()) };
-        let at = || Some(Origin::file(name));
+        let Some(bounds) = &self.confine else { return Ok(()) };
         let outside = || {
             let msg = "resolves outside the repository checkout; only files inside the repository may be used";
-            Diagnostic::new(Kind::Outside, at(), "", msg)
+            Diagnostic::new(Kind::Outside, Some(Origin::file(name)), "", msg)
         };
-        let cannot = |e: std::io::Error| Diagnostic::new(Kind::Io, at(), "", format!("cannot read: {e}"));
-        let written = std::path::absolute(path).map(|p| lexically_normal(&p)).map_err(cannot)?;
-        if !written.starts_with(root_written) {
+        if !lexically_normal(&bounds.base.join(path)).starts_with(&bounds.written) {
             return Err(outside());
         }
-        let real = path.canonicalize().map_err(cannot)?;
-        if !real.starts_with(root_real) {
+        let real = path
+            .canonicalize()
+            .map_err(|e| Diagnostic::new(Kind::Io, Some(Origin::file(name)), "", format!("cannot read: {e}")))?;
+        if !real.starts_with(&bounds.real) {
             return Err(outside());
         }
         Ok(())

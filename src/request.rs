@@ -13,8 +13,18 @@ pub struct Request {
     pub overlays: Vec<Overlay>,
     /// The cluster's Kubernetes version from the environment (`KUBE_VERSION`), if any.
     pub kube_version: Option<String>,
-    /// When set, no file outside this directory may be read (ArgoCD's repository checkout).
-    pub confine_to: Option<PathBuf>,
+    /// When set, no file outside the repository checkout may be read (plugin mode).
+    pub confine: Option<Confine>,
+}
+
+/// A repository checkout that reads must stay inside, both written as the process was given
+/// them (lexically, not resolved through symlinks).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Confine {
+    /// The checkout's root, absolute.
+    pub root: PathBuf,
+    /// The absolute directory relative paths are read from (the working directory).
+    pub base: PathBuf,
 }
 
 /// One input laid over the cluster's own files.

@@ -55,12 +55,17 @@ impl Catalog {
     /// A catalog read from a directory laid out like `kubezero/`.
     pub fn from_dir(dir: &Path) -> Result<Catalog, Vec<Diagnostic>> {
         let root = dir.display().to_string();
+        let not_a_dir = match std::fs::metadata(dir) {
+            Ok(m) if m.is_dir() => None,
+            Ok(_) => Some("not a directory".to_owned()),
+            Err(e) => Some(e.to_string()),
+        };
+        if let Some(why) = not_a_dir {
+            let msg = format!("cannot read the catalog: {why}");
+            return Err(vec![Diagnostic::new(Kind::Io, Some(Origin::file(&root)), "", msg)]);
+        }
         let found = files::walk(dir, |_| true);
         let mut errors = found.errors;
-        if !dir.is_dir() {
-            let msg = "cannot read the catalog: not a directory";
-            errors.push(Diagnostic::new(Kind::Io, Some(Origin::file(&root)), "", msg));
-        }
         let mut files = BTreeMap::new();
         for path in found.files {
             let rel = path.strip_prefix(dir).expect("below the root").to_string_lossy().replace('\\', "/");

@@ -1,10 +1,11 @@
-//! `kzrender argocd generate|parameters`: the CMP sidecar's commands (SPEC §7).
+//! `kzrender argocd generate|parameters`: the CMP sidecar's commands (the README's "Running
+//! kzrender in ArgoCD").
 //!
-//! kzrender installs no signal handler: on SIGTERM (ArgoCD's deadline) the default action ends
-//! the process at once, and since output is written only after everything validated, stdout
-//! stays empty.
+//! kzrender installs no signal handler here: on SIGTERM (ArgoCD's deadline) the default action
+//! ends the process at once, and since output is written only after everything validated,
+//! stdout stays empty.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use kzrender::argocd;
 use kzrender::diag::{Diagnostic, Kind};
@@ -17,12 +18,36 @@ use super::{catalog, official_schemas, Failure, Success};
 
 /// Runs one plugin command in the current directory with the process environment.
 pub fn run(args: &ArgocdArgs) -> Result<Success, Failure> {
-    let cwd =
-        std::env::current_dir().map_err(|e| Failure::Trouble(format!("cannot read the working directory: {e}")))?;
+    let cwd = working_directory()?;
     let env = |k: &str| std::env::var(k).ok();
     match &args.command {
         ArgocdCommand::Generate(g) => generate(&cwd, &env, g.kubezero.as_deref(), g.schema_dir.as_deref()),
         ArgocdCommand::Parameters(p) => parameters(&cwd, &env, p.kubezero.as_deref()),
+    }
+}
+
+/// The working directory as ArgoCD gave it: `PWD` when it names the directory the process is
+/// in (it keeps the symlinks ArgoCD's path went through), else the resolved one.
+fn working_directory() -> Result<PathBuf, Failure> {
+    use std::os::unix::fs::MetadataExt;
+    let cwd =
+        std::env::current_dir().map_err(|e| Failure::Trouble(format!("cannot read the working directory: {e}")))?;
+    let same = |a: &Path, b: &Path| match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    };
+    Ok(std::env::var_os("PWD").map(PathBuf::from).filter(|p| p.is_absolute() && same(p, &cwd)).unwrap_or(cwd))
+}
+
+fn app_name(env: &dyn Fn(&str) -> Option<String>) -> String {
+    env("ARGOCD_APP_NAME").map_or_else(|| "plugin".to_owned(), |n| format!("Application {n}"))
+}
+
+fn environment_error(app: &str, e: argocd::EnvError) -> Failure {
+    if e.is_input() {
+        Failure::invalid(app, vec![Diagnostic::new(Kind::Parameter, None, "", e.to_string())])
+    } else {
+        Failure::Trouble(format!("{app}: {e}"))
     }
 }
 
@@ -32,14 +57,8 @@ fn generate(
     kubezero: Option<&Path>,
     schema_dir: Option<&Path>,
 ) -> Result<Success, Failure> {
-    let app = env("ARGOCD_APP_NAME").map_or_else(|| "plugin".to_owned(), |n| format!("Application {n}"));
-    let req = argocd::request(cwd, env).map_err(|e| {
-        if e.is_input() {
-            Failure::invalid(app.clone(), vec![Diagnostic::new(Kind::Parameter, None, "", e.to_string())])
-        } else {
-            Failure::Trouble(e.to_string())
-        }
-    })?;
+    let app = app_name(env);
+    let req = argocd::request(cwd, env).map_err(|e| environment_error(&app, e))?;
     if !cwd.join(CLUSTER_FILE).exists() {
         return Err(Failure::Trouble(format!(
             "{app}: the source path has no {CLUSTER_FILE}; point the Application at a cluster directory"
@@ -52,10 +71,14 @@ fn generate(
 }
 
 fn parameters(cwd: &Path, env: &dyn Fn(&str) -> Option<String>, kubezero: Option<&Path>) -> Result<Success, Failure> {
+    let app = app_name(env);
     let catalog = catalog(kubezero)?;
-    let declared = match cwd.join(CLUSTER_FILE).is_file() {
+    // The cluster's own channel is announced: read through the same guard as `generate`.
+    let checkout = argocd::checkout(cwd, env).map_err(|e| environment_error(&app, e))?;
+    let guard = Guard::new(Some(&checkout)).map_err(|d| Failure::invalid(app.clone(), vec![d]))?;
+    let declared = match Path::new(CLUSTER_FILE).is_file() {
         true => {
-            let node = read_map(&Guard::open(), &cwd.join(CLUSTER_FILE), CLUSTER_FILE, &mut Vec::new())
+            let node = read_map(&guard, Path::new(CLUSTER_FILE), CLUSTER_FILE, &mut Vec::new())
                 .map_err(|diags| Failure::invalid("parameters", diags))?;
             node.get_path(&["channel"]).and_then(|c| c.as_str()).map(str::to_owned)
         }
@@ -65,16 +88,9 @@ fn parameters(cwd: &Path, env: &dyn Fn(&str) -> Option<String>, kubezero: Option
         .filter(|c| !c.is_empty())
         .or(declared)
         .unwrap_or_else(|| catalog.default_channel.clone());
-    let values: Vec<String> = env("ARGOCD_ENV_VALUES")
-        .unwrap_or_default()
-        .split(',')
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(str::to_owned)
-        .collect();
     let channels: Vec<&str> = catalog.channels.keys().map(String::as_str).collect();
-    let mut stdout =
-        serde_json::to_string(&argocd::announcements(&current, &channels, &values)).expect("JSON values serialize");
+    let announced = argocd::announcements(&current, &channels, &argocd::env_values(env));
+    let mut stdout = serde_json::to_string(&announced).expect("JSON values serialize");
     stdout.push('\n');
     Ok(Success { stdout, warnings: Vec::new() })
 }

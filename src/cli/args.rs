@@ -276,6 +276,6 @@ impl ValuesArgs {
         }
         let mut overlays: Vec<Overlay> = self.values.iter().cloned().map(Overlay::File).collect();
         overlays.extend(sets.into_iter().map(Overlay::Set));
-        Request { dir, overlays, kube_version: None, confine_to: None }
+        Request { dir, overlays, kube_version: None, confine: None }
     }
 }

@@ -2,6 +2,7 @@
 
 use std::fmt::Write;
 
+use kzrender::diag::one_line;
 use kzrender::layer::LayerKind;
 use kzrender::pipeline;
 use kzrender::redact;
@@ -23,8 +24,8 @@ pub fn run(args: &ExplainArgs) -> Result<Success, Failure> {
 
     let mut out = String::new();
     match cluster.values.at(&path) {
-        Some(n) => writeln!(out, "{} = {}", args.key, show(n)),
-        None => writeln!(out, "{} is not set", args.key),
+        Some(n) => writeln!(out, "{} = {}", one_line(&args.key), show(n)),
+        None => writeln!(out, "{} is not set", one_line(&args.key)),
     }
     .expect("writing to a String");
     // A layer touches the key by setting it, or by deleting (null) or replacing (a non-map) one
@@ -51,7 +52,8 @@ pub fn run(args: &ExplainArgs) -> Result<Success, Failure> {
             Some(parent) => format!("{} {parent}", if node.value == Value::Null { "deletes" } else { "replaces" }),
             None => show(node),
         };
-        writeln!(out, "  {verdict:<10} {kind:<11} {}{note}: {shown}", node.origin).expect("writing to a String");
+        let (origin, note) = (one_line(&node.origin.to_string()), one_line(&note));
+        writeln!(out, "  {verdict:<10} {kind:<11} {origin}{note}: {shown}").expect("writing to a String");
     }
     Ok(Success { stdout: out, warnings: cluster.warnings })
 }

@@ -95,8 +95,12 @@ fn finish(outcome: Result<Success, Failure>) -> ExitCode {
             match failure {
                 Failure::Invalid { subject, diags, nothing } => {
                     let _ = writeln!(err, "{}", headline(&subject, &diags, nothing));
-                    for d in &diags {
+                    let (listed, more) = capped(&diags);
+                    for d in listed {
                         let _ = writeln!(err, "{d}");
+                    }
+                    if more > 0 {
+                        let _ = writeln!(err, "... and {more} more");
                     }
                     code
                 }
@@ -113,12 +117,23 @@ fn finish(outcome: Result<Success, Failure>) -> ExitCode {
     }
 }
 
-/// Writes the output in one piece; `Some(2)` when it could not be written (a full disk must not
-/// pass for a verdict), `None` when it was, or when the reader closed the pipe
-/// (`kzrender render | head` is the reader's choice).
+/// Writes the output in one piece; `Some(2)` when it could not be written (a full disk or a
+/// closed stdout must not pass for a verdict), `None` when it was, or when the reader closed the
+/// pipe (`kzrender render | head` is the reader's choice).
+///
+/// It writes through its own copy of file descriptor 1: Rust's `Stdout` treats a closed or
+/// read-only stdout (EBADF) as success, and then ArgoCD would see empty output and exit 0.
 fn write_stdout(text: &str, err: &mut impl Write) -> Option<ExitCode> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+    use std::os::fd::AsFd;
+    if text.is_empty() {
+        return None;
+    }
+    let written = std::io::stdout()
+        .as_fd()
+        .try_clone_to_owned()
+        .map(std::fs::File::from)
+        .and_then(|mut out| out.write_all(text.as_bytes()).and_then(|()| out.flush()));
+    match written {
         Ok(()) => None,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => None,
         Err(e) => {
@@ -131,6 +146,7 @@ fn write_stdout(text: &str, err: &mut impl Write) -> Option<ExitCode> {
 /// The first stderr line: short, naming the count and the first problem's key and message,
 /// because ArgoCD shows stderr behind a long prefix. The located lines follow it.
 fn headline(subject: &str, diags: &[Diagnostic], nothing: &str) -> String {
+    let subject = diag::one_line(subject);
     let errors: Vec<&Diagnostic> = diags.iter().filter(|d| d.is_error()).collect();
     let Some(first) = errors.first() else {
         return format!("kzrender: {subject}: failed");
@@ -140,13 +156,29 @@ fn headline(subject: &str, diags: &[Diagnostic], nothing: &str) -> String {
         n => format!("{n} errors"),
     };
     // Short, as ArgoCD shows it behind a long prefix: a very long key is cut.
-    let key = kzrender::diag::one_line(&first.key);
-    let key = match key.char_indices().nth(60) {
-        None if key.is_empty() => String::new(),
-        None => format!("{key}: "),
-        Some((cut, _)) => format!("{}…: ", &key[..cut]),
+    let key = match shortened(&first.key, 60) {
+        key if key.is_empty() => key,
+        key => format!("{key}: "),
     };
-    format!("kzrender: {subject}: {count}, nothing {nothing}; first: {key}{}", kzrender::diag::one_line(&first.message))
+    format!("kzrender: {subject}: {count}, nothing {nothing}; first: {key}{}", shortened(&first.message, 200))
+}
+
+/// At most this many problems are listed per cluster; a count stands for the rest.
+pub const MAX_LISTED: usize = 100;
+
+/// The problems to list, and how many more there are.
+pub fn capped(diags: &[Diagnostic]) -> (&[Diagnostic], usize) {
+    let listed = diags.len().min(MAX_LISTED);
+    (&diags[..listed], diags.len() - listed)
+}
+
+/// Text on one line, cut at `max` characters.
+fn shortened(text: &str, max: usize) -> String {
+    let text = diag::one_line(text);
+    match text.char_indices().nth(max) {
+        None => text,
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+    }
 }
 
 /// The catalog a command uses: `--kubezero DIR` or the embedded one. It lives as long as the

@@ -19,7 +19,7 @@ pub fn run(args: &OutputsArgs) -> Result<Success, Failure> {
     })?;
     let mut out = String::new();
     for i in imported {
-        let target = a.cluster.join(&i.target).display().to_string();
+        let target = kzrender::diag::one_line(&a.cluster.join(&i.target).display().to_string());
         match i.outcome {
             Outcome::Created => writeln!(out, "created {target}"),
             Outcome::Unchanged => writeln!(out, "unchanged {target}"),

@@ -8,7 +8,9 @@ use kzrender::fleet;
 use kzrender::pipeline;
 
 use super::args::{Format, ValidateArgs};
-use super::{catalog, official_schemas, Failure, Success};
+use kzrender::diag::one_line;
+
+use super::{capped, catalog, official_schemas, Failure, Success};
 
 /// One cluster's verdict.
 struct Verdict {
@@ -23,14 +25,14 @@ pub fn run(args: &ValidateArgs) -> Result<Success, Failure> {
     let catalog = catalog(args.kubezero.as_deref())?;
     let official = official_schemas(args.schema_dir.as_deref())?;
     let found = fleet::find_clusters(&args.paths);
-    if let Some(e) = found.errors.first() {
+    let clusters = found.dirs;
+    if let (true, Some(e)) = (clusters.is_empty(), found.errors.first()) {
         return Err(Failure::Trouble(format!(
             "{}: {}",
             e.origin.as_ref().map(ToString::to_string).unwrap_or_default(),
             e.message
         )));
     }
-    let clusters = found.dirs;
     if clusters.is_empty() {
         let paths: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
         return Err(Failure::Trouble(format!(
@@ -53,8 +55,12 @@ pub fn run(args: &ValidateArgs) -> Result<Success, Failure> {
         Format::Json => json(&verdicts, invalid),
         Format::Github => github(&verdicts, invalid),
     };
-    if invalid > 0 {
-        Err(Failure::Found { report, problems: String::new(), kinds: vec![kzrender::diag::Kind::Invalid] })
+    // A path that could not be read is named on stderr; the clusters that could be read are
+    // still reported, and the exit code says kzrender could not do all of its job.
+    let problems: String = found.errors.iter().map(|e| format!("{e}\n")).collect();
+    let kinds: Vec<_> = found.errors.iter().chain(verdicts.iter().flat_map(|v| &v.errors)).map(|d| d.kind).collect();
+    if !kinds.is_empty() {
+        Err(Failure::Found { report, problems, kinds })
     } else {
         Ok(Success { stdout: report, warnings: Vec::new() })
     }
@@ -76,9 +82,16 @@ fn text(verdicts: &[Verdict], invalid: usize) -> String {
         };
         let counts: Vec<String> =
             [count(v.errors.len(), "error"), count(v.warnings.len(), "warning")].into_iter().flatten().collect();
-        writeln!(out, "{}: {verdict} ({})", v.path, counts.join(", ")).expect("writing to a String");
-        for d in v.errors.iter().chain(&v.warnings) {
-            writeln!(out, "  {d}").expect("writing to a String");
+        writeln!(out, "{}: {verdict} ({})", one_line(&v.path), counts.join(", ")).expect("writing to a String");
+        let all: Vec<Diagnostic> = v.errors.iter().chain(&v.warnings).cloned().collect();
+        let (listed, more) = capped(&all);
+        for d in listed {
+            for line in d.to_string().lines() {
+                writeln!(out, "  {line}").expect("writing to a String");
+            }
+        }
+        if more > 0 {
+            writeln!(out, "  ... and {more} more").expect("writing to a String");
         }
     }
     out.push_str(&summary(verdicts, invalid));
@@ -136,8 +149,9 @@ fn github(verdicts: &[Verdict], invalid: usize) -> String {
     out
 }
 
+/// A workflow command's message: GitHub's escapes, and no control character from the input.
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    one_line(s).replace('%', "%25")
 }
 
 fn escape_property(s: &str) -> String {

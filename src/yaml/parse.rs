@@ -11,6 +11,10 @@ use crate::value::{KeyPath, Map, Node, Origin, Seg, Value};
 
 /// Deepest nesting of maps and lists accepted.
 pub const MAX_DEPTH: usize = 64;
+/// Most values (keys, scalars, lists and maps, aliases counted as what they expand to) one file
+/// may hold. Ten times the largest values files seen in practice, and small enough that no input
+/// costs more than 256 MiB by the time it has been merged, templated and validated.
+pub const MAX_NODES: usize = 100_000;
 
 /// A file's text with the name it is shown under.
 #[derive(Clone, Debug)]
@@ -58,8 +62,18 @@ pub fn parse_documents(text: &str, name: &str) -> Result<Vec<serde_json::Value>,
 }
 
 enum Frame {
-    Seq { items: Vec<Node>, origin: Origin, anchor: usize },
-    Map { map: Map, merged: Vec<Node>, key: Option<(String, Origin, bool)>, origin: Origin, anchor: usize },
+    Seq {
+        items: Vec<Node>,
+        origin: Origin,
+        anchor: usize,
+    },
+    Map {
+        map: Map,
+        merge: Option<(Origin, Vec<Node>)>,
+        key: Option<(String, Origin, bool)>,
+        origin: Origin,
+        anchor: usize,
+    },
 }
 
 struct Builder<'a> {
@@ -68,12 +82,40 @@ struct Builder<'a> {
     docs: Vec<Node>,
     stack: Vec<Frame>,
     path: KeyPath,
-    /// Anchored nodes with their weight and nesting depth.
-    anchors: HashMap<usize, (Node, usize, usize)>,
+    /// Anchored nodes with their size.
+    anchors: HashMap<usize, (Node, Size)>,
     root: Option<Node>,
     /// What aliases have added (nodes and string bytes); bounded by a small multiple of the file.
     expanded: usize,
     budget: usize,
+    /// Values read so far, aliases counted as what they expand to.
+    nodes: usize,
+}
+
+/// What a node costs: roughly its bytes (a value counted like 32 bytes of text), its values,
+/// and how many maps and lists deep it goes.
+#[derive(Clone, Copy)]
+struct Size {
+    weight: usize,
+    nodes: usize,
+    depth: usize,
+}
+
+impl Size {
+    fn of(node: &Node) -> Size {
+        const NODE: usize = 32;
+        let mut size = Size { weight: 0, nodes: 0, depth: 0 };
+        node.walk(&mut |path, n| {
+            let key = path.segs().last().and_then(|s| s.key()).map_or(0, str::len);
+            size.nodes += 1;
+            size.weight += NODE + key + n.as_str().map_or(0, str::len);
+            if matches!(n.value, Value::Map(_) | Value::Seq(_)) {
+                size.depth = size.depth.max(path.segs().len() + 1);
+            }
+            true
+        });
+        size
+    }
 }
 
 impl<'a> Builder<'a> {
@@ -89,6 +131,7 @@ impl<'a> Builder<'a> {
             root: None,
             expanded: 0,
             budget,
+            nodes: 0,
         }
     }
 
@@ -104,6 +147,16 @@ impl<'a> Builder<'a> {
         Diagnostic::new(kind, Some(origin), self.path.to_string(), msg)
     }
 
+    /// Counts values read against [`MAX_NODES`].
+    fn count(&mut self, nodes: usize, origin: &Origin) -> Result<(), Diagnostic> {
+        self.nodes = self.nodes.saturating_add(nodes);
+        if self.nodes > MAX_NODES {
+            let msg = format!("the file holds more than {MAX_NODES} values; split it, or keep big data out of values");
+            return Err(self.err(Kind::Limit, origin.clone(), msg));
+        }
+        Ok(())
+    }
+
     fn warn(&mut self, origin: Origin, msg: String) {
         self.warnings.push(Diagnostic::new(Kind::Ambiguous, Some(origin), self.path.to_string(), msg));
     }
@@ -112,6 +165,7 @@ impl<'a> Builder<'a> {
         match event {
             Event::Scalar(text, style, anchor, tag) => {
                 let origin = self.origin(span);
+                self.count(1, &origin)?;
                 if let Some(Frame::Map { key: key @ None, .. }) = self.stack.last_mut() {
                     // A key keeps its raw text, not its typed value.
                     let plain = style == ScalarStyle::Plain;
@@ -129,12 +183,13 @@ impl<'a> Builder<'a> {
                 let value = self.scalar(&text, style, tag.as_deref(), &origin)?;
                 let node = Node::new(value, origin);
                 if anchor > 0 {
-                    self.anchors.insert(anchor, (node.clone(), weight_of(&node), 0));
+                    self.anchors.insert(anchor, (node.clone(), Size::of(&node)));
                 }
                 self.push(node)
             }
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
                 let origin = self.origin(span);
+                self.count(1, &origin)?;
                 if matches!(self.stack.last(), Some(Frame::Map { key: None, .. })) {
                     return Err(self.err(
                         Kind::Shape,
@@ -147,7 +202,7 @@ impl<'a> Builder<'a> {
                 }
                 let frame = match event {
                     Event::SequenceStart(..) => Frame::Seq { items: Vec::new(), origin, anchor },
-                    _ => Frame::Map { map: Map::new(), merged: Vec::new(), key: None, origin, anchor },
+                    _ => Frame::Map { map: Map::new(), merge: None, key: None, origin, anchor },
                 };
                 if matches!(frame, Frame::Seq { .. }) {
                     self.path.push(Seg::Index(0));
@@ -161,9 +216,9 @@ impl<'a> Builder<'a> {
                         self.path.pop();
                         (Node::new(Value::Seq(items), origin), anchor)
                     }
-                    Frame::Map { mut map, merged, origin, anchor, .. } => {
+                    Frame::Map { mut map, merge, origin, anchor, .. } => {
                         // `<<` merge keys (YAML 1.1, which Helm honours): explicit keys win.
-                        for src in merged {
+                        for src in merge.map(|(_, sources)| sources).unwrap_or_default() {
                             if let Value::Map(m) = src.value {
                                 for (k, v) in m {
                                     map.entry(k).or_insert(v);
@@ -174,8 +229,7 @@ impl<'a> Builder<'a> {
                     }
                 };
                 if anchor > 0 {
-                    let (weight, depth) = (weight_of(&node), depth_of(&node));
-                    self.anchors.insert(anchor, (node.clone(), weight, depth));
+                    self.anchors.insert(anchor, (node.clone(), Size::of(&node)));
                 }
                 self.push(node)
             }
@@ -184,18 +238,19 @@ impl<'a> Builder<'a> {
                 if matches!(self.stack.last(), Some(Frame::Map { key: None, .. })) {
                     return Err(self.err(Kind::Shape, origin, "an alias as a map key is not supported"));
                 }
-                let Some((node, weight, depth)) = self.anchors.get(&id).cloned() else {
+                let Some((node, size)) = self.anchors.get(&id).cloned() else {
                     let msg = "alias to an unknown anchor, or to one that encloses it (a recursive alias)";
                     return Err(self.err(Kind::Syntax, origin, msg));
                 };
-                if self.stack.len() + depth > MAX_DEPTH {
+                if self.stack.len() + size.depth > MAX_DEPTH {
                     return Err(self.err(
                         Kind::Limit,
                         origin,
                         format!("the alias nests deeper than {MAX_DEPTH} levels"),
                     ));
                 }
-                self.charge(weight, &origin)?;
+                self.charge(size.weight, &origin)?;
+                self.count(size.nodes, &origin)?;
                 self.push(node)
             }
             Event::DocumentStart(_) => {
@@ -223,15 +278,24 @@ impl<'a> Builder<'a> {
                     *last = Seg::Index(items.len());
                 }
             }
-            Some(Frame::Map { map, merged, key, .. }) => {
+            Some(Frame::Map { map, merge, key, .. }) => {
                 let (k, key_origin, plain) = key.take().expect("a value in a map follows its key");
                 self.path.pop();
                 if plain && k == "<<" {
-                    match node.value {
-                        Value::Map(_) => merged.push(node),
-                        Value::Seq(items) => merged.extend(items),
-                        _ => return Err(self.err(Kind::Shape, key_origin, "`<<` merges a map or a list of maps")),
+                    // Two merge keys in one map: Helm silently takes the last, so it is a duplicate.
+                    if let Some((first, _)) = merge {
+                        let line = first.position().map_or(0, |(line, _)| line);
+                        let key = self.path.join(Seg::Key(k)).to_string();
+                        let msg =
+                            format!("duplicate key (first set at line {line}); merge a list instead: `<<: [*a, *b]`");
+                        return Err(Diagnostic::new(Kind::DuplicateKey, Some(key_origin), key, msg));
                     }
+                    let sources = match node.value {
+                        Value::Map(_) => vec![node],
+                        Value::Seq(items) => items,
+                        _ => return Err(self.err(Kind::Shape, key_origin, "`<<` merges a map or a list of maps")),
+                    };
+                    *merge = Some((key_origin, sources));
                     return Ok(());
                 }
                 // Containers and empty values are reported at their key, where the user looks.
@@ -265,6 +329,11 @@ impl<'a> Builder<'a> {
             return Ok(Value::Str(text.to_owned()));
         }
         let value = resolve::plain(text);
+        if resolve::overflows(text) {
+            let msg =
+                "an integer that does not fit in 64 bits: Helm would read a rounded float; quote it if you mean text";
+            return Err(self.err(Kind::Limit, origin.clone(), msg));
+        }
         if let Some(reading) = resolve::yaml11_disagrees(text, &value) {
             let msg = if self.in_secret() {
                 "an unquoted value that YAML 1.1 readers (Helm, ArgoCD) and YAML 1.2 read differently; quote it"
@@ -322,26 +391,6 @@ impl<'a> Builder<'a> {
             return Err(self.err(Kind::Limit, origin.clone(), msg));
         }
         Ok(())
-    }
-}
-
-/// Roughly what a node costs in memory: a node is charged like 32 bytes of text.
-fn weight_of(node: &Node) -> usize {
-    const NODE: usize = 32;
-    match &node.value {
-        Value::Str(s) => NODE + s.len(),
-        Value::Seq(items) => NODE + items.iter().map(weight_of).sum::<usize>(),
-        Value::Map(m) => NODE + m.iter().map(|(k, v)| k.len() + weight_of(v)).sum::<usize>(),
-        _ => NODE,
-    }
-}
-
-/// How many maps and lists deep a node goes.
-fn depth_of(node: &Node) -> usize {
-    match &node.value {
-        Value::Seq(items) => 1 + items.iter().map(depth_of).max().unwrap_or(0),
-        Value::Map(m) => 1 + m.values().map(depth_of).max().unwrap_or(0),
-        _ => 0,
     }
 }
 

@@ -51,6 +51,21 @@ fn int12(s: &str) -> Option<Value> {
     }
 }
 
+/// Whether a plain scalar has the syntax of an integer (decimal, `0x`, `0o`) too large for 64
+/// bits: YAML calls it an integer, no 64-bit reader keeps its value.
+pub fn overflows(s: &str) -> bool {
+    let digits = |t: &str, radix: u32| !t.is_empty() && t.chars().all(|c| c.is_digit(radix));
+    let body = s.strip_prefix(['-', '+']).unwrap_or(s);
+    let syntax = if let Some(hex) = s.strip_prefix("0x") {
+        digits(hex, 16)
+    } else if let Some(oct) = s.strip_prefix("0o") {
+        digits(oct, 8)
+    } else {
+        digits(body, 10)
+    };
+    syntax && !matches!(plain(s), Value::Int(_))
+}
+
 fn is_float12(s: &str) -> bool {
     let body = s.strip_prefix(['-', '+']).unwrap_or(s);
     let (mantissa, exp) = match body.find(['e', 'E']) {
@@ -132,6 +147,16 @@ mod tests {
         assert_eq!(plain("1_000"), Value::Str("1_000".into()));
         assert_eq!(plain("99999999999999999999"), Value::Str("99999999999999999999".into()));
         assert_eq!(plain("1.16.12"), Value::Str("1.16.12".into()));
+    }
+
+    #[test]
+    fn integers_beyond_64_bits_are_recognised() {
+        for s in ["99999999999999999999", "-9223372036854775809", "0xFFFFFFFFFFFFFFFFF", "0o7777777777777777777777"] {
+            assert!(overflows(s), "{s}");
+        }
+        for s in ["9223372036854775807", "-9223372036854775808", "0x1F", "1.5", "1e999", "abc", "", "-"] {
+            assert!(!overflows(s), "{s}");
+        }
     }
 
     #[test]
