@@ -15,6 +15,7 @@ use serde_json::Value as J;
 
 use crate::read::lexically_normal;
 use crate::request::{Confine, Overlay, Request, Set};
+use crate::strvals::Flag;
 
 /// Why the plugin environment cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -63,9 +64,9 @@ pub fn request(cwd: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Reque
     req.kube_version = env("KUBE_VERSION").filter(|v| !v.is_empty());
     // plugin.env first (lower), then the parameters; within each, files below assignments.
     let channel = |value: String, source: &str| {
-        Overlay::Set(Set { key: "channel".into(), value, string: true, source: source.into() })
+        Overlay::Set(Set { flag: Flag::Literal, text: format!("channel={value}"), source: source.into() })
     };
-    req.overlays.extend(env_values(env).into_iter().map(Overlay::File));
+    req.overlays.extend(env_values(env).into_iter().map(|f| Overlay::File(f.into())));
     if let Some(c) = env("ARGOCD_ENV_CHANNEL").filter(|c| !c.is_empty()) {
         req.overlays.push(channel(c, "ARGOCD_ENV_CHANNEL"));
     }
@@ -82,19 +83,36 @@ pub fn request(cwd: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Reque
             "set" => {
                 let map = param.map.ok_or_else(|| bad("expected a map of dotted key to value"))?;
                 sets.extend(map.into_iter().map(|(key, value)| Set {
-                    key,
-                    value,
-                    string: false,
+                    flag: Flag::Typed,
+                    text: format!("{key}={}", escape_commas(&value)),
                     source: "parameter set".into(),
                 }));
             }
             _ => return Err(bad("unknown parameter; kzrender takes channel, values and set")),
         }
     }
-    req.overlays.extend(files.into_iter().map(Overlay::File));
+    req.overlays.extend(files.into_iter().map(|f| Overlay::File(f.into())));
     req.overlays.extend(channels);
     req.overlays.extend(sets.into_iter().map(Overlay::Set));
     Ok(req)
+}
+
+/// A `set` parameter's value as ArgoCD passes Helm parameters to `--set`: one value, its commas
+/// escaped, unless it is a `{a,b}` list.
+fn escape_commas(value: &str) -> String {
+    if value.starts_with('{') && value.ends_with('}') {
+        return value.to_owned();
+    }
+    let mut out = String::with_capacity(value.len());
+    let mut previous = None;
+    for c in value.chars() {
+        if c == ',' && previous != Some('\\') {
+            out.push('\\');
+        }
+        out.push(c);
+        previous = Some(c);
+    }
+    out
 }
 
 /// The values files of the Application's `plugin.env` (`VALUES=a.yaml,b.yaml`).
@@ -240,8 +258,8 @@ mod tests {
             .overlays
             .iter()
             .map(|o| match o {
-                Overlay::File(f) => format!("file {f}"),
-                Overlay::Set(s) => format!("{} {}={}", s.source, s.key, s.value),
+                Overlay::File(f) => format!("file {}", f.display()),
+                Overlay::Set(s) => format!("{} {}", s.source, s.text),
             })
             .collect();
         assert_eq!(

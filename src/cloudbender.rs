@@ -111,7 +111,7 @@ pub fn layer(
     };
     let mut empty = BTreeMap::new();
     let values = drop_empty(values, &mut empty);
-    Ok((Layer { kind: LayerKind::CloudBender, name: name.to_owned(), note, node: values }, empty))
+    Ok((Layer { kind: LayerKind::CloudBender, name: name.to_owned(), note, node: values, set: None }, empty))
 }
 
 /// Tells the two formats apart by content; anything else is an error naming the file.

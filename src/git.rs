@@ -1,11 +1,9 @@
 //! The few git facts `diff` needs, from the real `git` CLI: where the repository is, what a ref
-//! names, which files differ from it (working tree, staged, untracked), which cluster files
-//! exist at it, and the files of some paths at it.
+//! names, which files differ between two sides, what a commit's tree holds (with symlinks and
+//! their targets), and the files of some paths at a commit. Each is one git invocation.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-
-use crate::load::CLUSTER_FILE;
 
 /// A git failure, with git's own words.
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +31,17 @@ pub struct Repo {
     pub root: PathBuf,
 }
 
+/// One file of a commit's tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// Path relative to the root, `/`-separated.
+    pub path: String,
+    /// The object id of its blob.
+    pub oid: String,
+    /// Whether it is a symlink (mode 120000): its blob is the target path.
+    pub symlink: bool,
+}
+
 impl Repo {
     /// The repository `path` is in.
     pub fn discover(path: &Path) -> Result<Repo, GitError> {
@@ -55,23 +64,64 @@ impl Repo {
         }
     }
 
-    /// Files (relative to the root) that differ between `base` and the working tree, including
-    /// staged, unstaged, deleted and untracked files. With no base, every file of the work tree.
-    pub fn changed_files(&self, base: Option<&str>) -> Result<Vec<String>, GitError> {
-        let mut files = match base {
-            Some(sha) => split_z(&self.git(&["diff", "--name-only", "--no-renames", "-z", sha, "--"])?),
-            None => split_z(&self.git(&["ls-files", "-z", "--cached"])?),
+    /// Files (relative to the root) that differ between `base` and `head`, or between `base`
+    /// and the working tree when there is no head (staged, unstaged, deleted and untracked
+    /// files included). With no base, every file of the other side.
+    pub fn changed_files(&self, base: Option<&str>, head: Option<&str>) -> Result<Vec<String>, GitError> {
+        let mut files = match (base, head) {
+            (Some(base), Some(head)) => {
+                split_z(&self.git(&["diff", "--name-only", "--no-renames", "-z", base, head, "--"])?)
+            }
+            (None, Some(head)) => self.tree(head)?.into_iter().map(|e| e.path).collect(),
+            (Some(base), None) => split_z(&self.git(&["diff", "--name-only", "--no-renames", "-z", base, "--"])?),
+            (None, None) => split_z(&self.git(&["ls-files", "-z", "--cached"])?),
         };
-        files.extend(split_z(&self.git(&["ls-files", "-z", "--others", "--exclude-standard"])?));
+        if head.is_none() {
+            files.extend(split_z(&self.git(&["ls-files", "-z", "--others", "--exclude-standard"])?));
+        }
         files.sort();
         files.dedup();
         Ok(files)
     }
 
-    /// Every path of a `kubezero.yaml` in the tree of `sha`, relative to the root.
-    pub fn cluster_files_at(&self, sha: &str) -> Result<Vec<String>, GitError> {
-        let all = split_z(&self.git(&["ls-tree", "-r", "-z", "--name-only", sha])?);
-        Ok(all.into_iter().filter(|p| p == CLUSTER_FILE || p.ends_with(&format!("/{CLUSTER_FILE}"))).collect())
+    /// Every file of the tree of `sha`.
+    pub fn tree(&self, sha: &str) -> Result<Vec<Entry>, GitError> {
+        let listing = self.git(&["ls-tree", "-r", "-z", "--full-tree", sha])?;
+        Ok(split_z(&listing).into_iter().filter_map(|line| entry(&line)).collect())
+    }
+
+    /// The symlinks of the working tree that git tracks, relative to the root.
+    pub fn tracked_symlinks(&self) -> Result<Vec<String>, GitError> {
+        let listing = self.git(&["ls-files", "-s", "-z"])?;
+        Ok(split_z(&listing)
+            .into_iter()
+            .filter_map(|line| entry(&line))
+            .filter(|e| e.symlink)
+            .map(|e| e.path)
+            .collect())
+    }
+
+    /// The contents of blobs (symlink targets), in one `git cat-file --batch`.
+    pub fn blobs(&self, oids: &[&str]) -> Result<Vec<String>, GitError> {
+        if oids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let input: String = oids.iter().map(|o| format!("{o}\n")).collect();
+        let out = run_with_input(&self.root, &["cat-file", "--batch"], &input)?;
+        let mut blobs = Vec::new();
+        let mut rest = out.as_slice();
+        while let Some(eol) = rest.iter().position(|&b| b == b'\n') {
+            let header = String::from_utf8_lossy(&rest[..eol]).into_owned();
+            let size: usize = header
+                .rsplit(' ')
+                .next()
+                .and_then(|s| s.parse().ok())
+                .ok_or_else(|| failed("cat-file --batch", &format!("unexpected header `{header}`")))?;
+            let body = rest.get(eol + 1..eol + 1 + size).ok_or_else(|| failed("cat-file --batch", "short output"))?;
+            blobs.push(String::from_utf8_lossy(body).into_owned());
+            rest = rest.get(eol + 2 + size..).unwrap_or_default();
+        }
+        Ok(blobs)
     }
 
     /// Writes the files under `paths` (relative to the root) as of `sha` into `into`.
@@ -105,14 +155,18 @@ impl Repo {
         Ok(())
     }
 
-    /// Whether `path` (relative to the root) exists in the tree of `sha`.
-    pub fn exists_at(&self, sha: &str, path: &str) -> bool {
-        self.git(&["cat-file", "-e", &format!("{sha}:{path}")]).is_ok()
-    }
-
     fn git(&self, args: &[&str]) -> Result<String, GitError> {
         git_in(&self.root, args)
     }
+}
+
+/// `<mode> <type> <oid>\t<path>` (ls-tree) or `<mode> <oid> <stage>\t<path>` (ls-files -s).
+fn entry(line: &str) -> Option<Entry> {
+    let (meta, path) = line.split_once('\t')?;
+    let mut fields = meta.split(' ');
+    let mode = fields.next()?;
+    let oid = fields.find(|f| f.len() >= 40)?.to_owned();
+    Some(Entry { path: path.to_owned(), oid, symlink: mode == "120000" })
 }
 
 fn git_in(dir: &Path, args: &[&str]) -> Result<String, GitError> {
@@ -125,6 +179,30 @@ fn git_in(dir: &Path, args: &[&str]) -> Result<String, GitError> {
         .map_err(|e| failed(&args.join(" "), &e.to_string()))?;
     if out.status.success() {
         String::from_utf8(out.stdout).map_err(|e| failed(&args.join(" "), &e.to_string()))
+    } else {
+        Err(failed(&args.join(" "), String::from_utf8_lossy(&out.stderr).trim()))
+    }
+}
+
+fn run_with_input(dir: &Path, args: &[&str], input: &str) -> Result<Vec<u8>, GitError> {
+    use std::io::Write;
+    let mut child = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| failed(&args.join(" "), &e.to_string()))?;
+    let mut stdin = child.stdin.take().expect("piped");
+    let input = input.to_owned();
+    // Write from a thread: git answers while it reads, and both pipes have limited buffers.
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let out = child.wait_with_output().map_err(|e| failed(&args.join(" "), &e.to_string()))?;
+    let _ = writer.join();
+    if out.status.success() {
+        Ok(out.stdout)
     } else {
         Err(failed(&args.join(" "), String::from_utf8_lossy(&out.stderr).trim()))
     }

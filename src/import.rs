@@ -83,6 +83,7 @@ fn disagreements(catalog: &Catalog, guard: &Guard, cluster: &Path, planned: &[Pl
         name: display(cluster, &p.target),
         note: None,
         node: p.values.clone(),
+        set: None,
     }));
     cloudbender::conflicts(&layers)
 }

@@ -1,6 +1,7 @@
 //! A layer of values: one input file or flag, already read, with what kind of input it is.
 //! Loading hands layers on; merging, `explain` and the override warnings read them.
 
+use crate::request::Set;
 use crate::value::Node;
 
 /// What kind of input a layer is, lowest precedence first.
@@ -27,6 +28,8 @@ pub struct Layer {
     pub name: String,
     /// Extra facts for `explain` (a StoreOutputs file's stack and time).
     pub note: Option<String>,
-    /// The values, always a map.
+    /// The values, always a map: for a flag, what it sets on its own.
     pub node: Node,
+    /// A flag acts on the values before it (`l[1]=x` changes one item); this is the flag.
+    pub set: Option<Set>,
 }

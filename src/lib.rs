@@ -26,6 +26,7 @@ pub mod redact;
 pub mod render;
 pub mod request;
 pub mod schema;
+pub mod strvals;
 pub mod validate;
 pub mod value;
 pub mod version;

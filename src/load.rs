@@ -1,21 +1,27 @@
-//! Loading a cluster directory into layers of values, lowest precedence first.
+//! Loading a cluster directory into layers of values, lowest precedence first, and the user's
+//! values they make together.
 //!
-//! Takes a [`Request`] and hands on the user's [`Layer`]s: `kubezero.yaml`, CloudBender outputs,
-//! extra values files, `--set`s. Every file is read through the request's [`Guard`] with the
-//! input limits; every problem of every file is collected before giving up.
+//! Takes a [`Request`] and hands on the user's [`Layer`]s (`kubezero.yaml`, CloudBender outputs,
+//! extra values files, values flags) and their fold, as `helm template -f ... --set ...` would
+//! build it: files merge key by key keeping their nulls, and flags then act on what the files
+//! gave (see `strvals`). Every file is read through the request's [`Guard`] with the input
+//! limits; every problem of every file is collected before giving up.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::sync::Arc;
 
 use crate::catalog::Catalog;
 use crate::cloudbender;
 use crate::diag::{Diagnostic, Kind};
 use crate::layer::{Layer, LayerKind};
+use crate::merge::merge_into;
 use crate::read::{display, Guard};
-use crate::redact::{is_secret_path, REDACTED};
+use crate::redact;
 use crate::request::{Overlay, Request, Set};
-use crate::value::{KeyPath, Map, Node, Origin, Value};
-use crate::yaml::{self, parse_map};
+use crate::strvals;
+use crate::value::{Node, Origin, Value};
+use crate::yaml::{self, parse_map, Source};
 
 /// The file that makes a directory a cluster directory.
 pub const CLUSTER_FILE: &str = "kubezero.yaml";
@@ -25,6 +31,8 @@ pub const CLUSTER_FILE: &str = "kubezero.yaml";
 pub struct Loaded {
     /// User layers, lowest precedence first (the catalog layer is added by the pipeline).
     pub layers: Vec<Layer>,
+    /// The user's values: every layer applied in order, nulls kept (they delete defaults later).
+    pub user: Node,
     /// Non-fatal findings.
     pub warnings: Vec<Diagnostic>,
     /// CloudBender outputs that were present but empty (dotted key → where).
@@ -33,18 +41,13 @@ pub struct Loaded {
 
 /// Reads every input of a cluster. Errors are collected across all files.
 pub fn load(catalog: &Catalog, req: &Request) -> Result<Loaded, Vec<Diagnostic>> {
+    let guard = Guard::new(req.confine.as_ref()).map_err(|e| vec![e])?;
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
     let mut layers = Vec::new();
-
-    let guard = match Guard::new(req.confine.as_ref()) {
-        Ok(g) => g,
-        Err(e) => return Err(vec![e]),
-    };
-    match read_map(&guard, &req.dir.join(CLUSTER_FILE), &display(&req.dir, CLUSTER_FILE), &mut warnings) {
-        Ok(node) => {
-            layers.push(Layer { kind: LayerKind::Cluster, name: display(&req.dir, CLUSTER_FILE), note: None, node })
-        }
+    let name = display(&req.dir, CLUSTER_FILE);
+    match read_map(&guard, &req.dir.join(CLUSTER_FILE), &name, &mut warnings) {
+        Ok(node) => layers.push(Layer { kind: LayerKind::Cluster, name, note: None, node, set: None }),
         Err(e) => errors.extend(e),
     }
     let mut empty_outputs = Default::default();
@@ -55,128 +58,138 @@ pub fn load(catalog: &Catalog, req: &Request) -> Result<Loaded, Vec<Diagnostic>>
         }
         Err(e) => errors.extend(e),
     }
+    let read_file = |path: &str| read_text(&guard, req, Path::new(path)).map(|s| s.text).map_err(|d| d.message);
     for overlay in &req.overlays {
-        match overlay {
-            Overlay::File(rel) => {
-                let name = display(&req.dir, rel);
-                match read_map(&guard, &req.dir.join(rel), &name, &mut warnings) {
-                    Ok(node) => layers.push(Layer { kind: LayerKind::ValuesFile, name, note: None, node }),
-                    Err(e) => errors.extend(e),
-                }
-            }
-            Overlay::Set(set) => match set_node(set) {
-                Ok(node) => layers.push(Layer { kind: LayerKind::Set, name: set_label(set), note: None, node }),
-                Err(e) => errors.push(e),
-            },
+        let layer = match overlay {
+            Overlay::File(path) => values_file(&guard, req, path, &mut warnings),
+            Overlay::Set(set) => flag(set, &read_file),
+        };
+        match layer {
+            Ok(layer) => layers.push(layer),
+            Err(e) => errors.extend(e),
         }
     }
-    if errors.is_empty() {
-        Ok(Loaded { layers, warnings, empty_outputs })
-    } else {
-        Err(errors)
+    if !errors.is_empty() {
+        return Err(errors);
     }
+    let user = fold(&layers, &read_file)?;
+    Ok(Loaded { layers, user, warnings, empty_outputs })
+}
+
+/// The user's values: files merged in order, flags applied to what they gave.
+fn fold(layers: &[Layer], read_file: strvals::Reader<'_>) -> Result<Node, Vec<Diagnostic>> {
+    let mut user = Node::empty_map(Origin::Generated);
+    for layer in layers {
+        match &layer.set {
+            None => merge_into(&mut user, layer.node.clone(), true),
+            Some(set) => {
+                let origin = &layer.node.origin;
+                strvals::apply(set.flag, &set.text, &mut user, read_file, origin)
+                    .map_err(|e| vec![Diagnostic::new(Kind::Assignment, Some(origin.clone()), "", e)])?;
+            }
+        }
+    }
+    Ok(user)
 }
 
 /// Reads a YAML file that must hold one map (or nothing).
 pub fn read_map(
     guard: &Guard,
-    path: &std::path::Path,
+    path: &Path,
     name: &str,
     warnings: &mut Vec<Diagnostic>,
 ) -> Result<Node, Vec<Diagnostic>> {
     parse_map(&guard.read(path, name).map_err(|e| vec![e])?, warnings)
 }
 
-fn set_label(set: &Set) -> String {
-    format!("{} {}", set.source, set.key)
+/// A file's text, or standard input for `-`.
+fn read_text(guard: &Guard, req: &Request, path: &Path) -> Result<Source, Diagnostic> {
+    let name = path.display().to_string();
+    if name.trim() == "-" {
+        let at = Some(Origin::file("-"));
+        let text = req
+            .stdin
+            .text()
+            .map_err(|e| Diagnostic::new(Kind::Io, at, "", format!("cannot read standard input: {e}")))?;
+        return Ok(Source { name: Arc::from("(stdin)"), text: text.to_owned() });
+    }
+    guard.read(path, &name)
 }
 
-/// A `--set` as a one-path map, its leaf remembering the flag it came from.
-/// The origin names the flag and its value, except a secret's value (SPEC §8).
-fn set_node(set: &Set) -> Result<Node, Diagnostic> {
-    let path = KeyPath::of(&split(&set.key));
-    let shown = if is_secret_path(&path) { REDACTED } else { set.value.as_str() };
-    let origin = Origin::Flag(Arc::from(format!("{} {}={shown}", set.source, set.key)));
-    if path.keys().any(str::is_empty) {
-        let msg = "a key has an empty part; write `a.b`, and `a\\.b` for a literal dot";
-        return Err(Diagnostic::new(Kind::Assignment, Some(origin), &set.key, msg));
-    }
-    if path.segs().len() > yaml::parse::MAX_DEPTH {
-        let msg = format!("the key is deeper than {} levels", yaml::parse::MAX_DEPTH);
-        return Err(Diagnostic::new(Kind::Limit, Some(origin), "", msg));
-    }
-    let segments: Vec<String> = path.keys().map(str::to_owned).collect();
-    let value = if set.string { Value::Str(set.value.clone()) } else { yaml_scalar(&set.value) };
-    Ok(segments.into_iter().rev().fold(Node::new(value, origin.clone()), |child, seg| {
-        let mut m = Map::new();
-        m.insert(seg, child);
-        Node::new(Value::Map(m), origin.clone())
-    }))
-}
-
-/// A `--set` key's parts: `.` separates, `\.` is a literal dot.
-fn split(key: &str) -> Vec<String> {
-    let mut segs = vec![String::new()];
-    let mut chars = key.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' if chars.as_str().starts_with('.') => {
-                chars.next();
-                segs.last_mut().expect("never empty").push('.');
-            }
-            '.' => segs.push(String::new()),
-            c => segs.last_mut().expect("never empty").push(c),
+/// A `-f` file: like Helm, several YAML documents merge in order.
+fn values_file(
+    guard: &Guard,
+    req: &Request,
+    path: &Path,
+    warnings: &mut Vec<Diagnostic>,
+) -> Result<Layer, Vec<Diagnostic>> {
+    let src = read_text(guard, req, path).map_err(|e| vec![e])?;
+    let docs = yaml::parse_stream(&src, warnings).map_err(|e| vec![e])?;
+    let mut node = Node::empty_map(Origin::at(&src.name, 1, 1));
+    for doc in docs.into_iter().filter(|d| d.value != Value::Null) {
+        if doc.as_map().is_none() {
+            let msg = format!("expected a map of values, found {}", doc.a_type());
+            return Err(vec![Diagnostic::new(Kind::Shape, Some(doc.origin.clone()), "", msg)]);
         }
+        merge_into(&mut node, doc, true);
     }
-    segs
+    Ok(Layer { kind: LayerKind::ValuesFile, name: src.name.to_string(), note: None, node, set: None })
 }
 
-/// Reads `--set` text as a YAML scalar, as Helm does (`true` is a bool, `"x"` a string).
-fn yaml_scalar(text: &str) -> Value {
-    let src = yaml::Source { name: Arc::from("--set"), text: text.to_owned() };
-    match yaml::parse_stream(&src, &mut Vec::new()) {
-        Ok(docs) if docs.len() == 1 && !matches!(docs[0].value, Value::Map(_) | Value::Seq(_)) => docs[0].value.clone(),
-        _ => Value::Str(text.to_owned()),
-    }
+/// A values flag as a layer: what it sets on its own (for `explain`), its syntax checked. The
+/// layer is named by the flag as written, but for any value when the text names a secret.
+fn flag(set: &Set, read_file: strvals::Reader<'_>) -> Result<Layer, Vec<Diagnostic>> {
+    let shown = match redact::is_secret_key(&set.text) {
+        false => set.text.clone(),
+        true => format!("{}={}", set.text.split('=').next().unwrap_or_default(), redact::REDACTED),
+    };
+    let name = format!("{} {shown}", set.source);
+    let origin = Origin::flag(&name);
+    let mut node = Node::empty_map(origin.clone());
+    strvals::apply(set.flag, &set.text, &mut node, read_file, &origin)
+        .map_err(|e| vec![Diagnostic::new(Kind::Assignment, Some(origin), "", e)])?;
+    Ok(Layer { kind: LayerKind::Set, name, note: None, node, set: Some(set.clone()) })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::strvals::Flag;
 
-    fn set(key: &str, value: &str, string: bool) -> Node {
-        set_node(&Set { key: key.into(), value: value.into(), string, source: "--set".into() }).unwrap()
+    fn set(flag: Flag, text: &str) -> Layer {
+        flag_layer(&Set::flag(flag, text))
+    }
+
+    fn flag_layer(s: &Set) -> Layer {
+        flag(s, &|p: &str| Err(format!("no file {p}"))).unwrap()
     }
 
     #[test]
-    fn set_keys_are_bounded_and_secret_values_stay_out_of_their_origin() {
-        let deep = vec!["a"; 65].join(".");
-        let err = set_node(&Set { key: deep, value: "1".into(), string: false, source: "--set".into() }).unwrap_err();
-        assert!(err.message.contains("deeper than 64"), "{err}");
-        assert_eq!(err.kind, Kind::Limit);
-        assert!(
-            set_node(&Set { key: "a..b".into(), value: "1".into(), string: false, source: "--set".into() }).is_err()
-        );
-        let n = set("logging.elastic_password", "hunter2", true);
-        assert_eq!(n.origin.to_string(), "--set logging.elastic_password=<redacted>");
-    }
-
-    #[test]
-    fn set_reads_a_yaml_scalar_and_set_string_keeps_text() {
-        assert_eq!(set("kiam.enabled", "true", false).to_json(), serde_json::json!({"kiam": {"enabled": true}}));
-        assert_eq!(set("kiam.enabled", "true", true).to_json(), serde_json::json!({"kiam": {"enabled": "true"}}));
-        assert_eq!(set("calico.mtu", "1450", false).to_json(), serde_json::json!({"calico": {"mtu": 1450}}));
-        assert_eq!(set("a", "null", false).to_json(), serde_json::json!({"a": null}));
-    }
-
-    #[test]
-    fn set_keys_escape_dots_and_values_stay_data() {
-        let n = set(r"cert-manager.values.podAnnotations.iam\.amazonaws\.com/role", "{{ x }}", false);
-        let leaf = n.get_path(&["cert-manager", "values", "podAnnotations", "iam.amazonaws.com/role"]).unwrap();
+    fn a_flag_names_itself_in_provenance_except_a_secrets_value() {
+        let n = set(Flag::String, "logging.elastic_password=hunter2");
+        assert_eq!(n.node.origin.to_string(), "--set-string logging.elastic_password=<redacted>");
+        // Helm reads `{` as the start of a list: escape it, or use --set-literal.
+        let n = set(Flag::String, r"cert-manager.values.podAnnotations.iam\.amazonaws\.com/role=\{\{ x \}\}");
+        let leaf = n.node.get_path(&["cert-manager", "values", "podAnnotations", "iam.amazonaws.com/role"]).unwrap();
         assert_eq!(leaf.as_str(), Some("{{ x }}"));
         assert_eq!(
             leaf.origin.to_string(),
-            r"--set cert-manager.values.podAnnotations.iam\.amazonaws\.com/role={{ x }}"
+            r"--set-string cert-manager.values.podAnnotations.iam\.amazonaws\.com/role=\{\{ x \}\}"
         );
+    }
+
+    #[test]
+    fn set_types_like_helm_and_set_string_keeps_text() {
+        assert_eq!(
+            set(Flag::Typed, "kiam.enabled=true").node.to_json(),
+            serde_json::json!({"kiam": {"enabled": true}})
+        );
+        assert_eq!(
+            set(Flag::String, "kiam.enabled=true").node.to_json(),
+            serde_json::json!({"kiam": {"enabled": "true"}})
+        );
+        assert_eq!(set(Flag::Typed, "calico.mtu=1450").node.to_json(), serde_json::json!({"calico": {"mtu": 1450}}));
+        assert_eq!(set(Flag::Typed, "a=null").node.to_json(), serde_json::json!({"a": null}));
+        assert_eq!(set(Flag::Typed, "a=012").node.to_json(), serde_json::json!({"a": "012"}));
     }
 }

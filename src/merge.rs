@@ -3,7 +3,7 @@
 //! Takes the catalog defaults and the user's layers (lowest precedence first) and hands on one
 //! tree. Maps merge key by key, recursively; a list or scalar replaces what was there; an explicit
 //! `null` deletes the key. As in Helm, user layers are first merged among themselves keeping their
-//! nulls, and the nulls delete only when the result is laid over the defaults.
+//! nulls (`keep_nulls`), and the nulls delete only when the result is laid over the defaults.
 
 use crate::value::{Node, Value};
 
@@ -45,14 +45,6 @@ pub fn without_nulls(mut node: Node) -> Node {
     node
 }
 
-/// Merges user layers (lowest first) among themselves, keeping nulls.
-pub fn merge_user<'a>(layers: impl IntoIterator<Item = &'a Node>, start: Node) -> Node {
-    layers.into_iter().fold(start, |mut acc, layer| {
-        merge_into(&mut acc, layer.clone(), true);
-        acc
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,10 +78,8 @@ mod tests {
     #[test]
     fn null_deletes_only_when_laid_over_defaults() {
         let defaults = yaml("d.yaml", "calico: {mtu: 8941, network: vxlan}\n");
-        let user = merge_user(
-            [&yaml("a.yaml", "calico: {mtu: null}\n"), &yaml("b.yaml", "calico: {network: ipip}\n")],
-            Node::empty_map(Origin::Generated),
-        );
+        let mut user = yaml("a.yaml", "calico: {mtu: null}\n");
+        merge_into(&mut user, yaml("b.yaml", "calico: {network: ipip}\n"), true);
         assert_eq!(user.get_path(&["calico", "mtu"]).unwrap().value, Value::Null);
         let mut merged = defaults;
         merge_into(&mut merged, user, false);

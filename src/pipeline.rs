@@ -9,7 +9,7 @@ use crate::derive::{self, Context};
 use crate::diag::{self, Diagnostic, Kind};
 use crate::layer::{Layer, LayerKind};
 use crate::load;
-use crate::merge::{merge_into, merge_user};
+use crate::merge::merge_into;
 use crate::render;
 use crate::request::Request;
 use crate::schema::kube::SchemaSet;
@@ -66,7 +66,7 @@ impl Rendered {
 pub fn resolve<'c>(catalog: &'c Catalog, req: &Request) -> Result<Cluster<'c>, Vec<Diagnostic>> {
     let loaded = load::load(catalog, req)?;
     let mut warnings = loaded.warnings;
-    let user = merge_user(loaded.layers.iter().map(|l| &l.node), Node::empty_map(Origin::Generated));
+    let user = loaded.user;
 
     let written = user.get_path(&["channel"]);
     if let Some(empty) = written.filter(|n| n.value == Value::Null) {
@@ -119,6 +119,7 @@ pub fn resolve<'c>(catalog: &'c Catalog, req: &Request) -> Result<Cluster<'c>, V
         name: format!("{} (channel {})", catalog.root, channel.name),
         note: None,
         node: defaults,
+        set: None,
     }];
     layers.extend(loaded.layers);
     warnings.extend(overridden_by_outputs(&layers));

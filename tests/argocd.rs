@@ -138,9 +138,10 @@ fn every_parameter_kind_matches_the_equivalent_flags() {
     let params = r#"[{"name":"channel","string":"master"},{"name":"values","array":["values-canary.yaml"]},{"name":"set","map":{"calico.mtu":"1450","istio.values.istiod.env":"on"}}]"#;
     let run = generate(&repo, PROD, &build_env(PROD, params));
     assert_eq!(run.code, Some(0), "{}", run.stderr);
+    // Parameter files are relative to the source path, command-line files to the working directory.
     let flags = Test::new()
+        .current_dir(repo.path(PROD))
         .args(["render"])
-        .arg_path(repo.path(PROD))
         .args([
             "--channel",
             "master",
@@ -254,37 +255,6 @@ fn dynamic_parameters_announce_the_current_channel_with_only_the_env_argocd_give
 }
 
 #[test]
-fn sigterm_ends_generate_promptly_with_nothing_on_stdout() {
-    use std::os::unix::process::ExitStatusExt;
-    let repo = Checkout::of("fixtures/fleet");
-    // A values file near the 8 MiB limit keeps the render busy long enough to be interrupted.
-    let mut big = String::from("calico:\n  values:\n    big:\n");
-    while big.len() < 7 * 1024 * 1024 {
-        big.push_str("    - a-fairly-long-list-item-that-takes-a-while\n");
-    }
-    std::fs::write(repo.path("clusters/prod-eu/big.yaml"), big).unwrap();
-    let bin_dir = Path::new(env!("CARGO_BIN_EXE_kzrender")).parent().unwrap().to_owned();
-    let cmd = plugin_command("generate");
-    let child = Command::new(&cmd[0])
-        .args(&cmd[1..])
-        .current_dir(repo.path(PROD))
-        .env_clear()
-        .env("PATH", format!("{}:/usr/bin:/bin", bin_dir.display()))
-        .envs(build_env(PROD, r#"[{"name":"values","array":["big.yaml"]}]"#))
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(100));
-    let started = std::time::Instant::now();
-    Command::new("kill").arg("-TERM").arg(child.id().to_string()).status().unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.signal(), Some(15), "ended by SIGTERM, not finished: {:?}", out.status);
-    assert!(out.stdout.is_empty(), "nothing on stdout");
-    assert!(started.elapsed() < std::time::Duration::from_secs(5), "promptly");
-}
-
-#[test]
 fn a_parameter_values_file_outranks_the_plugin_env_channel() {
     let repo = Checkout::of("fixtures/fleet");
     std::fs::write(repo.path("clusters/prod-eu/stable.yaml"), "channel: stable\n").unwrap();
@@ -301,4 +271,80 @@ fn null_arrays_and_maps_from_argocd_mean_empty() {
     let reference = generate(&repo, PROD, &build_env(PROD, "")).stdout;
     let run = generate(&repo, PROD, &build_env(PROD, r#"[{"name":"values","array":null},{"name":"set","map":null}]"#));
     assert_eq!((run.code, run.stdout), (Some(0), reference), "{}", run.stderr);
+}
+
+/// `exec` with the working directory also given as `PWD`, as a shell or ArgoCD may pass it.
+fn exec_at(cmd: &[String], cwd: &Path, env: &[(&str, &str)]) -> Run {
+    let pwd = cwd.display().to_string();
+    let mut env = env.to_vec();
+    env.push(("PWD", &pwd));
+    exec(cmd, cwd, &env)
+}
+
+#[test]
+fn parameters_read_kubezero_yaml_through_the_repository_guard() {
+    let repo = Checkout::of("fixtures/fleet");
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("kubezero.yaml"), "ClusterName: x\nchannel: master\n").unwrap();
+    std::fs::remove_file(repo.path("clusters/onprem/kubezero.yaml")).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("kubezero.yaml"), repo.path("clusters/onprem/kubezero.yaml"))
+        .unwrap();
+    let env = [("ARGOCD_APP_NAME", "onprem"), ("ARGOCD_APP_SOURCE_PATH", "clusters/onprem")];
+    let run = exec_at(&plugin_command("parameters"), &repo.path("clusters/onprem"), &env);
+    assert_eq!((run.code, run.stdout.as_str()), (Some(1), ""));
+    assert_eq!(
+        run.stderr,
+        "kzrender: parameters: 1 error, nothing rendered; first: resolves outside the repository checkout; only files inside the repository may be used\n\
+         error: kubezero.yaml: resolves outside the repository checkout; only files inside the repository may be used\n"
+    );
+}
+
+#[test]
+fn an_absolute_source_path_is_refused_rather_than_taken_as_the_repository_root() {
+    let repo = Checkout::of("fixtures/fleet");
+    let absolute = repo.path(PROD).display().to_string();
+    let mut env = build_env(&absolute, r#"[{"name":"values","array":["../../../outside.yaml"]}]"#);
+    env.retain(|(k, _)| *k != "ARGOCD_APP_NAME");
+    let run = exec_at(&plugin_command("generate"), &repo.path(PROD), &env);
+    assert_eq!((run.code, run.stdout.as_str()), (Some(2), ""));
+    assert_eq!(
+        run.stderr,
+        format!(
+            "kzrender: plugin: ARGOCD_APP_SOURCE_PATH `{absolute}` must be a path inside the repository, relative to its root\n"
+        )
+    );
+}
+
+#[test]
+fn a_cluster_directory_that_is_a_symlink_out_of_the_repository_is_refused() {
+    let repo = Checkout::of("fixtures/fleet");
+    let elsewhere = tempfile::tempdir().unwrap();
+    copy_tree(&repo.path(PROD), &elsewhere.path().join("clusters/prod-eu"));
+    std::fs::write(elsewhere.path().join("outside.yaml"), "calico: {mtu: 1500}\n").unwrap();
+    std::fs::remove_dir_all(repo.path(PROD)).unwrap();
+    std::os::unix::fs::symlink(elsewhere.path().join("clusters/prod-eu"), repo.path(PROD)).unwrap();
+    let mut env = build_env(PROD, "");
+    env.push(("ARGOCD_ENV_VALUES", "../../outside.yaml"));
+    let run = exec_at(&plugin_command("generate"), &repo.path(PROD), &env);
+    assert_eq!((run.code, run.stdout.as_str()), (Some(1), ""));
+    let outside = "resolves outside the repository checkout; only files inside the repository may be used";
+    assert_eq!(
+        run.stderr,
+        format!(
+            "kzrender: Application prod-eu: 3 errors, nothing rendered; first: {outside}\n\
+             error: kubezero.yaml: {outside}\n\
+             error: cloudbender.yaml: {outside}\n\
+             error: ../../outside.yaml: {outside}\n"
+        )
+    );
+}
+
+#[test]
+fn every_source_path_spelling_argocd_accepts_renders_like_the_plain_one() {
+    let repo = Checkout::of("fixtures/fleet");
+    let reference = generate(&repo, PROD, &build_env(PROD, "")).stdout;
+    for spelling in ["./clusters/prod-eu", "clusters/prod-eu/", "clusters/../clusters/prod-eu"] {
+        let run = generate(&repo, PROD, &build_env(spelling, ""));
+        assert_eq!((run.code, &run.stdout), (Some(0), &reference), "{spelling}: {}", run.stderr);
+    }
 }

@@ -271,7 +271,7 @@ fn a_shared_values_file_affects_every_cluster_that_uses_it() {
     repo.write("shared/canary.yaml", "calico:\n  values:\n    canary: false\n");
     repo.commit("shared values");
     repo.edit("shared/canary.yaml", "canary: false", "canary: true");
-    let out = repo.diff(&["--stat", "-f", "../../shared/canary.yaml", "clusters/onprem", "clusters/dev"]);
+    let out = repo.diff(&["--stat", "-f", "shared/canary.yaml", "clusters/onprem", "clusters/dev"]);
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(out.stdout.ends_with("2 clusters, 2 resources changed (rendered 2 of 2 clusters)\n"), "{}", out.stdout);
 }
@@ -300,4 +300,90 @@ fn outside_a_repository_is_exit_2_with_a_clear_message() {
         "{}",
         out.stderr
     );
+}
+
+#[test]
+fn a_change_to_a_file_a_cluster_links_to_changes_that_cluster() {
+    let repo = Repo::fleet();
+    std::fs::create_dir_all(repo.path("shared")).unwrap();
+    std::fs::rename(repo.path("clusters/prod-eu/cloudbender.yaml"), repo.path("shared/cb.yaml")).unwrap();
+    std::os::unix::fs::symlink("../../shared/cb.yaml", repo.path("clusters/prod-eu/cloudbender.yaml")).unwrap();
+    repo.commit("prod-eu's outputs live in shared/");
+    repo.edit("shared/cb.yaml", "KiamServerRole-4D5E6F", "KiamServerRole-NEW123");
+    let out = repo.diff(&["--stat"]);
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (1, "clusters/prod-eu\n~ Application/kiam\n1 cluster, 1 resource changed (rendered 1 of 4 clusters)\n"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn head_compares_two_commits_and_ignores_the_working_tree() {
+    let repo = Repo::fleet();
+    repo.edit("clusters/prod-eu/kubezero.yaml", "mtu: 8941", "mtu: 9001");
+    repo.commit("bigger mtu");
+    repo.edit("clusters/dev/kubezero.yaml", "region: eu-west-1", "region: eu-west-2");
+    let out = repo.diff(&["--stat", "--base", "HEAD~1", "--head", "HEAD"]);
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (1, "clusters/prod-eu\n~ Application/calico\n1 cluster, 1 resource changed (rendered 1 of 4 clusters)\n"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(repo.diff(&["--base", "HEAD", "--head", "HEAD"]).stdout, "no changes (rendered 0 of 4 clusters)\n");
+}
+
+#[test]
+fn sigterm_removes_the_private_scratch_directory() {
+    use std::os::unix::fs::PermissionsExt;
+    let repo = Repo::fleet();
+    repo.edit("clusters/prod-eu/kubezero.yaml", "mtu: 8941", "mtu: 9001");
+    let work = tempfile::tempdir().unwrap();
+    let (tools, tmp) = (work.path().join("tools"), work.path().join("tmp"));
+    std::fs::create_dir_all(&tools).unwrap();
+    std::fs::create_dir_all(&tmp).unwrap();
+    let (ready, block) = (work.path().join("ready"), work.path().join("block"));
+    for fifo in [&ready, &block] {
+        assert!(Command::new("mkfifo").arg(fifo).status().unwrap().success());
+    }
+    // A git that says when `archive` starts (diff has made its scratch directory then) and
+    // blocks until the test lets it go.
+    let real = String::from_utf8(Command::new("sh").args(["-c", "command -v git"]).output().unwrap().stdout).unwrap();
+    let wrapper = format!(
+        "#!/bin/sh\nif [ \"$3\" = archive ]; then echo go > {}; cat {} > /dev/null; exit 1; fi\nexec {} \"$@\"\n",
+        ready.display(),
+        block.display(),
+        real.trim()
+    );
+    std::fs::write(tools.join("git"), wrapper).unwrap();
+    std::fs::set_permissions(tools.join("git"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!("{}:{}", tools.display(), std::env::var("PATH").unwrap());
+    let child = Command::new(env!("CARGO_BIN_EXE_kzrender"))
+        .args(["diff", "--stat"])
+        .current_dir(repo.path(""))
+        .env("PATH", path)
+        .env("TMPDIR", &tmp)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Whatever happens below, the child and the blocked git end with the test.
+    struct Cleanup(u32, std::path::PathBuf);
+    impl Drop for Cleanup {
+        fn drop(&mut self) {
+            let _ = Command::new("kill").arg("-KILL").arg(self.0.to_string()).status();
+            let _ = std::fs::OpenOptions::new().write(true).open(&self.1);
+        }
+    }
+    let _cleanup = Cleanup(child.id(), block.clone());
+    std::fs::read_to_string(&ready).unwrap();
+    let scratch: Vec<_> = std::fs::read_dir(&tmp).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(scratch.len(), 1, "{scratch:?}");
+    assert_eq!(std::fs::metadata(&scratch[0]).unwrap().permissions().mode() & 0o777, 0o700);
+    assert!(scratch[0].file_name().unwrap().to_string_lossy().starts_with("kzrender-diff-"));
+    Command::new("kill").arg("-TERM").arg(child.id().to_string()).status().unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(128 + 15));
+    assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0, "the scratch directory is gone");
 }

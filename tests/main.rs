@@ -5,11 +5,13 @@ mod support;
 
 mod argocd;
 mod catalog;
+mod cli;
 mod cloudbender;
 mod diff;
 mod docs;
 mod errors;
 mod explain;
 mod helm;
+mod process;
 mod render;
 mod validate;

@@ -115,13 +115,15 @@ fn operator_values_override_derived_values() {
 }
 
 #[test]
-fn later_set_flags_win_in_command_line_order() {
+fn values_flags_apply_in_helms_order_whatever_the_command_line_order() {
+    // Helm applies every --set before every --set-string, whichever comes first.
     let render = |args: &[&str]| {
         let out = Test::new().args(["render", "fixtures/fleet/clusters/onprem"]).args(args).run().success();
         helm_values(&documents(&out.stdout)[0])["mtu"].clone()
     };
-    assert_eq!(render(&["--set-string", "calico.values.mtu=1", "--set", "calico.values.mtu=2"]), 2);
+    assert_eq!(render(&["--set-string", "calico.values.mtu=1", "--set", "calico.values.mtu=2"]), "1");
     assert_eq!(render(&["--set", "calico.values.mtu=2", "--set-string", "calico.values.mtu=1"]), "1");
+    assert_eq!(render(&["--set", "calico.values.mtu=2", "--set", "calico.values.mtu=3"]), 3);
 }
 
 #[test]
@@ -137,9 +139,9 @@ fn values_that_look_like_templates_or_separators_stay_literal_strings() {
     let out = Test::new()
         .args(["render", "fixtures/fleet/clusters/onprem"])
         .args([
-            "--set-string",
+            "--set-literal",
             "calico.values.a={{ .Values.evil }}",
-            "--set-string",
+            "--set-literal",
             "calico.values.b=---\nkind: Secret\nmetadata: {name: x}",
         ])
         .run()
@@ -154,7 +156,7 @@ fn values_that_look_like_templates_or_separators_stay_literal_strings() {
         .args([
             "render",
             "fixtures/fleet/clusters/dev",
-            "--set-string",
+            "--set-literal",
             "logging.fullnameOverride={{ 7*7 }}\n---\nkind: Secret",
         ])
         .run()

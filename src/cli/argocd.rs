@@ -13,7 +13,7 @@ use kzrender::load::{read_map, CLUSTER_FILE};
 use kzrender::pipeline;
 use kzrender::read::Guard;
 
-use super::args::{ArgocdArgs, ArgocdCommand};
+use super::args::{ArgocdArgs, ArgocdCommand, CatalogArgs, SchemaArgs};
 use super::{catalog, official_schemas, Failure, Success};
 
 /// Runs one plugin command in the current directory with the process environment.
@@ -21,8 +21,8 @@ pub fn run(args: &ArgocdArgs) -> Result<Success, Failure> {
     let cwd = working_directory()?;
     let env = |k: &str| std::env::var(k).ok();
     match &args.command {
-        ArgocdCommand::Generate(g) => generate(&cwd, &env, g.kubezero.as_deref(), g.schema_dir.as_deref()),
-        ArgocdCommand::Parameters(p) => parameters(&cwd, &env, p.kubezero.as_deref()),
+        ArgocdCommand::Generate(g) => generate(&cwd, &env, &g.catalog, &g.schemas),
+        ArgocdCommand::Parameters(p) => parameters(&cwd, &env, &p.catalog),
     }
 }
 
@@ -54,8 +54,8 @@ fn environment_error(app: &str, e: argocd::EnvError) -> Failure {
 fn generate(
     cwd: &Path,
     env: &dyn Fn(&str) -> Option<String>,
-    kubezero: Option<&Path>,
-    schema_dir: Option<&Path>,
+    kubezero: &CatalogArgs,
+    schemas: &SchemaArgs,
 ) -> Result<Success, Failure> {
     let app = app_name(env);
     let req = argocd::request(cwd, env).map_err(|e| environment_error(&app, e))?;
@@ -65,12 +65,12 @@ fn generate(
         )));
     }
     let catalog = catalog(kubezero)?;
-    let official = official_schemas(schema_dir)?;
+    let official = official_schemas(schemas)?;
     let rendered = pipeline::render_cluster(catalog, &official, &req).map_err(|diags| Failure::invalid(app, diags))?;
     Ok(Success { stdout: rendered.yaml(), warnings: rendered.warnings })
 }
 
-fn parameters(cwd: &Path, env: &dyn Fn(&str) -> Option<String>, kubezero: Option<&Path>) -> Result<Success, Failure> {
+fn parameters(cwd: &Path, env: &dyn Fn(&str) -> Option<String>, kubezero: &CatalogArgs) -> Result<Success, Failure> {
     let app = app_name(env);
     let catalog = catalog(kubezero)?;
     // The cluster's own channel is announced: read through the same guard as `generate`.

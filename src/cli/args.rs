@@ -2,12 +2,20 @@
 
 use std::path::PathBuf;
 
-use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use kzrender::request::{Overlay, Request, Set};
+use kzrender::strvals::Flag;
 
 /// Renders and validates the KubeZero app-of-apps for ArgoCD.
 #[derive(Debug, Parser)]
-#[command(name = "kzrender", version, about, propagate_version = true)]
+#[command(
+    name = "kzrender",
+    version,
+    about,
+    propagate_version = true,
+    after_help = "Exit codes: 0 success (diff: no differences); 1 the input is wrong, diff found differences or \
+                  validate an invalid cluster; 2 kzrender could not do its job (usage, unreadable path, I/O, git, helm)."
+)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -23,7 +31,7 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Render and validate every cluster under the paths; report every problem.
     Validate(ValidateArgs),
-    /// Show what the working tree changes against a git ref, per cluster and resource.
+    /// Show what a change does to every cluster it affects, per resource.
     Diff(DiffArgs),
     /// The ArgoCD config-management-plugin commands (run by the sidecar).
     Argocd(ArgocdArgs),
@@ -31,6 +39,27 @@ pub enum Command {
     Outputs(OutputsArgs),
     /// Print the kubezero.yaml reference (Markdown), generated from the catalog's schemas.
     Docs(DocsArgs),
+    /// Print a shell completion script.
+    Completions(CompletionsArgs),
+}
+
+/// `--kubezero DIR`, wherever the catalog is used.
+#[derive(Debug, Args)]
+pub struct CatalogArgs {
+    /// Use the KubeZero catalog in DIR instead of the built-in one.
+    #[arg(long, value_name = "DIR")]
+    pub kubezero: Option<PathBuf>,
+}
+
+/// Official schemas the documents are checked against.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Also validate documents against the schemas in DIR (kubeconform layouts, CRD YAML); repeatable.
+    #[arg(long = "schema-dir", value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+    /// A document whose kind has no schema in any --schema-dir passes instead of failing.
+    #[arg(long)]
+    pub ignore_missing_schemas: bool,
 }
 
 /// `kzrender docs`.
@@ -39,9 +68,27 @@ pub struct DocsArgs {
     /// Only this channel's components and versions.
     #[arg(long, value_name = "CHANNEL")]
     pub channel: Option<String>,
-    /// Document the catalog in DIR instead of the built-in one.
-    #[arg(long, value_name = "DIR")]
-    pub kubezero: Option<PathBuf>,
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
+}
+
+/// `kzrender completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+/// Shells with completions.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Shell {
+    /// Bash.
+    Bash,
+    /// Zsh.
+    Zsh,
+    /// Fish.
+    Fish,
 }
 
 /// `kzrender outputs`.
@@ -68,9 +115,8 @@ pub struct ImportArgs {
     /// The cluster directory to copy them into.
     #[arg(long, value_name = "DIR")]
     pub cluster: PathBuf,
-    /// Check with the catalog in DIR instead of the built-in one.
-    #[arg(long, value_name = "DIR")]
-    pub kubezero: Option<PathBuf>,
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
 }
 
 /// `kzrender diff`.
@@ -78,18 +124,21 @@ pub struct ImportArgs {
 pub struct DiffArgs {
     /// Where to look for cluster directories (default: the working directory).
     pub paths: Vec<PathBuf>,
-    /// The git ref to compare the working tree with.
+    /// The git ref to compare with (the old side).
     #[arg(long, default_value = "HEAD", value_name = "REF")]
     pub base: String,
+    /// Compare with this git ref instead of the working tree (the new side), e.g. pre-commit's
+    /// PRE_COMMIT_TO_REF.
+    #[arg(long, value_name = "REF")]
+    pub head: Option<String>,
     /// Colour the output.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
     /// Only name the changed resources and print the summary.
     #[arg(long)]
     pub stat: bool,
-    /// Also validate documents against the official schemas in DIR (kubeconform-style JSON, CRD YAML).
-    #[arg(long, value_name = "DIR")]
-    pub schema_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub schemas: SchemaArgs,
     #[command(flatten)]
     pub values: ValuesArgs,
 }
@@ -125,43 +174,46 @@ pub enum ArgocdCommand {
 /// `kzrender argocd generate`.
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
-    /// Render with the catalog in DIR instead of the built-in one.
-    #[arg(long, value_name = "DIR")]
-    pub kubezero: Option<PathBuf>,
-    /// Also validate documents against the official schemas in DIR.
-    #[arg(long, value_name = "DIR")]
-    pub schema_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
+    #[command(flatten)]
+    pub schemas: SchemaArgs,
 }
 
 /// `kzrender argocd parameters`.
 #[derive(Debug, Args)]
 pub struct ParametersArgs {
-    /// Announce the channels of the catalog in DIR instead of the built-in one.
-    #[arg(long, value_name = "DIR")]
-    pub kubezero: Option<PathBuf>,
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
 }
 
-/// Inputs shared by every mode that renders one cluster.
+/// Values laid over every cluster's own files, as Helm takes them: every `-f` file first, then
+/// `--set-json`, `--set`, `--set-string`, `--set-file`, `--set-literal`, each in the order given.
 #[derive(Debug, Args)]
 pub struct ValuesArgs {
-    /// Extra values file, relative to the cluster directory (repeatable, later wins).
+    /// Values file relative to the working directory; `-` reads stdin; `a.yaml,b.yaml` is two (repeatable, later wins).
     #[arg(short = 'f', long = "values", value_name = "FILE")]
     pub values: Vec<String>,
-    /// Set a value: dotted key (`\.` for a literal dot) = YAML scalar (repeatable).
+    /// Set values like helm: `a.b=1,l[0]=x,k={a,b}`; true/false/null and integers are typed (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
-    /// Set a value, always as a string (repeatable).
+    /// Set values, always as strings (repeatable).
     #[arg(long = "set-string", value_name = "KEY=VALUE")]
     pub set_string: Vec<String>,
+    /// Set JSON values: `a={"b":1},c=[1,2]`, or one JSON object merged whole (repeatable).
+    #[arg(long = "set-json", value_name = "KEY=JSON")]
+    pub set_json: Vec<String>,
+    /// Set values to the text of files (`-` reads stdin) (repeatable).
+    #[arg(long = "set-file", value_name = "KEY=PATH")]
+    pub set_file: Vec<String>,
+    /// Set one value to the rest of the argument, verbatim: no escapes, commas included (repeatable).
+    #[arg(long = "set-literal", value_name = "KEY=VALUE")]
+    pub set_literal: Vec<String>,
     /// Channel to render (overrides kubezero.yaml).
     #[arg(long, value_name = "CHANNEL")]
     pub channel: Option<String>,
-    /// Render with the catalog in DIR instead of the built-in one.
-    #[arg(long, value_name = "DIR")]
-    pub kubezero: Option<PathBuf>,
-    /// `--set` and `--set-string` in command-line order (filled from the matches).
-    #[arg(skip)]
-    pub ordered_sets: Vec<Set>,
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
 }
 
 /// `kzrender render`.
@@ -173,9 +225,8 @@ pub struct RenderArgs {
     /// Output format.
     #[arg(long, short = 'o', value_enum, default_value_t = Output::Yaml)]
     pub output: Output,
-    /// Also validate documents against the official schemas in DIR (kubeconform-style JSON, CRD YAML).
-    #[arg(long, value_name = "DIR")]
-    pub schema_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub schemas: SchemaArgs,
     #[command(flatten)]
     pub values: ValuesArgs,
 }
@@ -201,12 +252,21 @@ pub struct ValidateArgs {
     /// Report format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Validate with the catalog in DIR instead of the built-in one.
-    #[arg(long, value_name = "DIR")]
-    pub kubezero: Option<PathBuf>,
-    /// Also validate documents against the official schemas in DIR.
-    #[arg(long, value_name = "DIR")]
-    pub schema_dir: Option<PathBuf>,
+    /// Only the K-th of N stable parts of the clusters (by path), for CI matrix jobs: `--shard 1/4`.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<(usize, usize)>,
+    #[command(flatten)]
+    pub schemas: SchemaArgs,
+    #[command(flatten)]
+    pub values: ValuesArgs,
+}
+
+fn parse_shard(text: &str) -> Result<(usize, usize), String> {
+    let parsed = text.split_once('/').and_then(|(k, n)| Some((k.parse().ok()?, n.parse().ok()?)));
+    match parsed {
+        Some((k, n)) if n > 0 && (1..=n).contains(&k) => Ok((k, n)),
+        _ => Err(format!("expected K/N with 1 <= K <= N, like 1/4; got `{text}`")),
+    }
 }
 
 /// `validate --format`.
@@ -218,6 +278,8 @@ pub enum Format {
     Json,
     /// GitHub Actions annotations.
     Github,
+    /// JUnit XML, one test case per cluster (GitLab, Jenkins).
+    Junit,
 }
 
 /// `render --output`.
@@ -231,51 +293,120 @@ pub enum Output {
 
 /// Parses the process arguments.
 pub fn parse() -> Result<Cli, clap::Error> {
-    let matches = Cli::command().try_get_matches()?;
-    let mut cli = Cli::from_arg_matches(&matches)?;
-    if let Some((name, sub)) = matches.subcommand() {
-        match &mut cli.command {
-            Command::Render(a) => a.values.ordered_sets = ordered_sets(name, sub)?,
-            Command::Explain(a) => a.values.ordered_sets = ordered_sets(name, sub)?,
-            Command::Diff(a) => a.values.ordered_sets = ordered_sets(name, sub)?,
-            Command::Validate(_) | Command::Argocd(_) | Command::Outputs(_) | Command::Docs(_) => {}
-        }
-    }
-    Ok(cli)
-}
-
-/// `--set` and `--set-string` interleaved as given (clap keeps them in two lists).
-fn ordered_sets(command: &str, m: &ArgMatches) -> Result<Vec<Set>, clap::Error> {
-    let mut all = Vec::new();
-    for (id, string) in [("set", false), ("set_string", true)] {
-        let (Some(values), Some(indices)) = (m.get_many::<String>(id), m.indices_of(id)) else { continue };
-        let flag = if string { "--set-string" } else { "--set" };
-        for (raw, index) in values.zip(indices) {
-            let Some((key, value)) = raw.split_once('=').filter(|(k, _)| !k.is_empty()) else {
-                // The error shows the subcommand's own usage line.
-                let mut cli = Cli::command();
-                let sub = cli.find_subcommand_mut(command).expect("the matched subcommand exists");
-                let mut sub = sub.clone().bin_name(format!("kzrender {command}"));
-                return Err(
-                    sub.error(clap::error::ErrorKind::ValueValidation, format!("{flag} {raw}: expected KEY=VALUE"))
-                );
-            };
-            all.push((index, Set { key: key.to_owned(), value: value.to_owned(), string, source: flag.to_owned() }));
-        }
-    }
-    all.sort_by_key(|(i, _)| *i);
-    Ok(all.into_iter().map(|(_, s)| s).collect())
+    let matches = Cli::command().infer_long_args(false).try_get_matches()?;
+    Cli::from_arg_matches(&matches)
 }
 
 impl ValuesArgs {
-    /// The resolved request for a cluster directory.
-    pub fn request(&self, dir: PathBuf) -> Request {
-        let mut sets = self.ordered_sets.clone();
-        if let Some(channel) = &self.channel {
-            sets.push(Set { key: "channel".into(), value: channel.clone(), string: true, source: "--channel".into() });
+    /// The values files, each `-f` read as one comma-separated list (as Helm reads it, quotes
+    /// allowed); an empty `-f ''` names none.
+    pub fn files(&self) -> Result<Vec<PathBuf>, String> {
+        let mut files = Vec::new();
+        for list in self.values.iter().filter(|l| !l.is_empty()) {
+            files.extend(
+                csv_record(list).map_err(|e| format!("invalid argument {list:?} for \"-f, --values\" flag: {e}"))?,
+            );
         }
-        let mut overlays: Vec<Overlay> = self.values.iter().cloned().map(Overlay::File).collect();
-        overlays.extend(sets.into_iter().map(Overlay::Set));
-        Request { dir, overlays, kube_version: None, confine: None }
+        Ok(files.into_iter().map(PathBuf::from).collect())
+    }
+
+    /// The resolved request for a cluster directory; `files` are the values files to read
+    /// (from [`ValuesArgs::files`], or mapped to another side of a diff).
+    pub fn request(&self, dir: PathBuf, files: &[PathBuf], stdin: &kzrender::request::Stdin) -> Request {
+        let mut overlays: Vec<Overlay> = files.iter().cloned().map(Overlay::File).collect();
+        let flags = [
+            (Flag::Json, &self.set_json),
+            (Flag::Typed, &self.set),
+            (Flag::String, &self.set_string),
+            (Flag::File, &self.set_file),
+            (Flag::Literal, &self.set_literal),
+        ];
+        for (flag, texts) in flags {
+            overlays.extend(texts.iter().map(|t| Overlay::Set(Set::flag(flag, t))));
+        }
+        if let Some(channel) = &self.channel {
+            let set = Set { flag: Flag::Literal, text: format!("channel={channel}"), source: "--channel".into() };
+            overlays.push(Overlay::Set(set));
+        }
+        Request { dir, overlays, kube_version: None, confine: None, stdin: stdin.clone() }
+    }
+}
+
+/// One record of Go's `encoding/csv` (what Helm's `-f` flag parses): `,` separates fields, a
+/// field may be `"quoted"` with `""` for a quote; nothing is trimmed.
+fn csv_record(line: &str) -> Result<Vec<String>, String> {
+    let mut fields = Vec::new();
+    let chars: Vec<char> = line.chars().collect();
+    let mut i = 0;
+    loop {
+        let mut field = String::new();
+        if chars.get(i) == Some(&'"') {
+            i += 1;
+            loop {
+                match (chars.get(i), chars.get(i + 1)) {
+                    (None, _) => {
+                        return Err(format!(
+                            "parse error on line 1, column {}: extraneous or missing \" in quoted-field",
+                            i + 1
+                        ))
+                    }
+                    (Some('"'), Some('"')) => {
+                        field.push('"');
+                        i += 2;
+                    }
+                    (Some('"'), Some(',') | None) => {
+                        i += 1;
+                        break;
+                    }
+                    (Some('"'), Some(_)) => {
+                        return Err(format!(
+                            "parse error on line 1, column {}: extraneous or missing \" in quoted-field",
+                            i + 2
+                        ))
+                    }
+                    (Some(c), _) => {
+                        field.push(*c);
+                        i += 1;
+                    }
+                }
+            }
+        } else {
+            while let Some(&c) = chars.get(i).filter(|c| **c != ',') {
+                if c == '"' {
+                    return Err(format!("parse error on line 1, column {}: bare \" in non-quoted-field", i + 1));
+                }
+                field.push(c);
+                i += 1;
+            }
+        }
+        fields.push(field);
+        if chars.get(i) != Some(&',') {
+            return Ok(fields);
+        }
+        i += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_lists_split_like_helms_csv_flag() {
+        assert_eq!(csv_record("a.yaml,b.yaml").unwrap(), ["a.yaml", "b.yaml"]);
+        assert_eq!(csv_record("a.yaml, b.yaml").unwrap(), ["a.yaml", " b.yaml"]);
+        assert_eq!(csv_record("a.yaml,").unwrap(), ["a.yaml", ""]);
+        assert_eq!(csv_record(r#""x,y.yaml",z"#).unwrap(), ["x,y.yaml", "z"]);
+        assert_eq!(csv_record(r#""a""b""#).unwrap(), [r#"a"b"#]);
+        assert_eq!(
+            csv_record(r#"a"b.yaml"#).unwrap_err(),
+            r#"parse error on line 1, column 2: bare " in non-quoted-field"#
+        );
+    }
+
+    #[test]
+    fn shards_are_k_of_n() {
+        assert_eq!(parse_shard("2/4"), Ok((2, 4)));
+        assert!(parse_shard("0/4").is_err() && parse_shard("5/4").is_err() && parse_shard("x").is_err());
     }
 }

@@ -5,7 +5,7 @@ use super::{catalog, Failure, Success};
 
 /// Prints the reference for every channel, or one.
 pub fn run(args: &DocsArgs) -> Result<Success, Failure> {
-    let catalog = catalog(args.kubezero.as_deref())?;
+    let catalog = catalog(&args.catalog)?;
     let channel = match &args.channel {
         None => None,
         Some(name) => Some(catalog.channels.get(name).ok_or_else(|| {

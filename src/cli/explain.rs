@@ -15,8 +15,9 @@ use super::{catalog, Failure, Success};
 /// Explains `args.key` for the cluster in `args.dir`.
 pub fn run(args: &ExplainArgs) -> Result<Success, Failure> {
     super::require_cluster_dir(&args.dir)?;
-    let catalog = catalog(args.values.kubezero.as_deref())?;
-    let req = args.values.request(args.dir.clone());
+    let catalog = catalog(&args.values.catalog)?;
+    let files = args.values.files().map_err(Failure::Trouble)?;
+    let req = args.values.request(args.dir.clone(), &files, &kzrender::request::Stdin::default());
     let cluster =
         pipeline::resolve(catalog, &req).map_err(|diags| Failure::invalid(args.dir.display().to_string(), diags))?;
     let path = KeyPath::parse(&args.key);

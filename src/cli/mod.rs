@@ -12,10 +12,12 @@ mod docs;
 mod explain;
 mod outputs;
 mod render;
+mod report;
 mod validate;
 
 use std::io::Write;
 use std::process::ExitCode;
+use std::sync::OnceLock;
 
 use kzrender::catalog::Catalog;
 use kzrender::diag::{self, Diagnostic, Kind};
@@ -76,8 +78,23 @@ pub fn run() -> ExitCode {
         Command::Argocd(a) => argocd::run(&a),
         Command::Outputs(a) => outputs::run(&a),
         Command::Docs(a) => docs::run(&a),
+        Command::Completions(a) => Ok(completions(&a)),
     };
     finish(outcome)
+}
+
+/// `kzrender completions SHELL`: the completion script, generated from the flags themselves.
+fn completions(args: &args::CompletionsArgs) -> Success {
+    use clap::CommandFactory;
+    use clap_complete::Shell;
+    let shell = match args.shell {
+        args::Shell::Bash => Shell::Bash,
+        args::Shell::Zsh => Shell::Zsh,
+        args::Shell::Fish => Shell::Fish,
+    };
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut args::Cli::command(), "kzrender", &mut script);
+    Success { stdout: String::from_utf8_lossy(&script).into_owned(), warnings: Vec::new() }
 }
 
 fn finish(outcome: Result<Success, Failure>) -> ExitCode {
@@ -181,13 +198,13 @@ fn shortened(text: &str, max: usize) -> String {
     }
 }
 
-/// The catalog a command uses: `--kubezero DIR` or the embedded one. It lives as long as the
-/// process, so it is leaked rather than threaded through every mode.
-pub fn catalog(dir: Option<&std::path::Path>) -> Result<&'static Catalog, Failure> {
-    let invalid = |diags| Failure::invalid("catalog", diags);
-    match dir {
-        None => Catalog::embedded().map_err(invalid),
-        Some(d) => Catalog::from_dir(d).map(|c| &*Box::leak(Box::new(c))).map_err(invalid),
+/// The catalog a command uses: `--kubezero DIR` or the embedded one, read once per process.
+pub fn catalog(args: &args::CatalogArgs) -> Result<&'static Catalog, Failure> {
+    static FORK: OnceLock<Result<Catalog, Vec<Diagnostic>>> = OnceLock::new();
+    let invalid = |diags: &Vec<Diagnostic>| Failure::invalid("catalog", diags.clone());
+    match &args.kubezero {
+        None => Catalog::embedded().map_err(|d| invalid(&d)),
+        Some(dir) => FORK.get_or_init(|| Catalog::from_dir(dir)).as_ref().map_err(invalid),
     }
 }
 
@@ -206,12 +223,13 @@ pub fn require_cluster_dir(dir: &std::path::Path) -> Result<(), Failure> {
     Ok(())
 }
 
-/// The official schemas of `--schema-dir`, or none.
-pub fn official_schemas(dir: Option<&std::path::Path>) -> Result<kzrender::schema::kube::SchemaSet, Failure> {
-    match dir {
-        None => Ok(Default::default()),
-        Some(d) => {
-            kzrender::schema::kube::SchemaSet::load(d).map_err(|diags| Failure::invalid(d.display().to_string(), diags))
-        }
+/// The official schemas of every `--schema-dir`, or none.
+pub fn official_schemas(args: &args::SchemaArgs) -> Result<kzrender::schema::kube::SchemaSet, Failure> {
+    let mut set = kzrender::schema::kube::SchemaSet::default();
+    for dir in &args.dirs {
+        set.extend(
+            kzrender::schema::kube::SchemaSet::load(dir).map_err(|d| Failure::invalid(dir.display().to_string(), d))?,
+        );
     }
+    Ok(set)
 }

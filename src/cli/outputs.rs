@@ -11,7 +11,7 @@ use super::{catalog, require_cluster_dir, Failure, Success};
 pub fn run(args: &OutputsArgs) -> Result<Success, Failure> {
     let OutputsCommand::Import(a) = &args.command;
     require_cluster_dir(&a.cluster)?;
-    let catalog = catalog(a.kubezero.as_deref())?;
+    let catalog = catalog(&a.catalog)?;
     let imported = import::import(catalog, &a.sources, &a.cluster).map_err(|diags| Failure::Invalid {
         subject: format!("outputs for {}", a.cluster.display()),
         diags,

@@ -1,159 +1,141 @@
 //! `kzrender validate [PATH]...`: every cluster under the paths, rendered and checked on all
-//! cores, every problem reported grouped by cluster, then one summary line.
+//! cores — alone, and with each other values file of its directory layered over it, as
+//! ArgoCD Applications use them — every problem reported grouped by cluster, then a summary.
 
-use std::fmt::Write;
+use std::path::{Path, PathBuf};
 
 use kzrender::diag::Diagnostic;
 use kzrender::fleet;
+use kzrender::load::CLUSTER_FILE;
 use kzrender::pipeline;
+use kzrender::request::Stdin;
 
 use super::args::{Format, ValidateArgs};
-use kzrender::diag::one_line;
+use super::{catalog, official_schemas, report, Failure, Success};
 
-use super::{capped, catalog, official_schemas, Failure, Success};
+/// One render of a cluster: alone (`values: None`) or with one of its values files.
+pub struct Render {
+    /// The values file of the cluster directory layered over it.
+    pub values: Option<String>,
+    /// Its errors.
+    pub errors: Vec<Diagnostic>,
+    /// Its warnings.
+    pub warnings: Vec<Diagnostic>,
+    /// How many documents it rendered.
+    pub resources: usize,
+}
 
-/// One cluster's verdict.
-struct Verdict {
-    path: String,
-    errors: Vec<Diagnostic>,
-    warnings: Vec<Diagnostic>,
-    resources: usize,
+/// Every render of one cluster.
+pub struct Verdict {
+    /// The cluster directory as found.
+    pub path: String,
+    /// The cluster alone first, then with each values file.
+    pub renders: Vec<Render>,
+}
+
+impl Verdict {
+    /// Whether every render of the cluster is valid.
+    pub fn valid(&self) -> bool {
+        self.renders.iter().all(|r| r.errors.is_empty())
+    }
 }
 
 /// Validates the clusters under `args.paths`.
 pub fn run(args: &ValidateArgs) -> Result<Success, Failure> {
-    let catalog = catalog(args.kubezero.as_deref())?;
-    let official = official_schemas(args.schema_dir.as_deref())?;
+    let catalog = catalog(&args.values.catalog)?;
+    let official = official_schemas(&args.schemas)?;
+    let files = args.values.files().map_err(Failure::Trouble)?;
     let found = fleet::find_clusters(&args.paths);
-    let clusters = found.dirs;
-    if let (true, Some(e)) = (clusters.is_empty(), found.errors.first()) {
-        return Err(Failure::Trouble(format!(
-            "{}: {}",
-            e.origin.as_ref().map(ToString::to_string).unwrap_or_default(),
-            e.message
-        )));
+    if let (true, Some(e)) = (found.dirs.is_empty(), found.errors.first()) {
+        let at = e.origin.as_ref().map(ToString::to_string).unwrap_or_default();
+        return Err(Failure::Trouble(format!("{at}: {}", e.message)));
     }
-    if clusters.is_empty() {
+    if found.dirs.is_empty() {
         let paths: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
         return Err(Failure::Trouble(format!(
             "no cluster directory (a directory with kubezero.yaml) under {}",
             paths.join(" ")
         )));
     }
-    let verdicts = fleet::parallel(&clusters, |dir| {
-        let req = kzrender::request::Request { dir: dir.clone(), ..Default::default() };
+    let clusters = shard(found.dirs, args.shard);
+    let jobs: Vec<(usize, Option<PathBuf>)> = clusters
+        .iter()
+        .enumerate()
+        .flat_map(|(i, dir)| std::iter::once((i, None)).chain(values_files(dir).into_iter().map(move |f| (i, Some(f)))))
+        .collect();
+    let stdin = Stdin::default();
+    let renders = fleet::parallel(&jobs, |(i, extra)| {
+        let dir = &clusters[*i];
+        let mut overlays = files.clone();
+        overlays.extend(extra.iter().map(|f| dir.join(f)));
+        let req = args.values.request(dir.clone(), &overlays, &stdin);
         let (diags, resources) = match pipeline::render_cluster(catalog, &official, &req) {
             Ok(r) => (r.warnings, r.docs.len()),
             Err(d) => (d, 0),
         };
         let (errors, warnings) = diags.into_iter().partition(Diagnostic::is_error);
-        Verdict { path: dir.display().to_string(), errors, warnings, resources }
+        Render { values: extra.as_ref().map(|f| f.display().to_string()), errors, warnings, resources }
     });
-    let invalid = verdicts.iter().filter(|v| !v.errors.is_empty()).count();
-    let report = match args.format {
-        Format::Text => text(&verdicts, invalid),
-        Format::Json => json(&verdicts, invalid),
-        Format::Github => github(&verdicts, invalid),
+    let mut verdicts: Vec<Verdict> =
+        clusters.iter().map(|d| Verdict { path: d.display().to_string(), renders: Vec::new() }).collect();
+    for ((i, _), render) in jobs.iter().zip(renders) {
+        verdicts[*i].renders.push(render);
+    }
+    let text = match args.format {
+        Format::Text => report::text(&verdicts),
+        Format::Json => report::json(&verdicts),
+        Format::Github => report::github(&verdicts),
+        Format::Junit => report::junit(&verdicts),
     };
     // A path that could not be read is named on stderr; the clusters that could be read are
     // still reported, and the exit code says kzrender could not do all of its job.
     let problems: String = found.errors.iter().map(|e| format!("{e}\n")).collect();
-    let kinds: Vec<_> = found.errors.iter().chain(verdicts.iter().flat_map(|v| &v.errors)).map(|d| d.kind).collect();
-    if !kinds.is_empty() {
-        Err(Failure::Found { report, problems, kinds })
+    let errors = verdicts.iter().flat_map(|v| &v.renders).flat_map(|r| &r.errors);
+    let kinds: Vec<_> = found.errors.iter().chain(errors).map(|d| d.kind).collect();
+    if kinds.is_empty() {
+        Ok(Success { stdout: text, warnings: Vec::new() })
     } else {
-        Ok(Success { stdout: report, warnings: Vec::new() })
+        Err(Failure::Found { report: text, problems, kinds })
     }
 }
 
-fn summary(verdicts: &[Verdict], invalid: usize) -> String {
-    let n = verdicts.len();
-    format!("{n} cluster{}: {} valid, {invalid} invalid\n", if n == 1 { "" } else { "s" }, n - invalid)
-}
-
-fn text(verdicts: &[Verdict], invalid: usize) -> String {
-    let mut out = String::new();
-    for v in verdicts.iter().filter(|v| !v.errors.is_empty() || !v.warnings.is_empty()) {
-        let verdict = if v.errors.is_empty() { "valid" } else { "invalid" };
-        let count = |n: usize, what: &str| match n {
-            0 => None,
-            1 => Some(format!("1 {what}")),
-            n => Some(format!("{n} {what}s")),
-        };
-        let counts: Vec<String> =
-            [count(v.errors.len(), "error"), count(v.warnings.len(), "warning")].into_iter().flatten().collect();
-        writeln!(out, "{}: {verdict} ({})", one_line(&v.path), counts.join(", ")).expect("writing to a String");
-        let all: Vec<Diagnostic> = v.errors.iter().chain(&v.warnings).cloned().collect();
-        let (listed, more) = capped(&all);
-        for d in listed {
-            for line in d.to_string().lines() {
-                writeln!(out, "  {line}").expect("writing to a String");
-            }
-        }
-        if more > 0 {
-            writeln!(out, "  ... and {more} more").expect("writing to a String");
-        }
+/// The K-th of N parts of the clusters: every N-th cluster in path order, starting at the K-th.
+/// The parts of one fleet are disjoint and together are all of it.
+fn shard(clusters: Vec<PathBuf>, shard: Option<(usize, usize)>) -> Vec<PathBuf> {
+    match shard {
+        None => clusters,
+        Some((k, n)) => clusters.into_iter().enumerate().filter(|(i, _)| i % n == k - 1).map(|(_, c)| c).collect(),
     }
-    out.push_str(&summary(verdicts, invalid));
-    out
 }
 
-fn json(verdicts: &[Verdict], invalid: usize) -> String {
-    let entry = |d: &Diagnostic| {
-        let (file, line, col) = match &d.origin {
-            Some(o @ kzrender::value::Origin::File { .. }) => {
-                let (line, col) = o.position().unwrap_or((0, 0));
-                (o.file_name().unwrap_or_default().to_owned(), line, col)
-            }
-            Some(o) => (o.to_string(), 0, 0),
-            None => (String::new(), 0, 0),
-        };
-        serde_json::json!({"file": file, "line": line, "column": col, "key": d.key, "message": d.message})
-    };
-    let clusters: Vec<serde_json::Value> = verdicts
-        .iter()
-        .map(|v| {
-            serde_json::json!({
-                "path": v.path,
-                "valid": v.errors.is_empty(),
-                "resources": v.resources,
-                "errors": v.errors.iter().map(entry).collect::<Vec<_>>(),
-                "warnings": v.warnings.iter().map(entry).collect::<Vec<_>>(),
-            })
+/// The other values files of a cluster directory (its own YAML files beside `kubezero.yaml`
+/// and CloudBender's `cloudbender.yaml`), by name.
+fn values_files(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.path().is_file())
+        .map(|e| PathBuf::from(e.file_name()))
+        .filter(|f| {
+            let name = f.to_string_lossy();
+            let yaml = name.ends_with(".yaml") || name.ends_with(".yml");
+            yaml && !name.starts_with('.') && name != CLUSTER_FILE && name != kzrender::cloudbender::EXPORT_FILE
         })
         .collect();
-    let doc = serde_json::json!({"clusters": clusters, "valid": verdicts.len() - invalid, "invalid": invalid});
-    let mut out = serde_json::to_string_pretty(&doc).expect("JSON values serialize");
-    out.push('\n');
-    out
+    files.sort();
+    files
 }
 
-/// GitHub Actions workflow commands: annotations on the offending lines.
-fn github(verdicts: &[Verdict], invalid: usize) -> String {
-    let mut out = String::new();
-    for v in verdicts {
-        for (level, d) in v.errors.iter().map(|d| ("error", d)).chain(v.warnings.iter().map(|d| ("warning", d))) {
-            let mut props = Vec::new();
-            if let Some(o) = &d.origin {
-                props.push(format!("file={}", escape_property(o.name())));
-                if let Some((line, col)) = o.position() {
-                    props.push(format!("line={line},col={col}"));
-                }
-            }
-            let key = if d.key.is_empty() { String::new() } else { format!("{}: ", d.key) };
-            writeln!(out, "::{level} {}::{}", props.join(","), escape_data(&format!("{key}{}", d.message)))
-                .expect("writing to a String");
-        }
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shards_of_a_fleet_are_disjoint_and_cover_it() {
+        let fleet: Vec<PathBuf> = (0..10).map(|i| PathBuf::from(format!("c{i}"))).collect();
+        let mut all: Vec<PathBuf> = (1..=3).flat_map(|k| shard(fleet.clone(), Some((k, 3)))).collect();
+        all.sort();
+        assert_eq!(all, fleet);
+        assert_eq!(shard(fleet.clone(), Some((2, 3))), [PathBuf::from("c1"), "c4".into(), "c7".into()]);
     }
-    out.push_str(&summary(verdicts, invalid));
-    out
-}
-
-/// A workflow command's message: GitHub's escapes, and no control character from the input.
-fn escape_data(s: &str) -> String {
-    one_line(s).replace('%', "%25")
-}
-
-fn escape_property(s: &str) -> String {
-    escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }

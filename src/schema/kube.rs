@@ -34,6 +34,11 @@ impl SchemaSet {
         self.by_kind.is_empty()
     }
 
+    /// Adds another set's schemas (a later directory wins for the same kind).
+    pub fn extend(&mut self, other: SchemaSet) {
+        self.by_kind.extend(other.by_kind);
+    }
+
     /// Loads every `*.json` (kubeconform style) and `*.yaml`/`*.yml` (CRDs) file in `dir`.
     pub fn load(dir: &Path) -> Result<SchemaSet, Vec<Diagnostic>> {
         let mut set = SchemaSet::default();

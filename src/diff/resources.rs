@@ -1,9 +1,8 @@
-//! Diffing two renders of a cluster, resource by resource (SPEC §6 `diff`).
+//! Two renders of a cluster, resource by resource.
 //!
 //! Takes the documents of both sides and hands on the resources that differ, each as two texts
 //! ready for a line diff: `helm.values` is expanded into YAML lines (not one opaque string) and
-//! every secret is redacted. Also decides which clusters a set of changed files can affect, so
-//! only those are rendered.
+//! every secret is redacted.
 
 use std::collections::BTreeMap;
 
@@ -98,19 +97,6 @@ pub fn diffable(doc: &Node) -> String {
     emit::document(&redacted(&KeyPath::root(), &doc))
 }
 
-/// Whether a cluster whose inputs are `inputs` (repository-relative directories ending in `/`,
-/// `""` for the repository root, and files) is touched by any of the `changed` files.
-pub fn affected(inputs: &[String], changed: &[String]) -> bool {
-    let covers = |input: &str, file: &str| {
-        if input.is_empty() || input.ends_with('/') {
-            file.starts_with(input)
-        } else {
-            file == input
-        }
-    };
-    changed.iter().any(|file| inputs.iter().any(|input| covers(input, file)))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,15 +132,5 @@ mod tests {
         let diffs = resources(&old, &new);
         let signs: Vec<(char, &str)> = diffs.iter().map(|d| (d.change.sign(), d.name.as_str())).collect();
         assert_eq!(signs, [('+', "b"), ('-', "a")], "new order first, then what was removed");
-    }
-
-    #[test]
-    fn a_cluster_is_affected_by_files_below_it_and_by_shared_inputs() {
-        let inputs = ["clusters/prod/".to_owned(), "shared/common.yaml".to_owned()];
-        assert!(affected(&inputs, &["clusters/prod/kubezero.yaml".into()]));
-        assert!(affected(&inputs, &["shared/common.yaml".into()]));
-        assert!(!affected(&inputs, &["clusters/production/kubezero.yaml".into(), "README.md".into()]));
-        // A cluster at the repository root has every file below it.
-        assert!(affected(&["".to_owned()], &["kubezero.yaml".into()]));
     }
 }

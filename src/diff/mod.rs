@@ -1,0 +1,34 @@
+//! `kzrender diff`: what a change does to every cluster it can affect.
+//!
+//! [`plan`] decides which clusters a change can affect and extracts the other side's files
+//! from git; [`compare`] renders both sides of each and hands on the resources that differ
+//! ([`resources`]). The CLI only prints the result.
+
+mod compare;
+mod plan;
+mod resources;
+
+pub use compare::{compare, ClusterDiff, RequestFor, Side, Sides};
+pub use plan::{plan, Plan, Query};
+pub use resources::{diffable, resources, Change, ResourceDiff};
+
+use crate::git::GitError;
+
+/// Why a diff cannot be made.
+#[derive(Debug, thiserror::Error)]
+pub enum DiffError {
+    /// git failed, or a ref names nothing.
+    #[error(transparent)]
+    Git(#[from] GitError),
+    /// A path given is not in the repository.
+    #[error("{path} is outside the repository {root}")]
+    Outside {
+        /// The path as given.
+        path: String,
+        /// The repository's root.
+        root: String,
+    },
+    /// A directory of the working tree could not be read.
+    #[error("{0}")]
+    Unreadable(String),
+}

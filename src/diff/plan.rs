@@ -1,0 +1,238 @@
+//! Which clusters a change can affect, and what the other side needs from git.
+//!
+//! A cluster's inputs are the files below its directory, the targets of symlinks among them
+//! (a symlinked `cloudbender.yaml` is an input wherever it points inside the repository), and
+//! the inputs every cluster shares (`-f` files, an in-repository catalog). Every step is linear
+//! in the number of files: each changed file looks up its own ancestors, never every cluster.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use super::DiffError;
+use crate::fleet;
+use crate::git::{Entry, GitError, Repo};
+use crate::read::lexically_normal;
+
+/// What to compare.
+#[derive(Debug, Clone, Default)]
+pub struct Query {
+    /// Where to look for clusters, relative to the working directory (empty: all of it).
+    pub paths: Vec<PathBuf>,
+    /// The old side: a git ref.
+    pub base: String,
+    /// The new side: a git ref, or the working tree when absent.
+    pub head: Option<String>,
+    /// Inputs every cluster shares (`-f` files, a `--kubezero` catalog), as written.
+    pub shared: Vec<PathBuf>,
+}
+
+/// The clusters to render, and where their inputs are.
+#[derive(Debug)]
+pub struct Plan {
+    /// The repository.
+    pub repo: Repo,
+    /// The old side's commit; `None` in a repository without commits.
+    pub base: Option<String>,
+    /// The new side's commit; `None` for the working tree.
+    pub head: Option<String>,
+    /// Cluster directories (repository-relative, `""` for the root) on the new side.
+    pub now: BTreeSet<String>,
+    /// Cluster directories on the old side.
+    pub then: BTreeSet<String>,
+    /// The clusters a changed file can affect, in path order.
+    pub affected: Vec<String>,
+    /// Shared inputs inside the repository, repository-relative.
+    shared: Vec<String>,
+    /// Symlink targets inside the repository, per cluster.
+    links: BTreeMap<String, BTreeSet<String>>,
+    /// Every file of the old and (for a commit) the new side.
+    files_then: BTreeSet<String>,
+    files_now: BTreeSet<String>,
+}
+
+/// Plans a diff run from the working directory `cwd`.
+pub fn plan(query: &Query, cwd: &Path) -> Result<Plan, DiffError> {
+    let paths: Vec<PathBuf> = if query.paths.is_empty() { vec![PathBuf::from(".")] } else { query.paths.clone() };
+    // A path may exist only at REF (a deleted cluster): find the repository from what exists.
+    let first = cwd.join(&paths[0]);
+    let repo = Repo::discover(if first.exists() { &first } else { cwd })?;
+    let base = repo.resolve(&query.base)?;
+    let head = match &query.head {
+        Some(h) => Some(repo.resolve(h)?.ok_or_else(|| GitError::BadRef(h.clone()))?),
+        None => None,
+    };
+    let inside = |p: &Path| relative_to(&repo.root, &cwd.join(p));
+    let scopes: Vec<String> =
+        paths.iter().map(|p| inside(p).ok_or_else(|| outside(p, &repo))).collect::<Result<_, _>>()?;
+    let in_scope = |c: &str| scopes.iter().any(|s| s.is_empty() || c == s || c.starts_with(&format!("{s}/")));
+    let shared = query.shared.iter().filter_map(|p| inside(p)).collect();
+
+    let tree_then = match &base {
+        Some(sha) => repo.tree(sha)?,
+        None => Vec::new(),
+    };
+    let (tree_now, now) = match &head {
+        Some(sha) => {
+            let tree = repo.tree(sha)?;
+            let now = clusters(&tree).into_iter().filter(|c| in_scope(c)).collect();
+            (tree, now)
+        }
+        None => (Vec::new(), working_tree_clusters(&repo, cwd, &paths)?),
+    };
+    let then: BTreeSet<String> = clusters(&tree_then).into_iter().filter(|c| in_scope(c)).collect();
+    let mut plan = Plan {
+        links: BTreeMap::new(),
+        files_then: tree_then.iter().map(|e| e.path.clone()).collect(),
+        files_now: tree_now.iter().map(|e| e.path.clone()).collect(),
+        repo,
+        base,
+        head,
+        now,
+        then,
+        affected: Vec::new(),
+        shared,
+    };
+    plan.links = plan.symlink_targets(&tree_then, &tree_now)?;
+    let changed = plan.repo.changed_files(plan.base.as_deref(), plan.head.as_deref())?;
+    plan.affected = plan.affected_by(&changed);
+    Ok(plan)
+}
+
+impl Plan {
+    /// A path (relative to `cwd`) relative to the repository root, when it lies inside.
+    pub fn in_repository(&self, cwd: &Path, path: &Path) -> Option<String> {
+        relative_to(&self.repo.root, &cwd.join(path))
+    }
+
+    /// How many clusters the two sides hold together.
+    pub fn total(&self) -> usize {
+        self.now.union(&self.then).count()
+    }
+
+    /// Writes what the old side needs into `then`, and the new side's into `now` when it is a
+    /// commit: the affected clusters that exist there, the shared inputs and symlink targets.
+    pub fn extract(&self, then: &Path, now: &Path) -> Result<(), GitError> {
+        if let Some(sha) = &self.base {
+            self.repo.extract(sha, &self.wanted(&self.then, &self.files_then), then)?;
+        }
+        if let Some(sha) = &self.head {
+            self.repo.extract(sha, &self.wanted(&self.now, &self.files_now), now)?;
+        }
+        Ok(())
+    }
+
+    fn wanted(&self, side: &BTreeSet<String>, files: &BTreeSet<String>) -> Vec<String> {
+        let exists = |p: &str| {
+            files.contains(p) || files.range(format!("{p}/")..).next().is_some_and(|f| f.starts_with(&format!("{p}/")))
+        };
+        let mut wanted: BTreeSet<String> = BTreeSet::new();
+        for cluster in self.affected.iter().filter(|c| side.contains(*c)) {
+            // A cluster at the repository root is the whole tree.
+            wanted.insert(if cluster.is_empty() { ".".to_owned() } else { cluster.clone() });
+            wanted.extend(self.links.get(cluster).into_iter().flatten().filter(|t| exists(t)).cloned());
+        }
+        wanted.extend(self.shared.iter().filter(|s| exists(s)).cloned());
+        wanted.into_iter().collect()
+    }
+
+    /// The clusters a changed file can affect: the one it lies in, every cluster when it is a
+    /// shared input, and those with a symlink pointing at it.
+    fn affected_by(&self, changed: &[String]) -> Vec<String> {
+        let all: BTreeSet<&String> = self.now.iter().chain(&self.then).collect();
+        let covers = |input: &str, file: &str| file == input || file.starts_with(&format!("{input}/"));
+        if changed.iter().any(|f| self.shared.iter().any(|s| covers(s, f))) {
+            return all.into_iter().cloned().collect();
+        }
+        let mut by_target: BTreeMap<&str, Vec<&String>> = BTreeMap::new();
+        for (cluster, targets) in &self.links {
+            targets.iter().for_each(|t| by_target.entry(t.as_str()).or_default().push(cluster));
+        }
+        let mut affected = BTreeSet::new();
+        for file in changed {
+            for prefix in std::iter::once("").chain(ancestors(file)).chain(std::iter::once(file.as_str())) {
+                if all.contains(&prefix.to_owned()) {
+                    affected.insert(prefix.to_owned());
+                }
+                by_target.get(prefix).into_iter().flatten().for_each(|c| {
+                    affected.insert((*c).clone());
+                });
+            }
+        }
+        affected.into_iter().filter(|c| all.contains(c)).collect()
+    }
+
+    /// Where symlinks below each cluster point, on both sides, kept when inside the repository.
+    fn symlink_targets(&self, then: &[Entry], now: &[Entry]) -> Result<BTreeMap<String, BTreeSet<String>>, GitError> {
+        let mut links: Vec<(String, String)> = Vec::new();
+        for tree in [then, now] {
+            let symlinks: Vec<&Entry> = tree.iter().filter(|e| e.symlink).collect();
+            let oids: Vec<&str> = symlinks.iter().map(|e| e.oid.as_str()).collect();
+            links.extend(symlinks.iter().map(|e| e.path.clone()).zip(self.repo.blobs(&oids)?));
+        }
+        if self.head.is_none() {
+            for path in self.repo.tracked_symlinks()? {
+                if let Ok(target) = std::fs::read_link(self.repo.root.join(&path)) {
+                    links.push((path, target.to_string_lossy().into_owned()));
+                }
+            }
+        }
+        let clusters: BTreeSet<&String> = self.now.iter().chain(&self.then).collect();
+        let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for (link, target) in links {
+            let Some(cluster) =
+                ancestors(&link).rev().chain(std::iter::once("")).find(|a| clusters.contains(&a.to_string()))
+            else {
+                continue;
+            };
+            let dir = Path::new(&link).parent().unwrap_or(Path::new(""));
+            let resolved = lexically_normal(&dir.join(&target));
+            if resolved.is_relative() && !resolved.starts_with("..") {
+                out.entry(cluster.to_owned()).or_default().insert(resolved.to_string_lossy().into_owned());
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The directories above a `/`-separated path, shortest first (`a/b/c` → `a`, `a/b`).
+fn ancestors(path: &str) -> impl DoubleEndedIterator<Item = &str> {
+    path.match_indices('/').map(move |(i, _)| &path[..i])
+}
+
+/// The cluster directories of a commit's tree.
+fn clusters(tree: &[Entry]) -> Vec<String> {
+    let paths: Vec<String> = tree.iter().map(|e| e.path.clone()).collect();
+    fleet::cluster_dirs_from_files(&paths)
+}
+
+fn working_tree_clusters(repo: &Repo, cwd: &Path, paths: &[PathBuf]) -> Result<BTreeSet<String>, DiffError> {
+    let existing: Vec<PathBuf> = paths.iter().filter(|p| cwd.join(p).exists()).map(|p| cwd.join(p)).collect();
+    let found = fleet::find_clusters(&existing);
+    if let Some(e) = found.errors.first() {
+        let at = e.origin.as_ref().map(ToString::to_string).unwrap_or_default();
+        return Err(DiffError::Unreadable(format!("{at}: {}", e.message)));
+    }
+    Ok(found.dirs.iter().filter_map(|d| relative_to(&repo.root, d)).collect())
+}
+
+/// `path` (absolute, or relative to a real directory) relative to the repository root.
+fn relative_to(root: &Path, path: &Path) -> Option<String> {
+    let abs = path.canonicalize().unwrap_or_else(|_| lexically_normal(path));
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    abs.strip_prefix(&root).ok().map(|r| r.to_string_lossy().into_owned())
+}
+
+fn outside(path: &Path, repo: &Repo) -> DiffError {
+    DiffError::Outside { path: path.display().to_string(), root: repo.root.display().to_string() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ancestors_are_the_directories_above_a_path() {
+        assert_eq!(ancestors("a/b/c.yaml").collect::<Vec<_>>(), ["a", "a/b"]);
+        assert_eq!(ancestors("c.yaml").count(), 0);
+    }
+}

@@ -1,0 +1,25 @@
+//! The command line as a shell user meets it: completions, help, suggestions.
+
+use crate::support::Test;
+
+#[test]
+fn completions_cover_every_subcommand_and_flag_in_each_shell() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = Test::new().args(["completions", shell]).run().success();
+        for word in ["validate", "explain", "outputs", "set-literal", "schema-dir", "shard"] {
+            assert!(out.stdout.contains(word), "{shell} completions lack {word}");
+        }
+    }
+}
+
+#[test]
+fn help_lists_the_exit_codes() {
+    let out = Test::new().args(["--help"]).run().success();
+    assert!(
+        out.stdout.ends_with(
+            "Exit codes: 0 success (diff: no differences); 1 the input is wrong, diff found differences or validate an invalid cluster; 2 kzrender could not do its job (usage, unreadable path, I/O, git, helm).\n"
+        ),
+        "{}",
+        out.stdout
+    );
+}
