@@ -68,7 +68,15 @@ pub fn import(catalog: &Catalog, sources: &[PathBuf], cluster: &Path) -> Result<
     if !errors.is_empty() {
         return Err(errors);
     }
-    planned.into_iter().map(|p| write(catalog, &guard, cluster, p).map_err(|e| vec![e])).collect()
+    let imported: Vec<Imported> = planned.iter().map(|p| outcome(catalog, &guard, cluster, p)).collect();
+    let writes: Vec<(PathBuf, &[u8])> = planned
+        .iter()
+        .zip(&imported)
+        .filter(|(_, i)| i.outcome != Outcome::Unchanged)
+        .map(|(p, _)| (cluster.join(&p.target), p.bytes.as_slice()))
+        .collect();
+    commit(&writes).map_err(|e| vec![e])?;
+    Ok(imported)
 }
 
 /// What the cluster's CloudBender files would disagree on once the planned files are in place:
@@ -112,13 +120,15 @@ fn plan(catalog: &Catalog, guard: &Guard, source: &Path) -> Result<Planned, Vec<
     let target = match format {
         Format::Export => EXPORT_FILE.to_owned(),
         Format::StoreOutputs { stack, .. } => {
-            if stack.split('/').any(|seg| seg.is_empty() || seg == "." || seg == "..") {
-                return Err(vec![Diagnostic::new(
-                    Kind::CloudBender,
-                    Some(Origin::at(&Arc::from(name.as_str()), 1, 1)),
-                    "StackName",
-                    format!("`{stack}` cannot name a file"),
-                )]);
+            // It names a file below outputs/: no empty, hidden, `.` or `..` part, no control character.
+            let bad_part = |seg: &str| seg.is_empty() || seg.starts_with('.');
+            if stack.split('/').any(bad_part) || stack.chars().any(char::is_control) {
+                let msg = format!(
+                    "`{}` cannot name a file below outputs/ (no empty, hidden or .. parts, no control characters)",
+                    crate::diag::one_line(&stack)
+                );
+                let at = Some(Origin::at(&Arc::from(name.as_str()), 1, 1));
+                return Err(vec![Diagnostic::new(Kind::CloudBender, at, "StackName", msg)]);
             }
             format!("{OUTPUTS_DIR}/{stack}.yaml")
         }
@@ -126,28 +136,53 @@ fn plan(catalog: &Catalog, guard: &Guard, source: &Path) -> Result<Planned, Vec<
     Ok(Planned { target, bytes: src.text.into_bytes(), values: layer.node })
 }
 
-fn write(catalog: &Catalog, guard: &Guard, cluster: &Path, p: Planned) -> Result<Imported, Diagnostic> {
+/// What importing `p` does to its target.
+fn outcome(catalog: &Catalog, guard: &Guard, cluster: &Path, p: &Planned) -> Imported {
     let path = cluster.join(&p.target);
-    let at = || Some(Origin::file(&path.display().to_string()));
-    let old = std::fs::read(&path).ok();
-    if old.as_deref() == Some(p.bytes.as_slice()) {
-        return Ok(Imported { target: p.target, outcome: Outcome::Unchanged });
-    }
-    let outcome = match old {
+    let outcome = match std::fs::read(&path).ok() {
         None => Outcome::Created,
+        Some(old) if old == p.bytes => Outcome::Unchanged,
         Some(_) => Outcome::Updated(changed_keys(catalog, guard, &path, &p.values)),
     };
-    let dir = path.parent().expect("a target has a directory");
-    std::fs::create_dir_all(dir)
-        .map_err(|e| Diagnostic::new(Kind::Io, at(), "", format!("cannot create directory: {e}")))?;
-    let file_name = path.file_name().expect("a target has a name").to_string_lossy();
-    let tmp = dir.join(format!(".{file_name}.kzrender-{}", std::process::id()));
-    std::fs::write(&tmp, &p.bytes).map_err(|e| Diagnostic::new(Kind::Io, at(), "", format!("cannot write: {e}")))?;
-    std::fs::rename(&tmp, &path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        Diagnostic::new(Kind::Io, at(), "", format!("cannot replace: {e}"))
-    })?;
-    Ok(Imported { target: p.target, outcome })
+    Imported { target: p.target.clone(), outcome }
+}
+
+/// Writes every target or none: each is staged in a temporary file beside it (private name,
+/// removed when dropped), and only when all are staged are they renamed into place.
+/// Directories made for staging are removed again when anything fails.
+fn commit(writes: &[(PathBuf, &[u8])]) -> Result<(), Diagnostic> {
+    use std::io::Write;
+    let mut made: Vec<PathBuf> = Vec::new();
+    let mut staged = Vec::new();
+    let io = |path: &Path, what: &str, e: std::io::Error| {
+        Diagnostic::new(Kind::Io, Some(Origin::file(&path.display().to_string())), "", format!("cannot {what}: {e}"))
+    };
+    let staging = writes.iter().try_for_each(|(path, bytes)| {
+        let dir = path.parent().expect("a target has a directory");
+        let missing: Vec<&Path> = dir.ancestors().take_while(|d| !d.exists()).collect();
+        for d in missing.into_iter().rev() {
+            std::fs::create_dir(d).map_err(|e| io(d, "create directory", e))?;
+            made.push(d.to_path_buf());
+        }
+        let mode = <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o644);
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".kzrender-")
+            .permissions(mode)
+            .tempfile_in(dir)
+            .map_err(|e| io(path, "write", e))?;
+        tmp.write_all(bytes).and_then(|()| tmp.as_file().sync_all()).map_err(|e| io(path, "write", e))?;
+        staged.push((tmp, path));
+        Ok(())
+    });
+    if let Err(e) = staging {
+        drop(staged);
+        made.iter().rev().for_each(|d| drop(std::fs::remove_dir(d)));
+        return Err(e);
+    }
+    for (tmp, path) in staged {
+        tmp.persist(path).map_err(|e| io(path, "replace", e.error))?;
+    }
+    Ok(())
 }
 
 /// Dotted keys whose values differ between the file on disk and the new values.

@@ -166,4 +166,54 @@ mod import {
         );
         assert!(!dir.path().join("outputs").exists(), "the valid source was not written either");
     }
+
+    #[test]
+    fn import_writes_all_targets_or_none_and_leaves_no_temporary_behind() {
+        let dir = cluster();
+        // `outputs` is a regular file: the StoreOutputs target cannot be written, so neither is
+        // the export file, although it comes first.
+        std::fs::write(dir.path().join("outputs"), "not a directory\n").unwrap();
+        let out = import(&["fixtures/cloudbender/export/cloudbender.yaml", STORE], dir.path()).failure(2);
+        let target = dir.path().join("outputs/kube");
+        assert_eq!(
+            out.stderr,
+            format!(
+                "kzrender: outputs for {d}: 1 error, nothing written; first: cannot create directory: Not a directory (os error 20)\n\
+                 error: {t}: cannot create directory: Not a directory (os error 20)\n",
+                d = dir.path().display(),
+                t = target.display()
+            )
+        );
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["kubezero.yaml", "outputs"], "no cloudbender.yaml, no temporary file");
+    }
+
+    #[test]
+    fn import_refuses_a_stack_name_that_would_be_hidden_leave_outputs_or_hold_control_characters() {
+        let dir = cluster();
+        let text = std::fs::read_to_string(root().join(STORE)).unwrap();
+        for (i, stack) in ["kube/.hidden", "../../escape", "kube/a\u{1b}[2Jb", "/abs"].iter().enumerate() {
+            let source = dir.path().join(format!("source-{i}.yaml"));
+            let escaped = stack.replace('\u{1b}', "\\e");
+            std::fs::write(
+                &source,
+                text.replace("StackName: kube/kube-control-plane", &format!("StackName: \"{escaped}\"")),
+            )
+            .unwrap();
+            let out = import(&[source.to_str().unwrap()], dir.path()).failure(1);
+            let shown = kzrender::diag::one_line(stack);
+            assert_eq!(
+                out.stderr.lines().nth(1).unwrap(),
+                format!(
+                    "error: {}:1:1: StackName: `{shown}` cannot name a file below outputs/ (no empty, hidden or .. parts, no control characters)",
+                    source.display()
+                )
+            );
+        }
+        assert!(!dir.path().join("outputs").exists());
+    }
 }
