@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use kzrender::catalog::Catalog;
 use kzrender::pipeline;
 use kzrender::request::Request;
-use kzrender::schema::kube::SchemaSet;
+use kzrender::schema::official::SchemaSet;
 use kzrender::yaml::emit;
 
 fn median(mut f: impl FnMut(), runs: usize) -> Duration {

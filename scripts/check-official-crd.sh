@@ -13,7 +13,7 @@ fi
 cargo build --quiet --locked
 report=$(mktemp)
 trap 'rm -f "$report"' EXIT
-if ! target/debug/kzrender validate --schema-dir "$dir" fixtures/fleet fixtures/cloudbender >"$report"; then
+if ! target/debug/kzrender validate --schema-dir "$dir" --ignore-missing-schemas fixtures/fleet fixtures/cloudbender >"$report"; then
   cat "$report"
   echo "official-crd: emitted documents do not satisfy $dir" >&2
   exit 1

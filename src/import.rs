@@ -111,9 +111,7 @@ fn plan(catalog: &Catalog, guard: &Guard, source: &Path) -> Result<Planned, Vec<
         .collect();
     // The values must be right where they are set; what the file does not set is not its business.
     let schema = catalog.input_schema()?;
-    let mut found = Vec::new();
-    schema::validate(schema, &layer.node, &mut Vec::new(), &mut found);
-    errors.extend(found.into_iter().filter(|d| d.kind != Kind::Required));
+    errors.extend(schema::validate(schema, &layer.node).into_iter().filter(|d| d.kind != Kind::Required));
     if !errors.is_empty() {
         return Err(errors);
     }

@@ -12,7 +12,7 @@ use crate::load;
 use crate::merge::merge_into;
 use crate::render;
 use crate::request::Request;
-use crate::schema::kube::SchemaSet;
+use crate::schema::official::SchemaSet;
 use crate::validate;
 use crate::value::{Node, Origin, Value};
 use crate::yaml::emit;

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use crate::catalog::{Catalog, Channel};
 use crate::derive::enabled_components;
 use crate::diag::{Diagnostic, Kind};
-use crate::schema::{self, kube::SchemaSet};
+use crate::schema::{self, official::SchemaSet};
 use crate::value::{Node, Origin, Value};
 use crate::version::{satisfies, Version};
 
@@ -18,7 +18,7 @@ use crate::version::{satisfies, Version};
 pub fn values(catalog: &Catalog, channel: &Channel, values: &Node, kube_version: Option<&str>) -> Vec<Diagnostic> {
     let mut errors = Vec::new();
     match catalog.input_schema() {
-        Ok(s) => schema::validate(s, values, &mut Vec::new(), &mut errors),
+        Ok(s) => errors.extend(schema::validate(s, values)),
         Err(e) => return e,
     }
     errors.extend(non_finite(values));
@@ -91,20 +91,18 @@ pub fn documents(catalog: &Catalog, official: &SchemaSet, docs: &[Node]) -> Vec<
     let mut findings: BTreeMap<(Kind, Option<Origin>, String, String), Vec<String>> = BTreeMap::new();
     for doc in docs {
         let field = |k: &str| doc.get_path(&[k]).and_then(Node::as_str).unwrap_or_default();
-        let (api, kind) = (field("apiVersion"), field("kind"));
+        let kind = field("kind");
         let name = doc.get_path(&["metadata", "name"]).and_then(Node::as_str).unwrap_or_default();
         let mut found = Vec::new();
         match catalog.output_schema(kind) {
-            Ok(Some(s)) => schema::validate(s, doc, &mut Vec::new(), &mut found),
+            Ok(Some(s)) => found.extend(schema::validate(s, doc)),
             Ok(None) => {
                 let msg = format!("kzrender has no schema for kind {kind}");
                 found.push(Diagnostic::new(Kind::MissingSchema, None, "kind", msg))
             }
             Err(e) => return e,
         }
-        if let Some(s) = official.get(api, kind) {
-            schema::validate(s, doc, &mut Vec::new(), &mut found);
-        }
+        found.extend(official.check(doc));
         for d in found {
             // Point at the user's file only where the value came from one.
             let origin = d.origin.filter(|o| *o != Origin::Generated);

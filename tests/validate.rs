@@ -105,17 +105,27 @@ fn no_cluster_under_the_path_is_a_usage_error() {
 }
 
 #[test]
-fn official_schemas_from_schema_dir_are_enforced_too() {
-    let out = validate(&["fixtures/fleet", "--schema-dir", "fixtures/schemas/official"]);
-    assert_eq!(out.code, 0, "{}", out.stdout);
-    let out = validate(&["fixtures/fleet/clusters/onprem", "--schema-dir", "fixtures/schemas/stricter"]);
-    assert_eq!(out.code, 1);
-    assert!(
-        out.stdout.contains(
-            "  error: spec.source.helm: Application calico: unknown key; known keys: path, repoURL, targetRevision\n"
-        ),
-        "{}",
-        out.stdout
+fn official_schemas_from_schema_dir_are_enforced_and_a_kind_without_one_is_an_error() {
+    let onprem = "fixtures/fleet/clusters/onprem";
+    let out = validate(&[onprem, "--schema-dir", "fixtures/schemas/official"]);
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (
+            1,
+            "fixtures/fleet/clusters/onprem: invalid (1 error)\n  error: kind: Application calico, Application local-volume-provisioner, Application cert-manager: no schema for argoproj.io/v1alpha1 Application in --schema-dir fixtures/schemas/official; add one, or pass --ignore-missing-schemas\n1 cluster: 0 valid, 1 invalid\n"
+        )
+    );
+    let out = validate(&[onprem, "--schema-dir", "fixtures/schemas/official", "--ignore-missing-schemas"]);
+    assert_eq!((out.code, out.stdout.as_str()), (0, "1 cluster: 1 valid, 0 invalid\n"));
+    // A CRD is read strictly, as kubeconform reads it: an object with properties takes no others.
+    let out =
+        validate(&[onprem, "--schema-dir", "fixtures/schemas/stricter", "--schema-dir", "fixtures/schemas/official"]);
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (
+            1,
+            "fixtures/fleet/clusters/onprem: invalid (1 error)\n  error: spec.source.helm: Application calico: unknown key; known keys: path, repoURL, targetRevision\n1 cluster: 0 valid, 1 invalid\n"
+        )
     );
 }
 

@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 use kzrender::catalog::Catalog;
 use kzrender::request::Request;
 use kzrender::pipeline;
-use kzrender::schema::kube::SchemaSet;
+use kzrender::schema::official::SchemaSet;
 use libfuzzer_sys::fuzz_target;
 
 fn cluster_dir() -> &'static PathBuf {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::Catalog;
 use crate::diag::{Diagnostic, Kind};
-use crate::schema::{self, Dialect, Schema};
+use crate::schema::{self, Schema};
 use crate::value::Origin;
 
 impl Catalog {
@@ -98,7 +98,7 @@ impl Catalog {
     }
 
     fn compile(&self, rel: &str, json: &serde_json::Value) -> Result<Schema, Vec<Diagnostic>> {
-        schema::compile(json, Dialect::JsonSchema).map_err(|e| {
+        schema::compile(json).map_err(|e| {
             vec![Diagnostic::new(
                 Kind::Catalog,
                 Some(Origin::file(&format!("{}/{rel}", self.root))),

@@ -224,12 +224,7 @@ pub fn require_cluster_dir(dir: &std::path::Path) -> Result<(), Failure> {
 }
 
 /// The official schemas of every `--schema-dir`, or none.
-pub fn official_schemas(args: &args::SchemaArgs) -> Result<kzrender::schema::kube::SchemaSet, Failure> {
-    let mut set = kzrender::schema::kube::SchemaSet::default();
-    for dir in &args.dirs {
-        set.extend(
-            kzrender::schema::kube::SchemaSet::load(dir).map_err(|d| Failure::invalid(dir.display().to_string(), d))?,
-        );
-    }
-    Ok(set)
+pub fn official_schemas(args: &args::SchemaArgs) -> Result<kzrender::schema::official::SchemaSet, Failure> {
+    kzrender::schema::official::SchemaSet::load(&args.dirs, args.ignore_missing_schemas)
+        .map_err(|d| Failure::invalid("--schema-dir", d))
 }

@@ -6,7 +6,7 @@ use super::{resources, Plan, ResourceDiff};
 use crate::catalog::Catalog;
 use crate::diag::Diagnostic;
 use crate::request::Request;
-use crate::schema::kube::SchemaSet;
+use crate::schema::official::SchemaSet;
 use crate::value::{Node, Origin};
 use crate::{fleet, pipeline};
 

@@ -1,280 +1,238 @@
-//! Checking a positioned tree against a compiled [`Schema`], collecting every finding.
+//! Checking a positioned tree against a compiled own-engine [`Schema`], collecting every
+//! violation with its path. Cost follows the document: a `$ref` is followed where the document
+//! goes, never unrolled.
 
-use super::{Additional, Schema, Type};
-use std::borrow::Cow;
+use serde_json::Value as J;
 
-use crate::diag::{Diagnostic, Kind};
-use crate::redact::{is_secret_key, REDACTED};
-use crate::value::{Node, Value};
+use super::compile::{Additional, Schema, Sub};
+use super::message::Violation;
+use crate::value::{KeyPath, Node, Seg, Value};
 
-/// A path as a dotted key (`a.b[0].c`).
-fn dotted(path: &[Cow<'_, str>]) -> String {
-    let mut out = String::new();
-    for seg in path {
-        if !seg.starts_with('[') && !out.is_empty() {
-            out.push('.');
-        }
-        if seg.starts_with('[') {
-            out.push_str(seg);
-        } else {
-            out.push_str(&seg.replace('.', "\\."));
-        }
-    }
+/// `$ref`s followed at one place of the document before the schema counts as looping.
+const MAX_HOPS: usize = 64;
+
+/// Every violation of `node` (found at `path`) against `schema`.
+pub fn violations(schema: &Schema, node: &Node, path: &mut KeyPath) -> Vec<(KeyPath, Violation)> {
+    let mut out = Vec::new();
+    Checker { schema }.check(0, node, path, 0, &mut out);
     out
 }
 
-/// Checks `node` (found at `path`) against `schema`; findings are appended to `errors`.
-/// `path` borrows the keys from `node`, so walking a tree allocates nothing until a finding.
-pub fn validate<'n>(schema: &Schema, node: &'n Node, path: &mut Vec<Cow<'n, str>>, errors: &mut Vec<Diagnostic>) {
-    let mut err =
-        |msg: String| errors.push(Diagnostic::new(Kind::Invalid, Some(node.origin.clone()), dotted(path), msg));
-    if node.value == Value::Null && schema.nullable {
-        return;
+struct Checker<'s> {
+    schema: &'s Schema,
+}
+
+type Found = Vec<(KeyPath, Violation)>;
+
+impl Checker<'_> {
+    fn fits(&self, sub: usize, node: &Node, path: &mut KeyPath, hops: usize) -> bool {
+        let mut scratch = Vec::new();
+        self.check(sub, node, path, hops, &mut scratch);
+        scratch.is_empty()
     }
-    if !schema.types.is_empty() && !schema.types.iter().any(|t| is_type(&node.value, *t)) {
-        let want: Vec<&str> = schema.types.iter().map(|t| t.name()).collect();
-        err(format!("expected {}, got {}", want.join(" or "), shown(node, path)));
-        return;
-    }
-    if let Some(allowed) = &schema.enumeration {
+
+    fn check(&self, index: usize, node: &Node, path: &mut KeyPath, hops: usize, out: &mut Found) {
+        let s = &self.schema.subs[index];
+        match s.always {
+            Some(true) => return,
+            Some(false) => return out.push((path.clone(), Violation::Forbidden)),
+            None => {}
+        }
+        if let Some(r) = s.reference {
+            if hops >= MAX_HOPS {
+                return out.push((path.clone(), Violation::Loop));
+            }
+            self.check(r, node, path, hops + 1, out);
+        }
+        if !s.types.is_empty() && !s.types.iter().any(|t| is_type(&node.value, t)) {
+            return out.push((path.clone(), Violation::Type(s.types.clone())));
+        }
         let json = node.to_json();
-        if !allowed.contains(&json) {
-            let names: Vec<String> =
-                allowed.iter().map(|a| a.as_str().map_or_else(|| a.to_string(), str::to_owned)).collect();
-            err(format!("must be one of {}, got {}", names.join(", "), shown(node, path)));
+        if let Some(allowed) = s.enumeration.as_ref().filter(|a| !a.iter().any(|a| same(a, &json))) {
+            out.push((path.clone(), Violation::Enum(allowed.clone())));
+        }
+        if let Some(c) = s.constant.as_ref().filter(|c| !same(c, &json)) {
+            out.push((path.clone(), Violation::Const(c.clone())));
+        }
+        match &node.value {
+            Value::Str(text) => self.string(s, text, path, out),
+            Value::Int(_) | Value::Float(_) => number(s, &json, path, out),
+            Value::Seq(items) => self.list(s, items, path, hops, out),
+            Value::Map(_) => self.map(s, node, path, out),
+            _ => {}
+        }
+        self.combinations(s, node, path, hops, out);
+    }
+
+    fn string(&self, s: &Sub, text: &str, path: &KeyPath, out: &mut Found) {
+        let len = text.chars().count() as u64;
+        if s.min_length.is_some_and(|min| len < min) {
+            out.push((path.clone(), Violation::MinLength(s.min_length.unwrap_or(0))));
+        }
+        if let Some(max) = s.max_length.filter(|max| len > *max) {
+            out.push((path.clone(), Violation::MaxLength(max)));
+        }
+        if let Some(p) = &s.pattern {
+            match p.is_match(text) {
+                Ok(true) => {}
+                Ok(false) => {
+                    let v = Violation::Pattern { pattern: p.source.clone(), message: p.message.clone() };
+                    out.push((path.clone(), v));
+                }
+                Err(e) => out.push((path.clone(), Violation::Broken(e))),
+            }
         }
     }
-    match &node.value {
-        Value::Str(s) => {
-            if let Some(p) = &schema.pattern {
-                match p.is_match(s) {
-                    Ok(true) => {}
-                    Ok(false) => err(match &p.message {
-                        Some(m) => format!("{m}, got {}", shown(node, path)),
-                        None => format!("{} does not match `{}`", shown(node, path), p.source),
-                    }),
-                    Err(e) => err(format!("the schema is broken: {e}")),
-                }
-            }
-            let len = s.chars().count();
-            if schema.length.0.is_some_and(|min| len < min) {
-                err(if len == 0 {
-                    "must not be empty".into()
-                } else {
-                    format!("must be at least {} characters long", schema.length.0.unwrap_or(0))
-                });
-            }
-            if let Some(max) = schema.length.1.filter(|max| len > *max) {
-                err(format!("must be at most {max} characters long"));
+
+    fn list(&self, s: &Sub, items: &[Node], path: &mut KeyPath, hops: usize, out: &mut Found) {
+        let n = items.len() as u64;
+        if let Some(min) = s.min_items.filter(|min| n < *min) {
+            out.push((path.clone(), Violation::MinItems(min)));
+        }
+        if let Some(max) = s.max_items.filter(|max| n > *max) {
+            out.push((path.clone(), Violation::MaxItems(max)));
+        }
+        if s.unique_items {
+            let json: Vec<J> = items.iter().map(Node::to_json).collect();
+            if json.iter().enumerate().any(|(i, a)| json[..i].iter().any(|b| same(a, b))) {
+                out.push((path.clone(), Violation::UniqueItems));
             }
         }
-        Value::Int(_) | Value::Float(_) => {
-            let n = match node.value {
-                Value::Int(i) => i as f64,
-                Value::Float(f) => f,
-                _ => unreachable!(),
-            };
-            if let Some(min) = schema.range.0.filter(|min| n < *min) {
-                err(format!("must be at least {min}, got {}", shown(node, path)));
-            }
-            if let Some(max) = schema.range.1.filter(|max| n > *max) {
-                err(format!("must be at most {max}, got {}", shown(node, path)));
-            }
-        }
-        Value::Seq(items) => {
-            if let Some(min) = schema.items_count.0.filter(|min| items.len() < *min) {
-                err(format!("needs at least {min} item{}", if min == 1 { "" } else { "s" }));
-            }
-            if let Some(max) = schema.items_count.1.filter(|max| items.len() > *max) {
-                err(format!("takes at most {max} items"));
-            }
-            if let Some(item_schema) = &schema.items {
-                for (i, item) in items.iter().enumerate() {
-                    path.push(Cow::Owned(format!("[{i}]")));
-                    validate(item_schema, item, path, errors);
-                    path.pop();
-                }
-            }
-        }
-        Value::Map(m) => {
-            for key in schema.required.iter().filter(|k| !m.contains_key(*k)) {
-                let mut at = path.clone();
-                at.push(Cow::Borrowed(key));
-                errors.push(Diagnostic::new(
-                    Kind::Required,
-                    Some(node.origin.clone()),
-                    dotted(&at),
-                    "is required but not set",
-                ));
-            }
-            if schema.preserve_unknown && schema.properties.is_empty() {
-                return;
-            }
-            for (k, v) in m {
-                path.push(Cow::Borrowed(k));
-                let sub = schema.properties.get(k).or(match &schema.additional {
-                    Additional::Schema(s) => Some(&**s),
-                    _ => None,
-                });
-                match (sub, &schema.additional) {
-                    (Some(s), _) => validate(s, v, path, errors),
-                    (None, Additional::Deny) if !schema.preserve_unknown => {
-                        let msg = unknown_key(k, schema);
-                        errors.push(Diagnostic::new(Kind::UnknownKey, Some(v.origin.clone()), dotted(path), msg));
-                    }
-                    _ => {}
-                }
+        for (i, item) in items.iter().enumerate() {
+            let sub = s.prefix_items.get(i).copied().or(if i >= s.prefix_items.len() { s.items } else { None });
+            if let Some(sub) = sub {
+                path.push(Seg::Index(i));
+                self.check(sub, item, path, 0, out);
                 path.pop();
             }
         }
-        _ => {}
+        if let Some(c) = s.contains {
+            let found = items.iter().enumerate().any(|(i, item)| {
+                path.push(Seg::Index(i));
+                let fits = self.fits(c, item, path, hops);
+                path.pop();
+                fits
+            });
+            if !found {
+                out.push((path.clone(), Violation::Contains));
+            }
+        }
     }
-    for sub in &schema.all_of {
-        validate(sub, node, path, errors);
+
+    fn map(&self, s: &Sub, node: &Node, path: &mut KeyPath, out: &mut Found) {
+        let Value::Map(m) = &node.value else { return };
+        let n = m.len() as u64;
+        if let Some(min) = s.min_properties.filter(|min| n < *min) {
+            out.push((path.clone(), Violation::MinProperties(min)));
+        }
+        if let Some(max) = s.max_properties.filter(|max| n > *max) {
+            out.push((path.clone(), Violation::MaxProperties(max)));
+        }
+        let missing = |name: &String| !m.contains_key(name);
+        let dependent = s.dependent_required.iter().filter(|(k, _)| m.contains_key(*k)).flat_map(|(_, names)| names);
+        for name in s.required.iter().chain(dependent).filter(|n| missing(n)) {
+            out.push((path.join(Seg::Key(name.clone())), Violation::Required));
+        }
+        for (k, v) in m {
+            path.push(Seg::Key(k.clone()));
+            if let Some(names) = s.property_names {
+                let key = Node::new(Value::Str(k.clone()), v.origin.clone());
+                if !self.fits(names, &key, path, 0) {
+                    out.push((path.clone(), Violation::KeyName(k.clone())));
+                }
+            }
+            let mut matched = false;
+            if let Some(&sub) = s.properties.get(k) {
+                matched = true;
+                self.check(sub, v, path, 0, out);
+            }
+            for (p, sub) in &s.pattern_properties {
+                if p.is_match(k).unwrap_or(false) {
+                    matched = true;
+                    self.check(*sub, v, path, 0, out);
+                }
+            }
+            if let (false, Additional::Schema(sub)) = (matched, &s.additional) {
+                if self.schema.subs[*sub].always == Some(false) {
+                    out.push((path.clone(), Violation::Unknown { known: s.properties.keys().cloned().collect() }));
+                } else {
+                    self.check(*sub, v, path, 0, out);
+                }
+            }
+            path.pop();
+        }
     }
-    if !schema.any_of.is_empty() {
-        let fits = schema.any_of.iter().any(|sub| {
-            let mut scratch = Vec::new();
-            validate(sub, node, &mut path.clone(), &mut scratch);
-            scratch.is_empty()
-        });
-        if !fits {
-            errors.push(Diagnostic::new(
-                Kind::Invalid,
-                Some(node.origin.clone()),
-                dotted(path),
-                format!("{} matches none of the allowed forms", shown(node, path)),
-            ));
+
+    fn combinations(&self, s: &Sub, node: &Node, path: &mut KeyPath, hops: usize, out: &mut Found) {
+        for &sub in &s.all_of {
+            self.check(sub, node, path, hops, out);
+        }
+        if !s.any_of.is_empty() && !s.any_of.iter().any(|&sub| self.fits(sub, node, path, hops)) {
+            out.push((path.clone(), Violation::NoneOf));
+        }
+        if !s.one_of.is_empty() {
+            match s.one_of.iter().filter(|&&sub| self.fits(sub, node, path, hops)).count() {
+                0 => out.push((path.clone(), Violation::NoneOf)),
+                1 => {}
+                _ => out.push((path.clone(), Violation::SeveralOf)),
+            }
+        }
+        if s.not.is_some_and(|sub| self.fits(sub, node, path, hops)) {
+            out.push((path.clone(), Violation::Not));
+        }
+        if let Some((cond, then, other)) = s.condition {
+            let branch = if self.fits(cond, node, path, hops) { then } else { other };
+            if let Some(b) = branch {
+                self.check(b, node, path, hops, out);
+            }
         }
     }
 }
 
-fn is_type(v: &Value, t: Type) -> bool {
-    matches!(
-        (v, t),
-        (Value::Null, Type::Null)
-            | (Value::Bool(_), Type::Boolean)
-            | (Value::Int(_), Type::Integer | Type::Number)
-            | (Value::Float(_), Type::Number)
-            | (Value::Str(_), Type::String)
-            | (Value::Seq(_), Type::Array)
-            | (Value::Map(_), Type::Object)
-    )
-}
-
-/// A value as shown in a message: its type and a short rendering, secrets redacted.
-fn shown(node: &Node, path: &[Cow<'_, str>]) -> String {
-    let secret = path.iter().any(|seg| is_secret_key(seg));
-    let json = node.to_json();
-    match (&node.value, secret) {
-        (Value::Map(_) | Value::Seq(_) | Value::Null, _) => node.type_name().to_owned(),
-        (_, true) => format!("{} {REDACTED}", node.type_name()),
-        _ => {
-            let text = json.to_string();
-            let text = if text.chars().count() > 60 {
-                format!("{}…", text.chars().take(60).collect::<String>())
-            } else {
-                text
-            };
-            format!("{} {text}", node.type_name())
+fn number(s: &Sub, json: &J, path: &KeyPath, out: &mut Found) {
+    let x = json.as_f64().unwrap_or(f64::NAN);
+    let bound = |limit: &Option<J>| limit.as_ref().and_then(|l| l.as_f64().map(|f| (l.clone(), f)));
+    let mut push = |v| out.push((path.clone(), v));
+    if let Some((limit, _)) = bound(&s.minimum).filter(|(_, m)| x < *m) {
+        push(Violation::Minimum { limit, exclusive: false });
+    }
+    if let Some((limit, _)) = bound(&s.exclusive_minimum).filter(|(_, m)| x <= *m) {
+        push(Violation::Minimum { limit, exclusive: true });
+    }
+    if let Some((limit, _)) = bound(&s.maximum).filter(|(_, m)| x > *m) {
+        push(Violation::Maximum { limit, exclusive: false });
+    }
+    if let Some((limit, _)) = bound(&s.exclusive_maximum).filter(|(_, m)| x >= *m) {
+        push(Violation::Maximum { limit, exclusive: true });
+    }
+    if let Some(m) = s.multiple_of {
+        let q = x / m;
+        if !q.is_finite() || q.trunc() != q {
+            push(Violation::MultipleOf(m));
         }
     }
 }
 
-/// "unknown key" with the closest known key, if one is close.
-fn unknown_key(key: &str, schema: &Schema) -> String {
-    let best = schema.properties.keys().map(|k| (distance(&key.to_lowercase(), &k.to_lowercase()), k)).min();
-    match best {
-        Some((d, k)) if d <= 2.max(key.len() / 4) => format!("unknown key; did you mean `{k}`?"),
-        _ => {
-            let known: Vec<&str> = schema.properties.keys().map(String::as_str).collect();
-            format!("unknown key; known keys: {}", known.join(", "))
-        }
+/// JSON Schema types: an integer is any number without a fraction (`2.0` too).
+fn is_type(v: &Value, t: &str) -> bool {
+    match (v, t) {
+        (Value::Null, "null") | (Value::Bool(_), "boolean") | (Value::Str(_), "string") => true,
+        (Value::Seq(_), "array") | (Value::Map(_), "object") => true,
+        (Value::Int(_), "integer" | "number") => true,
+        (Value::Float(f), "integer") => f.is_finite() && f.fract() == 0.0,
+        (Value::Float(_), "number") => true,
+        _ => false,
     }
 }
 
-/// Levenshtein distance, for "did you mean".
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
-            prev = cur;
+/// JSON equality with numbers compared as numbers (`1` equals `1.0`).
+fn same(a: &J, b: &J) -> bool {
+    match (a, b) {
+        (J::Number(x), J::Number(y)) => x.as_f64() == y.as_f64(),
+        (J::Array(x), J::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same(a, b)),
+        (J::Object(x), J::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
         }
-    }
-    row[b.len()]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::{compile, Dialect};
-    use super::*;
-    use crate::yaml::{parse_stream, Source};
-    use std::sync::Arc;
-
-    fn check(schema: &str, doc: &str) -> Vec<String> {
-        let parse = |name: &str, text: &str| {
-            let src = Source { name: Arc::from(name), text: text.to_owned() };
-            parse_stream(&src, &mut Vec::new()).unwrap().remove(0)
-        };
-        let schema = compile(&parse("s", schema).to_json(), Dialect::JsonSchema).unwrap();
-        let mut errors = Vec::new();
-        validate(&schema, &parse("v.yaml", doc), &mut Vec::new(), &mut errors);
-        crate::diag::tidy(&mut errors);
-        errors.iter().map(ToString::to_string).collect()
-    }
-
-    #[test]
-    fn type_errors_point_at_the_value() {
-        let s = "type: object\nproperties:\n  calico:\n    type: object\n    properties:\n      mtu: {type: integer}\n";
-        assert_eq!(
-            check(s, "calico:\n  mtu: big\n"),
-            ["error: v.yaml:2:8: calico.mtu: expected integer, got string \"big\""]
-        );
-    }
-
-    #[test]
-    fn unknown_keys_suggest_the_closest_known_key() {
-        let s = "type: object\nadditionalProperties: false\nproperties:\n  cert-manager: {}\n  calico: {}\n";
-        assert_eq!(
-            check(s, "cert-manger: {}\n"),
-            ["error: v.yaml:1:1: cert-manger: unknown key; did you mean `cert-manager`?"]
-        );
-        assert_eq!(check(s, "zzz: 1\n"), ["error: v.yaml:1:6: zzz: unknown key; known keys: calico, cert-manager"]);
-    }
-
-    #[test]
-    fn required_enum_pattern_and_bounds() {
-        let s = "type: object\nrequired: [name]\nproperties:\n  p: {enum: [aws, gke]}\n  arn: {type: string, pattern: '^arn:', x-message: expected an ARN}\n  n: {type: integer, minimum: 1}\n";
-        assert_eq!(
-            check(s, "p: azure\narn: role/x\nn: 0\n"),
-            [
-                "error: v.yaml:1:1: name: is required but not set",
-                "error: v.yaml:1:4: p: must be one of aws, gke, got string \"azure\"",
-                "error: v.yaml:2:6: arn: expected an ARN, got string \"role/x\"",
-                "error: v.yaml:3:4: n: must be at least 1, got integer 0",
-            ]
-        );
-    }
-
-    #[test]
-    fn secrets_never_appear_in_messages() {
-        let s = "properties:\n  elastic_password: {type: integer}\n";
-        assert_eq!(
-            check(s, "elastic_password: hunter2\n"),
-            ["error: v.yaml:1:19: elastic_password: expected integer, got string <redacted>"]
-        );
-    }
-
-    #[test]
-    fn any_of_accepts_either_form() {
-        let s = "properties:\n  port: {anyOf: [{type: integer}, {type: string}]}\n";
-        assert!(check(s, "port: 80\n").is_empty());
-        assert!(check(s, "port: http\n").is_empty());
-        assert_eq!(check(s, "port: [1]\n"), ["error: v.yaml:1:1: port: list matches none of the allowed forms"]);
+        _ => a == b,
     }
 }

@@ -1,0 +1,141 @@
+//! Official schemas from `--schema-dir DIR` (repeatable), checked with the `jsonschema` crate:
+//! every keyword of the schema's draft (`$schema`, 2020-12 when absent, as kubeconform's
+//! schemas expect), formats as annotations. A kind's schema is compiled the first time a
+//! document of that kind is checked; each directory's `_definitions.json` is read once.
+//!
+//! A document whose kind has no schema in any directory is an error naming the kind and the
+//! directories, unless missing schemas are ignored (kubeconform's `-ignore-missing-schemas`).
+
+mod crd;
+mod errors;
+mod index;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+
+use serde_json::Value as J;
+
+use crate::diag::{Diagnostic, Kind};
+use crate::value::{Node, Origin};
+use index::{Dir, Gvk};
+
+/// The schemas of every `--schema-dir`.
+#[derive(Debug, Default)]
+pub struct SchemaSet {
+    dirs: Vec<(Dir, OnceLock<Result<jsonschema::Registry<'static>, Diagnostic>>)>,
+    ignore_missing: bool,
+    compiled: Mutex<HashMap<Gvk, Lookup>>,
+}
+
+/// A kind's schema, compiled, or none in any directory, or why it cannot be used.
+type Lookup = Result<Option<Arc<Compiled>>, Diagnostic>;
+
+/// A kind's compiled schema, with the documents its errors may point into.
+#[derive(Debug)]
+pub struct Compiled {
+    validator: jsonschema::Validator,
+    docs: HashMap<String, Arc<J>>,
+}
+
+const DEFINITIONS_AT: [&str; 2] = ["json-schema:///_definitions.json", "json-schema:///api/_definitions.json"];
+
+impl SchemaSet {
+    /// Opens the directories (lists their files; schemas are read when a kind needs them).
+    pub fn load(dirs: &[PathBuf], ignore_missing: bool) -> Result<SchemaSet, Vec<Diagnostic>> {
+        let mut errors = Vec::new();
+        let mut opened = Vec::new();
+        for dir in dirs {
+            match Dir::open(dir) {
+                Ok(d) => opened.push((d, OnceLock::new())),
+                Err(e) => errors.extend(e),
+            }
+        }
+        match errors.is_empty() {
+            true => Ok(SchemaSet { dirs: opened, ignore_missing, compiled: Mutex::default() }),
+            false => Err(errors),
+        }
+    }
+
+    /// Whether no directory was given (then documents are not checked against official schemas).
+    pub fn is_empty(&self) -> bool {
+        self.dirs.is_empty()
+    }
+
+    /// Every finding on a document against its kind's schema, or that it has none.
+    pub fn check(&self, doc: &Node) -> Vec<Diagnostic> {
+        if self.dirs.is_empty() {
+            return Vec::new();
+        }
+        let field = |k: &str| doc.get_path(&[k]).and_then(Node::as_str).unwrap_or_default().to_owned();
+        let gvk = (field("apiVersion"), field("kind"));
+        match self.compiled(&gvk) {
+            Err(e) => vec![e],
+            Ok(None) if self.ignore_missing => Vec::new(),
+            Ok(None) => {
+                let dirs: Vec<String> = self.dirs.iter().map(|(d, _)| d.path.display().to_string()).collect();
+                let msg = format!(
+                    "no schema for {} {} in --schema-dir {}; add one, or pass --ignore-missing-schemas",
+                    gvk.0,
+                    gvk.1,
+                    dirs.join(", ")
+                );
+                vec![Diagnostic::new(Kind::MissingSchema, None, "kind", msg)]
+            }
+            Ok(Some(c)) => errors::diagnostics(&c, doc),
+        }
+    }
+
+    fn compiled(&self, gvk: &Gvk) -> Lookup {
+        if let Some(done) = self.compiled.lock().unwrap_or_else(PoisonError::into_inner).get(gvk) {
+            return done.clone();
+        }
+        let result = self.compile(gvk);
+        self.compiled.lock().unwrap_or_else(PoisonError::into_inner).insert(gvk.clone(), result.clone());
+        result
+    }
+
+    fn compile(&self, gvk: &Gvk) -> Lookup {
+        for (dir, registry) in &self.dirs {
+            let Some(found) = dir.find(gvk)? else { continue };
+            let registry = registry.get_or_init(|| definitions(dir)).as_ref().map_err(Clone::clone)?;
+            return compile(&found.schema, &found.file, registry).map(|c| Some(Arc::new(c)));
+        }
+        Ok(None)
+    }
+}
+
+/// A schema document compiled against a directory's registry.
+pub fn compile(schema: &J, file: &Path, registry: &jsonschema::Registry<'static>) -> Result<Compiled, Diagnostic> {
+    let validator =
+        jsonschema::options().offline().should_validate_formats(false).with_registry(registry).build(schema).map_err(
+            |e| {
+                let msg = format!("invalid schema: {}", crate::diag::one_line(&e.to_string()));
+                Diagnostic::new(Kind::Invalid, Some(Origin::file(&file.display().to_string())), "", msg)
+            },
+        )?;
+    let mut docs = HashMap::new();
+    docs.insert(String::new(), Arc::new(schema.clone()));
+    Ok(Compiled { validator, docs })
+}
+
+/// The registry of a directory: its `_definitions.json` under every name kubeconform's and
+/// kubernetes-validate's schemas refer to it by.
+fn definitions(dir: &Dir) -> Result<jsonschema::Registry<'static>, Diagnostic> {
+    let mut registry = jsonschema::Registry::new();
+    if let Some(path) = dir.definitions() {
+        let defs = index::read_json(&path)?;
+        let invalid = |e: &dyn std::fmt::Display| {
+            let msg = format!("invalid definitions: {}", crate::diag::one_line(&e.to_string()));
+            Diagnostic::new(Kind::Invalid, Some(Origin::file(&path.display().to_string())), "", msg)
+        };
+        let own = defs.get("$id").and_then(J::as_str).map(str::to_owned);
+        for uri in DEFINITIONS_AT.iter().map(|u| u.to_string()).chain(own) {
+            registry = registry.add(uri, defs.clone()).map_err(|e| invalid(&e))?;
+        }
+    }
+    registry.prepare().map_err(|e| {
+        let at = Some(Origin::file(&dir.path.display().to_string()));
+        Diagnostic::new(Kind::Invalid, at, "", format!("invalid definitions: {e}"))
+    })
+}
