@@ -51,6 +51,7 @@ to_json "$WORK/rendered.yaml" "$WORK/rendered.json" "the kustomize output"
 to_json deploy/example/argocd-repo-server.yaml "$WORK/base.json" deploy/example/argocd-repo-server.yaml
 to_json plugin.yaml "$WORK/plugin.json" plugin.yaml
 to_json deploy/root-app.yaml "$WORK/root-app.json" deploy/root-app.yaml
+to_json deploy/project.yaml "$WORK/project.json" deploy/project.yaml
 
 python3 - "$WORK" <<'PY'
 import json
@@ -199,7 +200,19 @@ if spec.get("parameters", {}).get("dynamic", {}).get("command") != ["kzrender", 
 # ArgoCD lets a static announcement shadow a dynamic one of the same name: announce dynamically only.
 if spec.get("parameters", {}).get("static"):
     fail("plugin.yaml: static parameters would shadow the dynamic announcement of the cluster's channel")
+# Sync waves wait only when ArgoCD assesses Application health (argocd-cm's Lua health check).
+cm = [o for o in objects("rendered.json") if o.get("kind") == "ConfigMap" and o["metadata"]["name"] == "argocd-cm"]
+lua = (cm[0].get("data", {}) if cm else {}).get("resource.customizations.health.argoproj.io_Application", "")
+if "obj.status.health.status" not in lua:
+    fail("argocd-cm: no resource.customizations.health.argoproj.io_Application health check")
 app = (objects("root-app.json") or [{}])[0]
+project = (objects("project.json") or [{}])[0]
+if app.get("metadata", {}).get("annotations", {}).get("argocd.argoproj.io/manifest-generate-paths") != ".":
+    fail("deploy/root-app.yaml: annotation argocd.argoproj.io/manifest-generate-paths must be `.`")
+if app.get("spec", {}).get("project") != project.get("metadata", {}).get("name"):
+    fail("deploy/root-app.yaml: spec.project must be the AppProject of deploy/project.yaml")
+if app.get("spec", {}).get("source", {}).get("repoURL") not in project.get("spec", {}).get("sourceRepos", []):
+    fail("deploy/project.yaml: sourceRepos must allow the root Application's repoURL")
 if app.get("spec", {}).get("source", {}).get("plugin", {}).get("name") != "kzrender":
     fail("deploy/root-app.yaml: spec.source.plugin.name must be kzrender")
 

@@ -16,6 +16,13 @@ pub fn is_secret_key(key: &str) -> bool {
     ["password", "secret", "token"].iter().any(|s| k.contains(s))
 }
 
+/// Whether a secret-named key only refers to a secret (`apiTokenSecretRef`, `secretName`): its
+/// value names a Kubernetes Secret and is not itself one. Still redacted; never a leak.
+pub fn is_reference_key(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    ["ref", "refs", "name", "names"].iter().any(|end| k.ends_with(end))
+}
+
 /// Whether any key on a path names a secret.
 pub fn is_secret_path(path: &KeyPath) -> bool {
     path.keys().any(is_secret_key)
@@ -70,6 +77,8 @@ mod tests {
         assert!(is_secret_key("apiToken"));
         assert!(is_secret_key("SecretKey"));
         assert!(!is_secret_key("IamArn"));
+        assert!(is_reference_key("apiTokenSecretRef") && is_reference_key("secretName"));
+        assert!(!is_reference_key("elastic_password"));
     }
 
     #[test]

@@ -81,17 +81,6 @@ fn adding_a_component_takes_only_files() {
 }
 
 #[test]
-fn a_template_printing_a_value_without_tojson_is_refused() {
-    let cat = fork();
-    edit(&cat.path().join("components/calico/values.yaml.j2"), "{{ self.network | tojson }}", "{{ self.network }}");
-    let stderr = refused(&cat);
-    assert!(
-        stderr.contains("values.yaml.j2:1:1: calico: template error: prints `vxlan` without `| tojson`"),
-        "{stderr}"
-    );
-}
-
-#[test]
 fn a_broken_template_fails_the_output_schema_and_prints_nothing() {
     let cat = fork();
     edit(&cat.path().join("components/calico/component.yaml"), "  kind: CustomResourceDefinition\n", "");
@@ -118,5 +107,84 @@ fn a_cycle_in_the_bootstrap_order_is_a_catalog_error() {
     assert!(
         stderr.contains("the bootstrap order has a cycle: cert-manager → calico → metrics → istio → cert-manager"),
         "{stderr}"
+    );
+}
+
+/// The dotted paths of every setting a component's schema admits (lists by their item's keys).
+fn settings(schema: &serde_json::Value, prefix: &str, out: &mut Vec<String>) {
+    let props = schema.get("properties").or_else(|| schema.pointer("/items/properties"));
+    for (k, s) in props.and_then(|p| p.as_object()).into_iter().flatten() {
+        let path = format!("{prefix}.{k}");
+        out.push(path.clone());
+        settings(s, &path, out);
+    }
+}
+
+/// Whether a values tree sets a dotted path (through the first item of a list).
+fn sets(values: &serde_json::Value, path: &str) -> bool {
+    path.split('.')
+        .try_fold(values, |v, k| {
+            let v = if v.is_array() { v.get(0)? } else { v };
+            v.get(k)
+        })
+        .is_some()
+}
+
+#[test]
+fn the_every_setting_fixtures_set_every_setting_the_schemas_admit_and_render() {
+    let fixtures = ["fixtures/catalog/every-setting", "fixtures/catalog/issuer-off-aws"];
+    let values: Vec<serde_json::Value> = fixtures
+        .iter()
+        .map(|f| documents(&std::fs::read_to_string(root().join(f).join("kubezero.yaml")).unwrap()).remove(0))
+        .collect();
+    let mut missing = Vec::new();
+    for dir in std::fs::read_dir(root().join("kubezero/components")).unwrap() {
+        let dir = dir.unwrap().path();
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let schema: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("schema.json")).unwrap()).unwrap();
+        let mut paths = Vec::new();
+        settings(&schema, &name, &mut paths);
+        missing.extend(paths.into_iter().filter(|p| !values.iter().any(|v| sets(v, p))));
+    }
+    assert!(missing.is_empty(), "settings no fixture sets: {missing:?}");
+    for f in fixtures {
+        let out = Test::new().args(["render", f]).run().success();
+        insta::assert_snapshot!(f.rsplit('/').next().unwrap(), out.stdout);
+    }
+}
+
+#[test]
+fn every_component_renders_with_its_defaults() {
+    let out = Test::new().args(["render", "fixtures/catalog/defaults"]).run().success();
+    assert_eq!(out.stderr, "");
+    insta::assert_snapshot!("defaults", out.stdout);
+}
+
+#[test]
+fn an_issuer_without_zones_still_has_its_solver() {
+    let out = Test::new().args(["render", "fixtures/catalog/issuer-without-zones"]).run().success();
+    let docs = documents(&out.stdout);
+    let cm = docs.iter().find(|d| d["kind"] == "Application" && d["metadata"]["name"] == "cert-manager").unwrap();
+    assert_eq!(
+        helm_values(cm)["clusterIssuer"]["solvers"],
+        serde_json::json!([{"dns01": {"route53": {"region": "eu-central-1"}}}]),
+        "a solver without a selector serves every zone"
+    );
+}
+
+#[test]
+fn a_typo_in_a_catalog_template_fails_with_file_line_column_and_the_name() {
+    let cat = fork();
+    edit(&cat.path().join("components/calico/values.yaml.j2"), "mtu: {{ self.mtu }}", "mtu: {{ self.mtuu }}");
+    let stderr = refused(&cat);
+    let file = cat.path().join("components/calico/values.yaml.j2");
+    assert_eq!(
+        stderr,
+        format!(
+            "kzrender: fixtures/fleet/clusters/onprem: 1 error, nothing rendered; first: calico: undefined value `self.mtuu`\n\
+             error: {}:2:9: calico: undefined value `self.mtuu`\n  | mtu: {{{{ self.mtuu }}}}\n  |         ^^^^^^^^^\n",
+            file.display()
+        )
     );
 }

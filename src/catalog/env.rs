@@ -17,11 +17,13 @@ pub struct Refused {
     pub message: String,
 }
 
-/// Strict about undefined values, debug info on, templates read from the catalog's files.
+/// Strict about undefined values (printing or iterating one fails, naming it), every printed
+/// value written as JSON (so a string can never smuggle YAML structure or a document separator
+/// into the output), debug info on, templates read from the catalog's files.
 pub fn environment(root: &str, files: Arc<BTreeMap<String, String>>) -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
-    env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::Json);
     let syntax = minijinja::syntax::SyntaxConfig::builder()
         .trim_blocks(true)
         .lstrip_blocks(true)
@@ -31,20 +33,6 @@ pub fn environment(root: &str, files: Arc<BTreeMap<String, String>>) -> Environm
     env.set_debug(true);
     let prefix = format!("{root}/");
     env.set_loader(move |name| Ok(name.strip_prefix(&prefix).and_then(|rel| files.get(rel)).cloned()));
-    // Values are data: a string printed without `| tojson` could smuggle YAML structure (or a
-    // document separator) into the output, so the formatter refuses it outright.
-    env.set_formatter(|out, _state, value| {
-        if value.is_safe()
-            || matches!(value.kind(), minijinja::value::ValueKind::Number | minijinja::value::ValueKind::Bool)
-        {
-            out.write_str(&value.to_string()).map_err(|_| Error::new(ErrorKind::WriteFailure, "write failed"))
-        } else {
-            Err(Error::new(
-                ErrorKind::InvalidOperation,
-                format!("prints `{value}` without `| tojson`; values must be printed as JSON"),
-            ))
-        }
-    });
     env.add_function("fail", |key: String, message: String| -> Result<String, Error> {
         Err(Error::new(ErrorKind::InvalidOperation, "the template refused the values")
             .with_source(Refused { key, message }))

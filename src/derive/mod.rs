@@ -6,17 +6,17 @@
 //! waves; renders each component's template and lays its `values` over the result. Hands on one
 //! [`Derived`] per enabled component, in catalog order.
 
+mod template;
+
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
-use minijinja::Value as Jv;
-
-use crate::catalog::Refused;
-use crate::catalog::{template_name, Catalog, Channel, Component};
+use crate::catalog::{Catalog, Channel, Component};
 use crate::diag::{Diagnostic, Kind};
 use crate::merge::merge_into;
 use crate::value::{KeyPath, Node, Origin, Value};
-use crate::yaml::{self, Source};
+
+use template::render_values;
+pub use template::{to_jinja, Context};
 
 /// An enabled component, ready to become an Application.
 #[derive(Debug)]
@@ -36,7 +36,14 @@ impl Derived<'_> {
     /// everyone allowed to read Applications in ArgoCD can read. Names the key, never the value.
     pub fn exposed_secrets(&self, values: &Node) -> Vec<Diagnostic> {
         let name = &self.component.name;
-        let secrets = self.helm_values.find(|path, _| path.keys().last().is_some_and(crate::redact::is_secret_key));
+        // A secret value: a scalar under a secret-named key that is not a reference to a Secret.
+        let secret = |path: &KeyPath, node: &Node| {
+            let key = path.keys().last().unwrap_or_default();
+            let scalar = !matches!(node.value, Value::Map(_) | Value::Seq(_));
+            let under_reference = path.keys().any(crate::redact::is_reference_key);
+            crate::redact::is_secret_key(key) && scalar && !under_reference
+        };
+        let secrets = self.helm_values.find(secret);
         secrets
             .into_iter()
             .map(|path| {
@@ -55,44 +62,6 @@ impl Derived<'_> {
                 Diagnostic::new(Kind::Exposed, at, key, msg)
             })
             .collect()
-    }
-}
-
-/// Template context shared by all components of one cluster, built once per render.
-pub struct Context {
-    values: Jv,
-    enabled: Jv,
-    enabled_map: BTreeMap<String, bool>,
-    channel: String,
-}
-
-impl Context {
-    /// The context a template or a catalog expression sees: `values`, `enabled`, `channel`.
-    pub fn new(catalog: &Catalog, values: &Node, channel: &str) -> Self {
-        let enabled_map = enabled_components(catalog, values);
-        Context {
-            values: to_jinja(values),
-            enabled: Jv::from(enabled_map.clone()),
-            enabled_map,
-            channel: channel.to_owned(),
-        }
-    }
-
-    /// Which catalog components are enabled.
-    pub fn enabled(&self) -> &BTreeMap<String, bool> {
-        &self.enabled_map
-    }
-
-    fn for_component(&self, name: &str) -> Jv {
-        let own = self.values.get_attr(name).unwrap_or(Jv::UNDEFINED);
-        minijinja::context! { values => &self.values, enabled => &self.enabled, channel => self.channel.as_str(), name => name, self => own }
-    }
-
-    /// Evaluates a catalog condition such as `enabled.kiam`.
-    pub fn holds(&self, catalog: &Catalog, expr: &str) -> Result<bool, String> {
-        let compiled =
-            catalog.env().compile_expression(expr).map_err(|e| format!("invalid catalog condition `{expr}`: {e}"))?;
-        compiled.eval(minijinja::context! { values => &self.values, enabled => &self.enabled, channel => self.channel.as_str() }).map(|v| v.is_true()).map_err(|e| format!("catalog condition `{expr}`: {e}"))
     }
 }
 
@@ -225,58 +194,4 @@ fn waves(on: &[&Component]) -> BTreeMap<String, u32> {
         before.map(|p| 1 + depth(p, by_name)).max().unwrap_or(0)
     }
     on.iter().map(|c| (c.name.clone(), depth(c, &by_name))).collect()
-}
-
-fn render_values(catalog: &Catalog, ctx: &Context, c: &Component, values: &Node) -> Result<Node, Diagnostic> {
-    let name = format!("{}/{}", catalog.root, template_name(&c.name));
-    let file: Arc<str> = Arc::from(name.as_str());
-    let text = catalog
-        .env()
-        .get_template(&name)
-        .and_then(|t| t.render(ctx.for_component(&c.name)))
-        .map_err(|e| template_error(&file, &c.name, values, &e))?;
-    let src = Source { name: Arc::from(format!("{name} (rendered)")), text };
-    let mut docs = yaml::parse_stream(&src, &mut Vec::new()).map_err(|e| Diagnostic {
-        kind: Kind::Template,
-        key: c.name.clone(),
-        message: format!("template produced invalid YAML: {}", e.message),
-        ..e
-    })?;
-    match docs.pop() {
-        None => Ok(Node::empty_map(Origin::at(&file, 1, 1))),
-        Some(Node { value: Value::Null, .. }) => Ok(Node::empty_map(Origin::at(&file, 1, 1))),
-        Some(n @ Node { value: Value::Map(_), .. }) => Ok(n),
-        Some(n) => Err(Diagnostic::new(
-            Kind::Template,
-            Some(Origin::at(&file, 1, 1)),
-            &c.name,
-            format!("template must produce a map, produced a {}", n.type_name()),
-        )),
-    }
-}
-
-/// Maps a template error to a diagnostic; `fail(key, message)` errors point at the user's value.
-fn template_error(file: &Arc<str>, component: &str, values: &Node, e: &minijinja::Error) -> Diagnostic {
-    use std::error::Error;
-    if let Some(refused) = e.source().and_then(|s| s.downcast_ref::<Refused>()) {
-        let path = KeyPath::parse(&refused.key);
-        let at = values.at(&path).or_else(|| values.get_path(&[component])).map(|n| n.origin.clone());
-        return Diagnostic::new(Kind::Invalid, at, &refused.key, &refused.message);
-    }
-    let at = Origin::at(file, e.line().unwrap_or(0) as u32, 1);
-    let detail = e.detail().unwrap_or_default();
-    Diagnostic::new(Kind::Template, Some(at), component, format!("template error: {detail}"))
-}
-
-/// Converts a value tree to the template engine's values.
-pub fn to_jinja(node: &Node) -> Jv {
-    match &node.value {
-        Value::Null => Jv::from(()),
-        Value::Bool(b) => Jv::from(*b),
-        Value::Int(i) => Jv::from(*i),
-        Value::Float(f) => Jv::from(*f),
-        Value::Str(s) => Jv::from(s.as_str()),
-        Value::Seq(items) => Jv::from(items.iter().map(to_jinja).collect::<Vec<_>>()),
-        Value::Map(m) => Jv::from(m.iter().map(|(k, v)| (k.clone(), to_jinja(v))).collect::<BTreeMap<_, _>>()),
-    }
 }
