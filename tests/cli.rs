@@ -23,3 +23,11 @@ fn help_lists_the_exit_codes() {
         out.stdout
     );
 }
+
+#[test]
+fn the_committed_man_page_is_what_kzrender_man_prints() {
+    let out = Test::new().args(["man"]).run().success();
+    let committed = std::fs::read_to_string(crate::support::root().join("docs/kzrender.1")).unwrap();
+    assert!(out.stdout == committed, "docs/kzrender.1 is stale: run `kzrender man > docs/kzrender.1`");
+    assert!(out.stdout.contains(".SH SUBCOMMANDS") && out.stdout.contains("kzrender\\-validate(1)"), "{}", out.stdout);
+}

@@ -238,3 +238,146 @@ fn base64_decode(s: &str) -> Vec<u8> {
         })
         .collect()
 }
+
+/// What `helm template` makes of values flags: `.Values`, or `None` when helm refuses them.
+fn helm_values_of(work: &Path, flags: &[String], stdin: &str) -> Option<Value> {
+    use std::io::Write;
+    let chart = work.join("chart");
+    if !chart.exists() {
+        helm_reads(work, "{}\n");
+    }
+    let mut child = Command::new(helm())
+        .args(["template", "oracle"])
+        .arg(&chart)
+        .args(flags)
+        .current_dir(work)
+        .env("HELM_CACHE_HOME", work)
+        .env("HELM_CONFIG_HOME", work)
+        .env("HELM_DATA_HOME", work)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    if !out.status.success() {
+        return None;
+    }
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let b64 = stdout.lines().find_map(|l| l.strip_prefix("oracle: "))?;
+    Some(serde_json::from_slice(&base64_decode(b64)).unwrap())
+}
+
+/// What kzrender makes of the same flags: calico's Helm values, without the keys it derives
+/// itself, or `None` when it refuses them.
+fn kzrender_values_of(cluster: &Path, work: &Path, flags: &[String], stdin: &str) -> Option<Value> {
+    let out = Test::new().current_dir(work).args(["render"]).arg_path(cluster).args(flags).stdin(stdin).run();
+    if out.code != 0 {
+        assert_eq!(out.stdout, "", "a refusal prints nothing");
+        return None;
+    }
+    let docs = documents(&out.stdout);
+    let calico = docs.iter().find(|d| d["metadata"]["name"] == "calico").unwrap();
+    let mut values = match calico["spec"]["source"]["helm"]["values"].as_str() {
+        Some(text) => documents(text).remove(0),
+        None => json!({}),
+    };
+    for derived in ["mtu", "network", "prometheus"] {
+        values.as_object_mut().unwrap().remove(derived);
+    }
+    Some(values)
+}
+
+#[test]
+fn values_flags_mean_to_kzrender_what_they_mean_to_helm() {
+    let work = tempfile::tempdir().unwrap();
+    let cluster = work.path().join("cluster");
+    std::fs::create_dir(&cluster).unwrap();
+    std::fs::write(
+        cluster.join("kubezero.yaml"),
+        "ClusterName: oracle\nplatform: nocloud\ncert-manager: {enabled: false}\n",
+    )
+    .unwrap();
+    std::fs::write(work.path().join("f1.txt"), "hello\n").unwrap();
+    std::fs::write(work.path().join("a.yaml"), "calico:\n  values:\n    a: {b: 1, c: 2}\n    l: [1, 2, 3]\n").unwrap();
+    std::fs::write(work.path().join("b.yaml"), "calico:\n  values:\n    a: {b: 9}\n    l: [7]\n").unwrap();
+    let v = "calico.values";
+    let forms: Vec<(&str, String)> = vec![
+        ("--set", format!("{v}.a=1")),
+        ("--set", format!("{v}.a=0")),
+        ("--set", format!("{v}.a=012")),
+        ("--set", format!("{v}.a=-012")),
+        ("--set", format!("{v}.a=+1")),
+        ("--set", format!("{v}.a=1.5")),
+        ("--set", format!("{v}.a=1e3")),
+        ("--set", format!("{v}.a=0x1F")),
+        ("--set", format!("{v}.a=9223372036854775808")),
+        ("--set", format!("{v}.a=tRuE")),
+        ("--set", format!("{v}.a=null")),
+        ("--set", format!("{v}.a=~")),
+        ("--set", format!("{v}.a=yes")),
+        ("--set", format!("{v}.a=")),
+        ("--set", format!("{v}.a=x,{v}.b=y")),
+        ("--set", format!("{v}.a=b=c")),
+        ("--set", format!(r"{v}.a=x\,y")),
+        ("--set", format!(r"{v}.a\.b=1")),
+        ("--set", format!(r"{v}.a=x\y")),
+        ("--set", format!("{v}.l={{x,y}}")),
+        ("--set", format!("{v}.l={{}}")),
+        ("--set", format!("{v}.l={{ 1 , 2 }}")),
+        ("--set", format!("{v}.l={{true,null,0,012}}")),
+        ("--set", format!("{v}.l[0]=x")),
+        ("--set", format!("{v}.l[2]=x")),
+        ("--set", format!("{v}.l[1]=2,{v}.l[0]=1")),
+        ("--set", format!("{v}.l[0].b=1,{v}.l[1].c=2")),
+        ("--set", format!("{v}.l[0][1]=x")),
+        ("--set", format!("{v}.l[0]")),
+        ("--set", format!("{v}.l[65537]=x")),
+        ("--set", format!("{v}.l[-1]=x")),
+        ("--set", format!("{v}.l[x]=1")),
+        ("--set", format!("{v}.l[0]x=1")),
+        ("--set", format!("{v}.a,{v}.b=1")),
+        ("--set", format!("{v}.a")),
+        ("--set", format!("{v}..a=1")),
+        ("--set", format!("{v}.a={{1,2")),
+        ("--set", format!("{v}.a=1,,{v}.b=2")),
+        ("--set-string", format!("{v}.a=1,{v}.b=true,{v}.c=null")),
+        ("--set-string", format!("{v}.l[1]=007")),
+        ("--set-json", format!(r#"{v}.a={{"b":[1,2.5]}},{v}.c=null"#)),
+        ("--set-json", format!("{v}.a=,{v}.b=1")),
+        ("--set-json", format!("{v}.a=x")),
+        ("--set-json", r#"{"calico":{"values":{"a":{"b":1}}}}"#.to_owned()),
+        ("--set-file", format!("{v}.a=f1.txt")),
+        ("--set-file", format!("{v}.a=missing.txt")),
+        ("--set-literal", format!("{v}.a=x,y=z\\n{{1}}")),
+        ("-f", "a.yaml,b.yaml".to_owned()),
+        ("-f", "-".to_owned()),
+        ("-f", "missing.yaml".to_owned()),
+    ];
+    let stdin = "calico:\n  values:\n    from: stdin\n";
+    let mut disagreements = Vec::new();
+    for (flag, text) in &forms {
+        let flags = vec![flag.to_string(), text.clone()];
+        let theirs = helm_values_of(work.path(), &flags, stdin).map(|v| v["calico"]["values"].clone());
+        let theirs = theirs.map(|v| if v.is_null() { json!({}) } else { v });
+        let ours = kzrender_values_of(&cluster, work.path(), &flags, stdin);
+        let agree = match (&theirs, &ours) {
+            (Some(a), Some(b)) => same(a, b),
+            (None, None) => true,
+            _ => false,
+        };
+        if !agree {
+            disagreements.push(format!("{flag} {text}: helm {theirs:?}, kzrender {ours:?}"));
+        }
+    }
+    assert!(forms.len() >= 40);
+    assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
+    // Flags apply by kind, not in command-line order: every --set, then every --set-string.
+    let order = [format!("--set-string={v}.a=1"), format!("--set={v}.a=2")];
+    let order: Vec<String> = order.to_vec();
+    assert_eq!(
+        kzrender_values_of(&cluster, work.path(), &order, ""),
+        helm_values_of(work.path(), &order, "").map(|v| v["calico"]["values"].clone())
+    );
+}

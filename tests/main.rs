@@ -13,6 +13,7 @@ mod errors;
 mod explain;
 mod helm;
 mod official;
+mod precommit;
 mod process;
 mod render;
 mod schema_oracle;

@@ -41,6 +41,8 @@ pub enum Command {
     Docs(DocsArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
+    /// Print the man page (roff); docs/kzrender.1 is this output.
+    Man,
 }
 
 /// `--kubezero DIR`, wherever the catalog is used.

@@ -129,9 +129,16 @@ fn report(args: &DiffArgs, plan: &Plan, diffs: &[ClusterDiff]) -> Result<Success
     }
     let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
     let rendered = format!("rendered {} of {}", plan.affected.len(), plural(plan.total(), "cluster"));
-    let summary = match resources_changed {
-        0 => format!("no changes ({rendered})"),
-        n => format!("{}, {} changed ({rendered})", plural(clusters_changed, "cluster"), plural(n, "resource")),
+    let broken = diffs.iter().filter(|d| matches!(d.new, Side::Broken(_)) || matches!(d.old, Side::Broken(_))).count();
+    let summary = match (resources_changed, broken) {
+        (0, 0) => format!("no changes ({rendered})"),
+        (n, 0) => format!("{}, {} changed ({rendered})", plural(clusters_changed, "cluster"), plural(n, "resource")),
+        (n, b) => format!(
+            "{}, {} changed; {} cannot be rendered, see stderr ({rendered})",
+            plural(clusters_changed, "cluster"),
+            plural(n, "resource"),
+            plural(b, "cluster")
+        ),
     };
     writeln!(out, "{summary}").expect("writing to a String");
     // A difference, like a cluster that cannot be rendered, is exit 1; an unreadable file 2.

@@ -6,6 +6,7 @@ use kzrender::diag::one_line;
 use kzrender::layer::LayerKind;
 use kzrender::pipeline;
 use kzrender::redact;
+use kzrender::schema::message::distance;
 use kzrender::value::{KeyPath, Node, Seg, Value};
 use kzrender::yaml::emit;
 
@@ -33,7 +34,11 @@ pub fn run(args: &ExplainArgs) -> Result<Success, Failure> {
     // of its parents; the last one to touch it decides.
     let touches: Vec<_> = cluster.layers.iter().filter_map(|l| touch(&l.node, &path).map(|t| (l, t))).collect();
     if touches.is_empty() {
-        out.push_str("  no layer sets it\n");
+        match closest(&cluster.values, &args.key) {
+            Some(key) => writeln!(out, "  no layer sets it; did you mean `{}`?", one_line(&key)),
+            None => writeln!(out, "  no layer sets it"),
+        }
+        .expect("writing to a String");
     }
     for (i, (layer, (node, what))) in touches.iter().enumerate() {
         let verdict = match (i + 1 == touches.len(), cluster.values.at(&path).is_some()) {
@@ -72,6 +77,19 @@ fn touch<'n>(layer: &'n Node, path: &KeyPath) -> Option<(&'n Node, Option<String
         }
     }
     layer.at(path).map(|n| (n, None))
+}
+
+/// The key of the merged values closest to `key`, if one is close (a typo, not another key).
+fn closest(values: &Node, key: &str) -> Option<String> {
+    let mut keys = Vec::new();
+    values.walk(&mut |path, _| {
+        if !path.is_empty() {
+            keys.push(path.to_string());
+        }
+        true
+    });
+    let (d, best) = keys.into_iter().map(|k| (distance(&k.to_lowercase(), &key.to_lowercase()), k)).min()?;
+    (d <= 2.max(key.len() / 8)).then_some(best)
 }
 
 /// One line for a value: scalars as YAML, containers by size.

@@ -79,6 +79,7 @@ pub fn run() -> ExitCode {
         Command::Outputs(a) => outputs::run(&a),
         Command::Docs(a) => docs::run(&a),
         Command::Completions(a) => Ok(completions(&a)),
+        Command::Man => man(),
     };
     finish(outcome)
 }
@@ -95,6 +96,14 @@ fn completions(args: &args::CompletionsArgs) -> Success {
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut args::Cli::command(), "kzrender", &mut script);
     Success { stdout: String::from_utf8_lossy(&script).into_owned(), warnings: Vec::new() }
+}
+
+/// `kzrender man`: the man page, generated from the flags themselves.
+fn man() -> Result<Success, Failure> {
+    use clap::CommandFactory;
+    let mut page = Vec::new();
+    clap_mangen::Man::new(args::Cli::command()).render(&mut page).map_err(|e| Failure::Trouble(e.to_string()))?;
+    Ok(Success { stdout: String::from_utf8_lossy(&page).into_owned(), warnings: Vec::new() })
 }
 
 fn finish(outcome: Result<Success, Failure>) -> ExitCode {

@@ -76,8 +76,8 @@ pub fn run(args: &ValidateArgs) -> Result<Success, Failure> {
         let (errors, warnings) = diags.into_iter().partition(Diagnostic::is_error);
         Render { values: extra.as_ref().map(|f| f.display().to_string()), errors, warnings, resources }
     });
-    let mut verdicts: Vec<Verdict> =
-        clusters.iter().map(|d| Verdict { path: d.display().to_string(), renders: Vec::new() }).collect();
+    let shown = |d: &PathBuf| kzrender::read::display(d, "").trim_end_matches('/').to_owned();
+    let mut verdicts: Vec<Verdict> = clusters.iter().map(|d| Verdict { path: shown(d), renders: Vec::new() }).collect();
     for ((i, _), render) in jobs.iter().zip(renders) {
         verdicts[*i].renders.push(render);
     }
