@@ -6,6 +6,7 @@
 #   diff, one changed cluster of 1,000:        <= 300 ms
 set -euo pipefail
 cd "$(dirname "$0")/.."
+root=$PWD
 
 cargo build --release --locked --quiet
 kz=$PWD/target/release/kzrender
@@ -58,3 +59,16 @@ printf '%-44s %10s %10s %s\n' "validate 5,000 clusters" "$v5" "$(peak_mib "$kz" 
 printf '%-44s %10s %10s %s\n' "  per cluster at 1,000 / 5,000 (ms)" "$(python3 -c "print('%.3f / %.3f' % ($v1/1000, $v5/5000))")" "" ""
 cd "$work/f1000"
 printf '%-44s %10s %10s %s\n' "diff, 1 changed cluster of 1,000" "$(median_ms 10 "$kz" diff --color never)" "$(peak_mib "$kz" diff --color never)" "<= 300 ms"
+
+# Deep validation: every Application's chart through the real helm (scripts/fetch-tools.sh
+# installs it). The 1,000 clusters are copies of four, so their 5,500 Applications need only
+# the distinct renders; --unused adds one render per alteration of each distinct render's values.
+helm=$root/.cache/tools/helm
+if [ -x "$helm" ]; then
+  kube=$(ls -d "$root"/.cache/tools/venv/lib/python3*/site-packages/kubernetes_validate/kubernetes-json-schema/v1.30.0-local-strict)
+  deep=("$kz" validate "$work/f1000/clusters" --charts "$root/fixtures/charts" --helm "$helm" --schema-dir "$kube" --schema-dir "$root/kubezero/schemas" --schema-dir "$root/fixtures/schemas/crds")
+  printf '%-44s %10s %10s %s
+' "validate --charts, 1,000 clusters" "$(median_ms 3 "${deep[@]}")" "$(peak_mib "${deep[@]}")" "$("${deep[@]}" | tail -n 1)"
+  printf '%-44s %10s %10s %s
+' "validate --charts --unused, 1,000 clusters" "$(median_ms 3 "${deep[@]}" --unused)" "" "$("${deep[@]}" --unused | tail -n 1)"
+fi

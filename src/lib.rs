@@ -9,6 +9,7 @@
 pub mod argocd;
 pub mod catalog;
 pub mod cloudbender;
+pub mod deep;
 pub mod derive;
 pub mod diag;
 pub mod diff;

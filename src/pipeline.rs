@@ -10,7 +10,7 @@ use crate::diag::{self, Diagnostic, Kind};
 use crate::layer::{Layer, LayerKind};
 use crate::load;
 use crate::merge::merge_into;
-use crate::render;
+use crate::render::{self, ChartSource};
 use crate::request::Request;
 use crate::schema::official::SchemaSet;
 use crate::validate;
@@ -43,6 +43,12 @@ pub struct Rendered {
     pub docs: Vec<Node>,
     /// Warnings (the input renders, but deserves a look).
     pub warnings: Vec<Diagnostic>,
+    /// The chart each Application renders, in document order.
+    pub sources: Vec<ChartSource>,
+    /// The merged values the documents came from, with provenance.
+    pub values: Node,
+    /// The cluster's Kubernetes version (`KubernetesVersion`, else ArgoCD's `KUBE_VERSION`).
+    pub kube_version: Option<String>,
 }
 
 impl Rendered {
@@ -156,7 +162,7 @@ pub fn render(cluster: Cluster<'_>, official: &SchemaSet) -> Result<Rendered, Ve
         return Err(fail(warnings, vec![Diagnostic::new(Kind::Unsupported, Some(values.origin.clone()), "", msg)]));
     }
     warnings.extend(derived.iter().flat_map(|d| d.exposed_secrets(&values)));
-    let docs = match render::documents(catalog, &ctx, &values, &derived) {
+    let render::AppOfApps { docs, sources } = match render::documents(catalog, &ctx, &values, &derived) {
         Ok(d) => d,
         Err(e) => return Err(fail(warnings, e)),
     };
@@ -165,7 +171,9 @@ pub fn render(cluster: Cluster<'_>, official: &SchemaSet) -> Result<Rendered, Ve
         return Err(fail(warnings, invalid));
     }
     diag::tidy(&mut warnings);
-    Ok(Rendered { docs, warnings })
+    let written = values.get_path(&["KubernetesVersion"]).and_then(Node::as_str).map(str::to_owned);
+    let kube_version = written.or(kube_version);
+    Ok(Rendered { docs, warnings, sources, values, kube_version })
 }
 
 /// Loads, merges and renders one cluster.

@@ -1,5 +1,5 @@
 //! Building the app-of-apps documents: one Application per enabled component and the Namespaces
-//! the catalog asks for (SPEC §5).
+//! the catalog asks for (docs/values.md).
 //!
 //! Takes the merged values and the [`Derived`] components and hands on documents as [`Node`]
 //! trees, ordered by sync wave, then kind (Namespace first), then name. Values copied from the
@@ -20,13 +20,35 @@ const SYNC_WAVE: &str = "argocd.argoproj.io/sync-wave";
 /// KubeZero's chart layout: `<pathPrefix>charts/kubezero-<component>`.
 const CHART_DIR_PREFIX: &str = "charts/kubezero-";
 
+/// What an Application asks ArgoCD to render: a chart of the KubeZero repository, with values.
+#[derive(Clone, Debug)]
+pub struct ChartSource {
+    /// The Application's name (its component's); Helm's release name.
+    pub application: String,
+    /// The chart's path in the KubeZero repository (`spec.source.path`).
+    pub path: String,
+    /// The namespace the chart is installed in (`spec.destination.namespace`).
+    pub namespace: String,
+    /// `spec.source.helm.values` as a tree, with provenance (an empty map when there are none).
+    pub values: Node,
+}
+
+/// The app-of-apps: its documents in output order, and the chart each Application renders.
+#[derive(Debug)]
+pub struct AppOfApps {
+    /// Applications and Namespaces, ordered by sync wave, kind, name.
+    pub docs: Vec<Node>,
+    /// One per Application, in the same order.
+    pub sources: Vec<ChartSource>,
+}
+
 /// Builds every document of the app-of-apps.
 pub fn documents(
     catalog: &Catalog,
     ctx: &Context,
     values: &Node,
     derived: &[Derived<'_>],
-) -> Result<Vec<Node>, Vec<Diagnostic>> {
+) -> Result<AppOfApps, Vec<Diagnostic>> {
     let mut errors = Vec::new();
     let mut need = |path: &[&str]| -> Node {
         match values.get_path(path) {
@@ -49,6 +71,7 @@ pub fn documents(
     let sync_policy = values.get_path(&["global", "syncPolicy"]);
 
     let mut docs: Vec<(u32, u8, String, Node)> = Vec::new();
+    let mut sources = BTreeMap::new();
     let mut namespaces: BTreeMap<String, (u32, Map)> = BTreeMap::new();
     for d in derived {
         let name = d.component.name.as_str();
@@ -76,11 +99,15 @@ pub fn documents(
         if !retain {
             metadata.push(("finalizers", seq(vec![text(FINALIZER)])));
         }
-        let mut source = vec![
-            ("path", text(&format!("{}{CHART_DIR_PREFIX}{name}", prefix.as_str().unwrap_or_default()))),
-            ("repoURL", repo.clone()),
-            ("targetRevision", revision.clone()),
-        ];
+        let path = format!("{}{CHART_DIR_PREFIX}{name}", prefix.as_str().unwrap_or_default());
+        let chart = ChartSource {
+            application: name.to_owned(),
+            path: path.clone(),
+            namespace: ns.as_str().unwrap_or_default().to_owned(),
+            values: d.helm_values.clone(),
+        };
+        sources.insert(name.to_owned(), chart);
+        let mut source = vec![("path", text(&path)), ("repoURL", repo.clone()), ("targetRevision", revision.clone())];
         if d.helm_values.as_map().is_some_and(|m| !m.is_empty()) {
             source.push(("helm", map(vec![("values", text(&emit::document(&d.helm_values)))])));
         }
@@ -135,7 +162,8 @@ pub fn documents(
         return Err(errors);
     }
     docs.sort_by(|a, b| (a.0, a.1, &a.2).cmp(&(b.0, b.1, &b.2)));
-    Ok(docs.into_iter().map(|(.., doc)| doc).collect())
+    let sources = docs.iter().filter(|d| d.1 == 1).filter_map(|d| sources.remove(&d.2)).collect();
+    Ok(AppOfApps { docs: docs.into_iter().map(|(.., doc)| doc).collect(), sources })
 }
 
 fn generated() -> Origin {

@@ -387,3 +387,51 @@ fn sigterm_removes_the_private_scratch_directory() {
     assert_eq!(out.status.code(), Some(128 + 15));
     assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0, "the scratch directory is gone");
 }
+
+/// `diff --charts fixtures/charts` with the helm `scripts/fetch-tools.sh` installs.
+fn with_charts(repo: &Repo, args: &[&str]) -> Outcome {
+    let charts = root().join("fixtures/charts").display().to_string();
+    let helm = crate::support::helm().display().to_string();
+    let mut all = vec!["--charts", &charts, "--helm", &helm];
+    all.extend(args);
+    repo.diff(&all)
+}
+
+#[test]
+fn with_charts_each_changed_application_shows_what_its_chart_renders_differently() {
+    let repo = Repo::fleet();
+    repo.edit("clusters/prod-eu/kubezero.yaml", "retention: 30d", "retention: 15d");
+    repo.edit("clusters/prod-eu/kubezero.yaml", "url: grafana.prod.example.com", "url: dashboards.prod.example.com");
+    let out = with_charts(&repo, &[]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_eq!(out.stderr, "");
+    insta::assert_snapshot!("diff_charts_leaves", out.stdout);
+    assert_eq!(
+        out.stdout.lines().filter(|l| l.trim_start().starts_with("~ ")).collect::<Vec<_>>(),
+        [
+            "~ Application/metrics",
+            "  ~ Prometheus/monitoring/metrics-prometheus",
+            "  ~ VirtualService/monitoring/grafana"
+        ]
+    );
+    assert!(out.stdout.ends_with("1 cluster, 1 resource and 2 chart resources changed (rendered 1 of 4 clusters)\n"));
+}
+
+#[test]
+fn with_charts_a_chart_that_fails_on_the_new_side_is_reported_on_stderr() {
+    let repo = Repo::fleet();
+    repo.edit(
+        "clusters/prod-eu/kubezero.yaml",
+        "kiam:\n  enabled: true\n",
+        "kiam:\n  enabled: true\n  values:\n    kiam:\n      server:\n        assumeRoleArn: null\n",
+    );
+    let out = with_charts(&repo, &["--stat"]);
+    assert_eq!(out.code, 1);
+    assert_eq!(out.stdout, "clusters/prod-eu\n~ Application/kiam\n1 cluster, 1 resource and 0 chart resources changed (rendered 1 of 4 clusters)\n");
+    assert_eq!(
+        out.stderr,
+        "kzrender: clusters/prod-eu: Application kiam: cannot render its chart in the working tree: helm template failed: \
+         execution error at (kubezero-kiam/templates/role-check.yaml:2:4): kiam.server.assumeRoleArn is required: \
+         kiam's server assumes this role for every pod; Use --debug flag to render out invalid YAML\n"
+    );
+}

@@ -2,12 +2,12 @@
 //! inside `helm.values` (what Helm renders the chart with) and in the Application documents
 //! themselves (what ArgoCD reads). `scripts/fetch-tools.sh` installs helm into `.cache/tools/`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use serde_json::{json, Value};
 
-use crate::support::{documents, root, Test};
+use crate::support::{documents, helm, Test};
 
 /// Strings that a careless emitter turns into something else for a YAML 1.1 or 1.2 reader.
 const HOSTILE: &[&str] = &[
@@ -100,17 +100,6 @@ const HOSTILE: &[&str] = &[
     "http://x:80/",
     "arn:aws:iam::123456789012:role/x",
 ];
-
-/// The helm binary: `$KZ_HELM`, or the one `scripts/fetch-tools.sh` installs.
-fn helm() -> PathBuf {
-    let path = std::env::var_os("KZ_HELM").map(PathBuf::from).unwrap_or_else(|| root().join(".cache/tools/helm"));
-    assert!(
-        path.is_file(),
-        "helm not found at {}; run scripts/fetch-tools.sh (the README's test command does)",
-        path.display()
-    );
-    path
-}
 
 /// What Helm's values reader makes of a YAML text: `helm template` of a chart printing `toJson .Values`.
 fn helm_reads(work: &Path, yaml: &str) -> Value {

@@ -7,6 +7,7 @@ mod argocd;
 mod catalog;
 mod cli;
 mod cloudbender;
+mod deep;
 mod diff;
 mod docs;
 mod errors;

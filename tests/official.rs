@@ -1,21 +1,7 @@
 //! The documents kzrender emits, against schemas nobody here wrote: the strict Kubernetes
 //! schemas of PyPI's kubernetes-validate (installed by `scripts/fetch-tools.sh`).
 
-use std::path::PathBuf;
-
-use crate::support::{root, Test};
-
-/// kubernetes-validate's strict schemas for Kubernetes 1.30 (kubeconform's file layout, with
-/// references to `/api/_definitions.json#/$defs/...`).
-fn kubernetes() -> PathBuf {
-    let lib = root().join(".cache/tools/venv/lib");
-    let python = std::fs::read_dir(&lib)
-        .unwrap_or_else(|e| panic!("{}: {e}; run scripts/fetch-tools.sh", lib.display()))
-        .map(|e| e.unwrap().path())
-        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("python3"))
-        .expect("a python3 site");
-    python.join("site-packages/kubernetes_validate/kubernetes-json-schema/v1.30.0-local-strict")
-}
+use crate::support::{kubernetes, Test};
 
 fn validate(args: &[&str]) -> crate::support::Outcome {
     Test::new()

@@ -193,3 +193,26 @@ impl Outcome {
         format!("$ {command}\nexit: {}\n--- stdout\n{}--- stderr\n{}", self.code, self.stdout, self.stderr)
     }
 }
+
+/// The helm binary: `$KZ_HELM`, or the one `scripts/fetch-tools.sh` installs.
+pub fn helm() -> PathBuf {
+    let path = std::env::var_os("KZ_HELM").map(PathBuf::from).unwrap_or_else(|| root().join(".cache/tools/helm"));
+    assert!(
+        path.is_file(),
+        "helm not found at {}; run scripts/fetch-tools.sh (the README's test command does)",
+        path.display()
+    );
+    path
+}
+
+/// kubernetes-validate's strict schemas for Kubernetes 1.30 (kubeconform's file layout, with
+/// references to `/api/_definitions.json#/$defs/...`).
+pub fn kubernetes() -> PathBuf {
+    let lib = root().join(".cache/tools/venv/lib");
+    let python = std::fs::read_dir(&lib)
+        .unwrap_or_else(|e| panic!("{}: {e}; run scripts/fetch-tools.sh", lib.display()))
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("python3"))
+        .expect("a python3 site");
+    python.join("site-packages/kubernetes_validate/kubernetes-json-schema/v1.30.0-local-strict")
+}

@@ -64,6 +64,18 @@ pub struct SchemaArgs {
     pub ignore_missing_schemas: bool,
 }
 
+/// Deep validation: the charts the Applications render.
+#[derive(Debug, Args)]
+pub struct ChartArgs {
+    /// Also render every Application's chart from DIR, a checkout of the KubeZero repository
+    /// (with `helm dependency build` run in its charts), and check what the cluster would receive.
+    #[arg(long, value_name = "DIR")]
+    pub charts: Option<PathBuf>,
+    /// The helm binary --charts runs.
+    #[arg(long, value_name = "PATH", default_value = "helm")]
+    pub helm: PathBuf,
+}
+
 /// `kzrender docs`.
 #[derive(Debug, Args)]
 pub struct DocsArgs {
@@ -139,6 +151,8 @@ pub struct DiffArgs {
     /// Only name the changed resources and print the summary.
     #[arg(long)]
     pub stat: bool,
+    #[command(flatten)]
+    pub charts: ChartArgs,
     #[command(flatten)]
     pub schemas: SchemaArgs,
     #[command(flatten)]
@@ -257,6 +271,12 @@ pub struct ValidateArgs {
     /// Only the K-th of N stable parts of the clusters (by path), for CI matrix jobs: `--shard 1/4`.
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
     pub shard: Option<(usize, usize)>,
+    #[command(flatten)]
+    pub charts: ChartArgs,
+    /// With --charts: warn about every value an Application passes to its chart that no
+    /// template reads, where it was written.
+    #[arg(long, requires = "charts")]
+    pub unused: bool,
     #[command(flatten)]
     pub schemas: SchemaArgs,
     #[command(flatten)]

@@ -8,12 +8,13 @@ use std::path::{Path, PathBuf};
 
 use kzrender::catalog::Catalog;
 use kzrender::diag::{one_line, Diagnostic, Kind};
-use kzrender::diff::{self, Change, ClusterDiff, Plan, Query, ResourceDiff, Side, Sides};
+use kzrender::diff::{self, Change, ClusterDiff, LeafDiff, Plan, Query, ResourceDiff, Side, Sides};
+use kzrender::fleet;
 use kzrender::request::Stdin;
 use similar::{ChangeTag, TextDiff};
 
 use super::args::{Color, DiffArgs};
-use super::{catalog, official_schemas, Failure, Success};
+use super::{catalog, helm, official_schemas, Failure, Success};
 
 fn trouble(e: impl std::fmt::Display) -> Failure {
     Failure::Trouble(e.to_string())
@@ -23,6 +24,7 @@ fn trouble(e: impl std::fmt::Display) -> Failure {
 pub fn run(args: &DiffArgs) -> Result<Success, Failure> {
     let cwd = std::env::current_dir().map_err(trouble)?;
     let files = args.values.files().map_err(Failure::Trouble)?;
+    let helm = helm(&args.charts)?;
     let mut shared = files.clone();
     shared.extend(args.values.catalog.kubezero.clone());
     let query = Query { paths: args.paths.clone(), base: args.base.clone(), head: args.head.clone(), shared };
@@ -72,7 +74,11 @@ pub fn run(args: &DiffArgs) -> Result<Success, Failure> {
         args.values.request(dir, &files.iter().map(on_side).collect::<Vec<_>>(), &stdin)
     };
     let diffs = diff::compare(&plan, &sides, &request);
-    report(args, &plan, &diffs)
+    let leaves = match (&helm, &args.charts.charts) {
+        (Some(helm), Some(charts)) => fleet::parallel(&diffs, |d| diff::leaves(d, helm, charts)),
+        _ => Vec::new(),
+    };
+    report(args, &plan, &diffs, &leaves)
 }
 
 /// Removes `dir` and ends the process when SIGTERM or SIGINT arrives (128 + the signal, as a
@@ -88,9 +94,10 @@ fn remove_on_signal(dir: PathBuf) {
     });
 }
 
-/// Prints every changed resource of every affected cluster, then the summary; names the
-/// clusters that could not be rendered on stderr.
-fn report(args: &DiffArgs, plan: &Plan, diffs: &[ClusterDiff]) -> Result<Success, Failure> {
+/// Prints every changed resource of every affected cluster (with `--charts`, each changed
+/// Application's leaf resources under it), then the summary; names the clusters and charts that
+/// could not be rendered on stderr.
+fn report(args: &DiffArgs, plan: &Plan, diffs: &[ClusterDiff], leaves: &[Vec<LeafDiff>]) -> Result<Success, Failure> {
     let color = match args.color {
         Color::Always => true,
         Color::Never => false,
@@ -98,9 +105,9 @@ fn report(args: &DiffArgs, plan: &Plan, diffs: &[ClusterDiff]) -> Result<Success
     };
     let paint = Paint(color);
     let (mut out, mut problems, mut kinds) = (String::new(), String::new(), Vec::new());
-    let (mut clusters_changed, mut resources_changed) = (0, 0);
+    let (mut clusters_changed, mut resources_changed, mut leaves_changed) = (0, 0, 0);
     let head = args.head.as_deref().unwrap_or("the working tree");
-    for d in diffs {
+    for (i, d) in diffs.iter().enumerate() {
         let shown = if d.cluster.is_empty() { ".".to_owned() } else { one_line(&d.cluster) };
         if let Side::Broken(diags) = &d.new {
             let side = if args.head.is_some() { format!("at {head}") } else { "in the working tree".to_owned() };
@@ -123,20 +130,45 @@ fn report(args: &DiffArgs, plan: &Plan, diffs: &[ClusterDiff]) -> Result<Success
             _ => String::new(),
         };
         writeln!(out, "{}{note}", paint.bold(&shown)).expect("writing to a String");
+        let leaves = leaves.get(i).map_or(&[][..], Vec::as_slice);
         for change in &d.changes {
-            resource(&mut out, change, args.stat, paint);
+            resource(&mut out, change, args.stat, paint, "");
+            for leaf in leaves.iter().filter(|l| change.kind == "Application" && l.application == change.name) {
+                for (new, f) in &leaf.failures {
+                    let side = match (new, &args.head) {
+                        (false, _) => format!("at {}", args.base),
+                        (true, Some(h)) => format!("at {h}"),
+                        (true, None) => "in the working tree".to_owned(),
+                    };
+                    let app = one_line(&leaf.application);
+                    writeln!(
+                        problems,
+                        "kzrender: {shown}: Application {app}: cannot render its chart {side}: {}",
+                        f.message
+                    )
+                    .expect("writing to a String");
+                    kinds.push(f.kind);
+                }
+                leaves_changed += leaf.changes.len();
+                leaf.changes.iter().for_each(|c| resource(&mut out, c, args.stat, paint, "  "));
+            }
         }
     }
     let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
     let rendered = format!("rendered {} of {}", plan.affected.len(), plural(plan.total(), "cluster"));
     let broken = diffs.iter().filter(|d| matches!(d.new, Side::Broken(_)) || matches!(d.old, Side::Broken(_))).count();
+    let changed = match args.charts.charts {
+        Some(_) => {
+            format!("{} and {}", plural(resources_changed, "resource"), plural(leaves_changed, "chart resource"))
+        }
+        None => plural(resources_changed, "resource"),
+    };
     let summary = match (resources_changed, broken) {
         (0, 0) => format!("no changes ({rendered})"),
-        (n, 0) => format!("{}, {} changed ({rendered})", plural(clusters_changed, "cluster"), plural(n, "resource")),
-        (n, b) => format!(
-            "{}, {} changed; {} cannot be rendered, see stderr ({rendered})",
+        (_, 0) => format!("{}, {changed} changed ({rendered})", plural(clusters_changed, "cluster")),
+        (_, b) => format!(
+            "{}, {changed} changed; {} cannot be rendered, see stderr ({rendered})",
             plural(clusters_changed, "cluster"),
-            plural(n, "resource"),
             plural(b, "cluster")
         ),
     };
@@ -157,9 +189,14 @@ fn problem(out: &mut String, cluster: &str, side: &str, diags: &[Diagnostic]) {
     diags.iter().for_each(|d| writeln!(out, "{d}").expect("writing to a String"));
 }
 
-/// `+ Application/kiam`, then (unless `--stat`) the unified diff of the resource.
-fn resource(out: &mut String, change: &ResourceDiff, stat: bool, paint: Paint) {
-    let title = format!("{} {}/{}", change.change.sign(), one_line(&change.kind), one_line(&change.name));
+/// `+ Application/kiam` (a chart's resources, indented by `indent`, also name their namespace:
+/// `~ Deployment/kube-system/istiod`), then (unless `--stat`) the unified diff of the resource.
+fn resource(out: &mut String, change: &ResourceDiff, stat: bool, paint: Paint, indent: &str) {
+    let name = match (indent.is_empty(), change.namespace.as_str()) {
+        (false, ns) if !ns.is_empty() => format!("{}/{}", one_line(ns), one_line(&change.name)),
+        _ => one_line(&change.name),
+    };
+    let title = format!("{indent}{} {}/{name}", change.change.sign(), one_line(&change.kind));
     let title = match change.change {
         Change::Added => paint.green(&title),
         Change::Removed => paint.red(&title),
@@ -170,13 +207,13 @@ fn resource(out: &mut String, change: &ResourceDiff, stat: bool, paint: Paint) {
         return;
     }
     if change.old == change.new {
-        writeln!(out, "  (only redacted values changed)").expect("writing to a String");
+        writeln!(out, "{indent}  (only redacted values changed)").expect("writing to a String");
         return;
     }
     let text = TextDiff::from_lines(&change.old, &change.new);
     for hunk in text.unified_diff().context_radius(3).iter_hunks() {
         // The diff is indented under its resource line so `+ Application/x` stays unambiguous.
-        writeln!(out, "  {}", paint.cyan(&hunk.header().to_string())).expect("writing to a String");
+        writeln!(out, "{indent}  {}", paint.cyan(&hunk.header().to_string())).expect("writing to a String");
         for line in hunk.iter_changes() {
             let body = line.value().trim_end_matches('\n');
             let text = match line.tag() {
@@ -184,7 +221,7 @@ fn resource(out: &mut String, change: &ResourceDiff, stat: bool, paint: Paint) {
                 ChangeTag::Insert => paint.green(&format!("+{body}")),
                 ChangeTag::Equal => format!(" {body}"),
             };
-            writeln!(out, "  {text}").expect("writing to a String");
+            writeln!(out, "{indent}  {text}").expect("writing to a String");
         }
     }
 }

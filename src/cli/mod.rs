@@ -232,6 +232,21 @@ pub fn require_cluster_dir(dir: &std::path::Path) -> Result<(), Failure> {
     Ok(())
 }
 
+/// The Helm `--charts` needs, when given.
+pub fn helm(args: &args::ChartArgs) -> Result<Option<kzrender::deep::Helm>, Failure> {
+    match &args.charts {
+        None => Ok(None),
+        Some(dir) if !dir.is_dir() => {
+            let why = std::fs::metadata(dir).err().map_or("not a directory".to_owned(), |e| e.to_string());
+            Err(Failure::Trouble(format!(
+                "--charts {}: {why}; pass a checkout of the KubeZero repository",
+                dir.display()
+            )))
+        }
+        Some(_) => kzrender::deep::Helm::find(&args.helm).map(Some).map_err(Failure::Trouble),
+    }
+}
+
 /// The official schemas of every `--schema-dir`, or none.
 pub fn official_schemas(args: &args::SchemaArgs) -> Result<kzrender::schema::official::SchemaSet, Failure> {
     kzrender::schema::official::SchemaSet::load(&args.dirs, args.ignore_missing_schemas)

@@ -4,14 +4,15 @@
 
 use std::path::{Path, PathBuf};
 
+use kzrender::deep::{self, Deep};
 use kzrender::diag::Diagnostic;
 use kzrender::fleet;
 use kzrender::load::CLUSTER_FILE;
-use kzrender::pipeline;
+use kzrender::pipeline::{self, Rendered};
 use kzrender::request::Stdin;
 
 use super::args::{Format, ValidateArgs};
-use super::{catalog, official_schemas, report, Failure, Success};
+use super::{catalog, helm, official_schemas, report, Failure, Success};
 
 /// One render of a cluster: alone (`values: None`) or with one of its values files.
 pub struct Render {
@@ -44,6 +45,7 @@ impl Verdict {
 pub fn run(args: &ValidateArgs) -> Result<Success, Failure> {
     let catalog = catalog(&args.values.catalog)?;
     let official = official_schemas(&args.schemas)?;
+    let helm = helm(&args.charts)?;
     let files = args.values.files().map_err(Failure::Trouble)?;
     let found = fleet::find_clusters(&args.paths);
     if let (true, Some(e)) = (found.dirs.is_empty(), found.errors.first()) {
@@ -69,20 +71,43 @@ pub fn run(args: &ValidateArgs) -> Result<Success, Failure> {
         let mut overlays = files.clone();
         overlays.extend(extra.iter().map(|f| dir.join(f)));
         let req = args.values.request(dir.clone(), &overlays, &stdin);
-        let (diags, resources) = match pipeline::render_cluster(catalog, &official, &req) {
-            Ok(r) => (r.warnings, r.docs.len()),
-            Err(d) => (d, 0),
+        let (diags, resources, kept) = match pipeline::render_cluster(catalog, &official, &req) {
+            // Deep validation needs the render; without it, only its verdict is kept.
+            Ok(mut r) => (std::mem::take(&mut r.warnings), r.docs.len(), helm.is_some().then_some(r)),
+            Err(d) => (d, 0, None),
         };
         let (errors, warnings) = diags.into_iter().partition(Diagnostic::is_error);
-        Render { values: extra.as_ref().map(|f| f.display().to_string()), errors, warnings, resources }
+        (Render { values: extra.as_ref().map(|f| f.display().to_string()), errors, warnings, resources }, kept)
     });
+    let (mut renders, kept): (Vec<Render>, Vec<Option<Rendered>>) = renders.into_iter().unzip();
+    let mut deep_summary = String::new();
+    if let (Some(helm), Some(charts)) = (&helm, &args.charts.charts) {
+        let deep = Deep { charts, helm, official: &official, unused: args.unused };
+        let rendered: Vec<(usize, &Rendered)> =
+            kept.iter().enumerate().filter_map(|(i, r)| Some((i, r.as_ref()?))).collect();
+        let clusters: Vec<deep::Cluster<'_>> =
+            rendered.iter().map(|(_, r)| deep::Cluster { rendered: r, catalog_root: &catalog.root }).collect();
+        let found = deep.check(&clusters);
+        for ((i, _), findings) in rendered.iter().zip(found.findings) {
+            let (errors, warnings): (Vec<Diagnostic>, Vec<Diagnostic>) =
+                findings.into_iter().partition(Diagnostic::is_error);
+            renders[*i].errors.extend(errors);
+            renders[*i].warnings.extend(warnings);
+        }
+        deep_summary = format!(
+            "charts: {} Applications, {} distinct renders, {} helm runs\n",
+            found.applications,
+            found.renders,
+            helm.runs()
+        );
+    }
     let shown = |d: &PathBuf| kzrender::read::display(d, "").trim_end_matches('/').to_owned();
     let mut verdicts: Vec<Verdict> = clusters.iter().map(|d| Verdict { path: shown(d), renders: Vec::new() }).collect();
     for ((i, _), render) in jobs.iter().zip(renders) {
         verdicts[*i].renders.push(render);
     }
     let text = match args.format {
-        Format::Text => report::text(&verdicts),
+        Format::Text => report::text(&verdicts) + &deep_summary,
         Format::Json => report::json(&verdicts),
         Format::Github => report::github(&verdicts),
         Format::Junit => report::junit(&verdicts),

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use super::{resources, Plan, ResourceDiff};
 use crate::catalog::Catalog;
 use crate::diag::Diagnostic;
+use crate::pipeline::Rendered;
 use crate::request::Request;
 use crate::schema::official::SchemaSet;
 use crate::value::{Node, Origin};
@@ -15,8 +16,8 @@ use crate::{fleet, pipeline};
 pub enum Side {
     /// The cluster does not exist on this side.
     Absent,
-    /// Its documents.
-    Rendered(Vec<Node>),
+    /// Its render.
+    Rendered(Box<Rendered>),
     /// It cannot be rendered: why.
     Broken(Vec<Diagnostic>),
 }
@@ -24,9 +25,14 @@ pub enum Side {
 impl Side {
     /// The documents, none when absent or broken.
     pub fn docs(&self) -> &[Node] {
+        self.rendered().map_or(&[], |r| &r.docs)
+    }
+
+    /// The render, none when absent or broken.
+    pub fn rendered(&self) -> Option<&Rendered> {
         match self {
-            Side::Rendered(d) => d,
-            _ => &[],
+            Side::Rendered(r) => Some(r),
+            _ => None,
         }
     }
 }
@@ -98,7 +104,7 @@ pub fn compare(plan: &Plan, sides: &Sides<'_>, request: &RequestFor<'_>) -> Vec<
 
 fn render(catalog: &Catalog, sides: &Sides<'_>, req: Request) -> Side {
     match pipeline::render_cluster(catalog, sides.official, &req) {
-        Ok(r) => Side::Rendered(r.docs),
+        Ok(r) => Side::Rendered(Box::new(r)),
         Err(d) => Side::Broken(d.into_iter().filter(Diagnostic::is_error).collect()),
     }
 }

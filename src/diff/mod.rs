@@ -2,13 +2,16 @@
 //!
 //! [`plan`] decides which clusters a change can affect and extracts the other side's files
 //! from git; [`compare`] renders both sides of each and hands on the resources that differ
-//! ([`resources`]). The CLI only prints the result.
+//! ([`resources`]); with a KubeZero checkout, [`leaves`] does the same for what each changed
+//! Application's chart renders. The CLI only prints the result.
 
 mod compare;
+mod leaves;
 mod plan;
 mod resources;
 
 pub use compare::{compare, ClusterDiff, RequestFor, Side, Sides};
+pub use leaves::{leaves, LeafDiff};
 pub use plan::{plan, Plan, Query};
 pub use resources::{diffable, resources, Change, ResourceDiff};
 

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::redact::redacted;
+use crate::redact::{redacted, REDACTED};
 use crate::value::KeyPath;
 use crate::value::{Node, Value};
 use crate::yaml::{emit, parse_stream, Source};
@@ -38,6 +38,8 @@ impl Change {
 pub struct ResourceDiff {
     /// `Application`, `Namespace`.
     pub kind: String,
+    /// `metadata.namespace`, empty when it has none.
+    pub namespace: String,
     /// `metadata.name`.
     pub name: String,
     /// How it changed.
@@ -51,10 +53,10 @@ pub struct ResourceDiff {
 /// The resources that differ between two renders, in the new render's order (sync wave, kind,
 /// name), then the removed ones in the old render's order.
 pub fn resources(old: &[Node], new: &[Node]) -> Vec<ResourceDiff> {
-    let order: Vec<(String, String)> = new.iter().chain(old).map(identity).collect();
+    let order: Vec<Identity> = new.iter().chain(old).map(identity).collect();
     // Changes are found on the real text (a secret-only change is still a change) and shown on
     // the redacted one.
-    let index = |docs: &[Node]| -> BTreeMap<(String, String), (String, String)> {
+    let index = |docs: &[Node]| -> BTreeMap<Identity, (String, String)> {
         docs.iter().map(|d| (identity(d), (emit::document(d), diffable(d)))).collect()
     };
     let (old, new) = (index(old), index(new));
@@ -71,19 +73,33 @@ pub fn resources(old: &[Node], new: &[Node]) -> Vec<ResourceDiff> {
                 _ => return None,
             };
             let text = |t: Option<&(String, String)>| t.map(|t| t.1.clone()).unwrap_or_default();
-            Some(ResourceDiff { kind: key.0.clone(), name: key.1.clone(), change, old: text(a), new: text(b) })
+            let (kind, namespace, name) = key.clone();
+            Some(ResourceDiff { kind, namespace, name, change, old: text(a), new: text(b) })
         })
         .collect()
 }
 
-fn identity(doc: &Node) -> (String, String) {
+/// What names a resource in a render: kind, namespace, name.
+type Identity = (String, String, String);
+
+fn identity(doc: &Node) -> Identity {
     let s = |path: &[&str]| doc.get_path(path).and_then(Node::as_str).unwrap_or_default().to_owned();
-    (s(&["kind"]), s(&["metadata", "name"]))
+    (s(&["kind"]), s(&["metadata", "namespace"]), s(&["metadata", "name"]))
 }
 
-/// A document as diffed: `spec.source.helm.values` parsed into a tree, secrets redacted.
+/// A document as diffed: `spec.source.helm.values` parsed into a tree, secrets redacted, and a
+/// Secret's `data` and `stringData` redacted whatever their keys.
 pub fn diffable(doc: &Node) -> String {
     let mut doc = doc.clone();
+    if doc.get_path(&["kind"]).and_then(Node::as_str) == Some("Secret") {
+        for key in ["data", "stringData"] {
+            if let Some(Node { value: Value::Map(m), .. }) = doc.get_path_mut(&[key]) {
+                for v in m.values_mut() {
+                    v.value = Value::Str(REDACTED.into());
+                }
+            }
+        }
+    }
     if let Some(helm) = doc.get_path_mut(&["spec", "source", "helm"]) {
         if let Some(Value::Str(text)) = helm.as_map().and_then(|m| m.get("values")).map(|n| n.value.clone()) {
             let src = Source { name: "helm.values".into(), text };
@@ -123,6 +139,28 @@ mod tests {
         let old = docs("kind: Namespace\nmetadata: {name: a, annotations: {token: x}}\n");
         let new = docs("kind: Namespace\nmetadata: {name: a, annotations: {token: y}}\n");
         assert_eq!(resources(&old, &new).len(), 1);
+    }
+
+    #[test]
+    fn a_secrets_data_is_redacted_whatever_its_keys() {
+        let old = docs("kind: Secret\nmetadata: {name: s}\ndata: {elastic: b2xk}\nstringData: {user: old}\n");
+        let new = docs("kind: Secret\nmetadata: {name: s}\ndata: {elastic: bmV3}\nstringData: {user: new}\n");
+        let diffs = resources(&old, &new);
+        assert_eq!(
+            diffs[0].new,
+            "data:\n  elastic: \"<redacted>\"\nkind: Secret\nmetadata:\n  name: s\nstringData:\n  user: \"<redacted>\"\n"
+        );
+    }
+
+    #[test]
+    fn resources_of_the_same_name_in_two_namespaces_are_two_resources() {
+        let old = docs("kind: Service\nmetadata: {name: a, namespace: x}\n");
+        let new = docs(
+            "kind: Service\nmetadata: {name: a, namespace: x}\n---\nkind: Service\nmetadata: {name: a, namespace: y}\n",
+        );
+        let diffs = resources(&old, &new);
+        assert_eq!(diffs.len(), 1);
+        assert_eq!((diffs[0].change, diffs[0].namespace.as_str()), (Change::Added, "y"));
     }
 
     #[test]
