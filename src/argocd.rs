@@ -253,7 +253,7 @@ mod tests {
             ("KUBE_VERSION", "1.16.12"),
         ])
         .unwrap();
-        // SPEC §7: every parameter outranks plugin.env, values files included.
+        // Every parameter outranks plugin.env, values files included (README.md, Precedence).
         let order: Vec<String> = r
             .overlays
             .iter()

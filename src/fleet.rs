@@ -1,5 +1,5 @@
-//! A fleet repository: finding its cluster directories (SPEC §2) and rendering many clusters
-//! on all cores. Used by `validate` and `diff`.
+//! A fleet repository: finding its cluster directories (README.md, "A fleet repository") and
+//! rendering many clusters on all cores. Used by `validate` and `diff`.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;

@@ -174,7 +174,7 @@ fn a_cluster_broken_at_ref_does_not_hide_the_working_tree_changes() {
     repo.edit("clusters/onprem/kubezero.yaml", "mtu: big", "mtu: 1450");
     repo.edit("clusters/prod-eu/kubezero.yaml", "mtu: 8941", "mtu: 9001");
     let out = repo.diff(&["--stat"]);
-    // Wrong input at REF is exit 1 (SPEC §8), and says which side, which cluster and why.
+    // Wrong input at REF is exit 1 (README.md, Exit codes), and says which side, which cluster and why.
     assert_eq!(out.code, 1);
     assert!(
         out.stderr.starts_with("kzrender: clusters/onprem: cannot render at HEAD:\nerror: HEAD:clusters/onprem/kubezero.yaml:7:8: calico.mtu: expected integer"),

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod architecture;
 mod argocd;
 mod catalog;
 mod cli;
