@@ -14,7 +14,6 @@ use crate::cloudbender::{self, Format, EXPORT_FILE, OUTPUTS_DIR};
 use crate::diag::{Diagnostic, Kind};
 use crate::layer::{Layer, LayerKind};
 use crate::read::{display, Guard};
-use crate::schema;
 use crate::value::Origin;
 use crate::yaml::parse_map;
 
@@ -111,7 +110,7 @@ fn plan(catalog: &Catalog, guard: &Guard, source: &Path) -> Result<Planned, Vec<
         .collect();
     // The values must be right where they are set; what the file does not set is not its business.
     let schema = catalog.input_schema()?;
-    errors.extend(schema::validate(schema, &layer.node).into_iter().filter(|d| d.kind != Kind::Required));
+    errors.extend(schema.validate(catalog, &layer.node).into_iter().filter(|d| d.kind != Kind::Required));
     if !errors.is_empty() {
         return Err(errors);
     }

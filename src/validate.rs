@@ -18,7 +18,7 @@ use crate::version::{satisfies, Version};
 pub fn values(catalog: &Catalog, channel: &Channel, values: &Node, kube_version: Option<&str>) -> Vec<Diagnostic> {
     let mut errors = Vec::new();
     match catalog.input_schema() {
-        Ok(s) => errors.extend(schema::validate(s, values)),
+        Ok(s) => errors.extend(s.validate(catalog, values)),
         Err(e) => return e,
     }
     errors.extend(non_finite(values));

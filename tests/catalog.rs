@@ -188,3 +188,13 @@ fn a_typo_in_a_catalog_template_fails_with_file_line_column_and_the_name() {
         )
     );
 }
+
+#[test]
+fn a_broken_component_schema_is_a_catalog_error_when_a_cluster_sets_that_component() {
+    // Component schemas compile when a cluster first sets the component: onprem sets calico.
+    let cat = fork();
+    edit(&cat.path().join("components/calico/schema.json"), "\"type\": \"integer\"", "\"type\": \"integr\"");
+    let stderr = refused(&cat);
+    assert!(stderr.contains("components/calico/schema.json"), "{stderr}");
+    assert!(stderr.contains("`integr` is not a JSON Schema type"), "{stderr}");
+}

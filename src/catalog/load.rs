@@ -43,13 +43,33 @@ impl Catalog {
     /// The catalog built into the binary, read once per process.
     pub fn embedded() -> Result<&'static Catalog, Vec<Diagnostic>> {
         static CATALOG: OnceLock<Result<Catalog, Vec<Diagnostic>>> = OnceLock::new();
-        CATALOG
-            .get_or_init(|| {
-                let files = embedded::FILES.iter().map(|(p, t)| (p.to_string(), t.to_string())).collect();
-                Catalog::from_files("kubezero", files)
-            })
-            .as_ref()
-            .map_err(Clone::clone)
+        CATALOG.get_or_init(Catalog::build_embedded).as_ref().map_err(Clone::clone)
+    }
+
+    /// The built-in catalog's default channel and channel names, without building the catalog:
+    /// all `argocd parameters` announces, at the cost of reading one small file.
+    pub fn embedded_channels() -> Result<(String, Vec<String>), Vec<Diagnostic>> {
+        let channels = embedded::FILES
+            .iter()
+            .filter_map(|(p, _)| p.strip_prefix("channels/")?.strip_suffix(".yaml"))
+            .map(str::to_owned)
+            .collect();
+        let spec = embedded::FILES.iter().find(|(p, _)| *p == "catalog.yaml").and_then(|(_, text)| {
+            let src = Source { name: Arc::from("kubezero/catalog.yaml"), text: (*text).to_owned() };
+            let node = yaml::parse_stream(&src, &mut Vec::new()).ok()?.pop()?;
+            node.get_path(&["defaultChannel"]).and_then(Node::as_str).map(str::to_owned)
+        });
+        match spec {
+            Some(default) => Ok((default, channels)),
+            // Never for a catalog the tests have seen; then the whole build says what is wrong.
+            None => Catalog::embedded().map(|c| (c.default_channel.clone(), c.channels.keys().cloned().collect())),
+        }
+    }
+
+    /// Builds the built-in catalog afresh (what the first [`Catalog::embedded`] costs).
+    pub fn build_embedded() -> Result<Catalog, Vec<Diagnostic>> {
+        let files = embedded::FILES.iter().map(|(p, t)| (p.to_string(), t.to_string())).collect();
+        Catalog::from_files("kubezero", files)
     }
 
     /// A catalog read from a directory laid out like `kubezero/`.

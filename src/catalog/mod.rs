@@ -18,6 +18,7 @@ use crate::value::{Node, Origin, Value};
 mod env;
 mod load;
 mod schemas;
+pub use schemas::InputSchema;
 
 pub use env::Refused;
 
@@ -136,7 +137,7 @@ pub struct Catalog {
     /// Every file's text by relative path (templates and schemas are read from here).
     files: Arc<BTreeMap<String, String>>,
     env: Environment<'static>,
-    input_schema: OnceLock<Result<Schema, Vec<Diagnostic>>>,
+    input_schema: OnceLock<Result<schemas::InputSchema, Vec<Diagnostic>>>,
     output_schemas: OnceLock<Result<BTreeMap<String, Schema>, Vec<Diagnostic>>>,
 }
 
@@ -205,5 +206,21 @@ mod tests {
         assert_eq!(cat.default_channel, "stable");
         assert_eq!(cat.channels_offering("logging"), ["master"]);
         assert!(cat.components["calico"].defaults.get_path(&["retain"]).and_then(Node::as_bool).unwrap());
+    }
+
+    #[test]
+    fn the_channels_read_without_building_the_catalog_are_the_catalogs() {
+        let cat = Catalog::embedded().expect("the shipped catalog is valid");
+        let (default, names) = Catalog::embedded_channels().expect("readable");
+        assert_eq!((default, names), (cat.default_channel.clone(), cat.channels.keys().cloned().collect()));
+    }
+
+    #[test]
+    fn every_shipped_component_schema_compiles() {
+        // Compiled lazily in a run; here all at once, so no schema waits for a cluster to break.
+        let cat = Catalog::embedded().expect("the shipped catalog is valid");
+        for name in cat.components.keys() {
+            cat.compile_component_schema(name).unwrap_or_else(|e| panic!("{name}: {}", e[0]));
+        }
     }
 }

@@ -1,20 +1,44 @@
 //! The catalog's schemas: the schema of a cluster's values, composed from `schemas/cluster.json`,
 //! `schemas/component.json` and each component's `schema.json`, and the schemas of the emitted
-//! documents. Each is compiled on first use, once per process.
+//! documents. Each is compiled on first use, once per process; a component's settings schema
+//! only when a cluster first sets that component (most clusters use a few of the components).
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use super::Catalog;
 use crate::diag::{Diagnostic, Kind};
 use crate::schema::{self, Schema};
-use crate::value::Origin;
+use crate::value::{KeyPath, Node, Origin, Seg};
+
+/// The schema of a cluster's values: `schemas/cluster.json` with every component's settings
+/// (`schemas/component.json` plus `components/<name>/schema.json`) under its name.
+pub struct InputSchema {
+    /// The top level, each component's settings accepted as anything.
+    top: Schema,
+    /// Each component's settings schema, compiled on first use.
+    components: BTreeMap<String, OnceLock<Result<Schema, Vec<Diagnostic>>>>,
+}
+
+impl InputSchema {
+    /// Every finding on a cluster's values (or on one layer of them), located; a component's
+    /// schema that does not compile is a catalog error.
+    pub fn validate(&self, catalog: &Catalog, values: &Node) -> Vec<Diagnostic> {
+        let mut out = schema::validate(&self.top, values);
+        let Some(map) = values.as_map() else { return out };
+        for (name, compiled) in map.keys().filter_map(|k| Some((k, self.components.get(k)?))) {
+            match compiled.get_or_init(|| catalog.compile_component_schema(name)) {
+                Ok(s) => out.extend(schema::validate_at(s, values, &KeyPath(vec![Seg::Key(name.clone())]))),
+                Err(e) => out.extend(e.iter().cloned()),
+            }
+        }
+        out
+    }
+}
 
 impl Catalog {
-    /// The schema of a cluster's values: `schemas/cluster.json` with every component's settings
-    /// (`schemas/component.json` plus `components/<name>/schema.json`) under its name. Compiled
-    /// on first use, once per process.
-    pub fn input_schema(&self) -> Result<&Schema, Vec<Diagnostic>> {
+    /// The schema of a cluster's values, compiled on first use, once per process.
+    pub fn input_schema(&self) -> Result<&InputSchema, Vec<Diagnostic>> {
         self.input_schema.get_or_init(|| self.compose_input_schema()).as_ref().map_err(Clone::clone)
     }
 
@@ -57,22 +81,18 @@ impl Catalog {
         self.schema_json("schemas/cluster.json")
     }
 
-    fn compose_input_schema(&self) -> Result<Schema, Vec<Diagnostic>> {
+    fn compose_input_schema(&self) -> Result<InputSchema, Vec<Diagnostic>> {
         let mut top = self.cluster_schema_json()?;
-        let common = self.schema_json("schemas/component.json")?;
-        let mut errors = Vec::new();
         for name in self.components.keys() {
-            match self.with_common(name, &common) {
-                Ok(s) => {
-                    top["properties"][name] = s;
-                }
-                Err(e) => errors.extend(e),
-            }
+            top["properties"][name] = true.into();
         }
-        if !errors.is_empty() {
-            return Err(errors);
-        }
-        self.compile("schemas/cluster.json", &top)
+        let top = self.compile("schemas/cluster.json", &top)?;
+        Ok(InputSchema { top, components: self.components.keys().map(|k| (k.clone(), OnceLock::new())).collect() })
+    }
+
+    pub(super) fn compile_component_schema(&self, name: &str) -> Result<Schema, Vec<Diagnostic>> {
+        let json = self.component_schema_json(name)?;
+        self.compile(&format!("components/{name}/schema.json"), &json)
     }
 
     /// A schema file as JSON. Schemas are written in JSON (as JSON Schema usually is): parsing

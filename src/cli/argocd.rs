@@ -8,6 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use kzrender::argocd;
+use kzrender::catalog::Catalog;
 use kzrender::diag::{Diagnostic, Kind};
 use kzrender::load::{read_map, CLUSTER_FILE};
 use kzrender::pipeline;
@@ -72,7 +73,15 @@ fn generate(
 
 fn parameters(cwd: &Path, env: &dyn Fn(&str) -> Option<String>, kubezero: &CatalogArgs) -> Result<Success, Failure> {
     let app = app_name(env);
-    let catalog = catalog(kubezero)?;
+    // The built-in catalog's channels are read without building it: this runs on every
+    // Application refresh.
+    let (default_channel, channels) = match &kubezero.kubezero {
+        None => Catalog::embedded_channels().map_err(|d| Failure::invalid("catalog", d))?,
+        Some(_) => {
+            let c = catalog(kubezero)?;
+            (c.default_channel.clone(), c.channels.keys().cloned().collect())
+        }
+    };
     // The cluster's own channel is announced: read through the same guard as `generate`.
     let checkout = argocd::checkout(cwd, env).map_err(|e| environment_error(&app, e))?;
     let guard = Guard::new(Some(&checkout)).map_err(|d| Failure::invalid(app.clone(), vec![d]))?;
@@ -84,11 +93,8 @@ fn parameters(cwd: &Path, env: &dyn Fn(&str) -> Option<String>, kubezero: &Catal
         }
         false => None,
     };
-    let current = env("ARGOCD_ENV_CHANNEL")
-        .filter(|c| !c.is_empty())
-        .or(declared)
-        .unwrap_or_else(|| catalog.default_channel.clone());
-    let channels: Vec<&str> = catalog.channels.keys().map(String::as_str).collect();
+    let current = env("ARGOCD_ENV_CHANNEL").filter(|c| !c.is_empty()).or(declared).unwrap_or(default_channel);
+    let channels: Vec<&str> = channels.iter().map(String::as_str).collect();
     let announced = argocd::announcements(&current, &channels, &argocd::env_values(env));
     let mut stdout = serde_json::to_string(&announced).expect("JSON values serialize");
     stdout.push('\n');

@@ -116,6 +116,14 @@ impl Compiler<'_> {
         }
         let root = self.root;
         let value = root.pointer(pointer).ok_or_else(|| (pointer.to_owned(), "no such place in the schema".into()))?;
+        self.sub_at(pointer, value)
+    }
+
+    /// The sub-schema `value`, found at `pointer` (no lookup from the root), compiled once.
+    fn sub_at(&mut self, pointer: &str, value: &J) -> Result<usize, Failed> {
+        if let Some(&i) = self.by_pointer.get(pointer) {
+            return Ok(i);
+        }
         let index = self.subs.len();
         self.subs.push(Sub::default());
         self.by_pointer.insert(pointer.to_owned(), index);
@@ -131,7 +139,7 @@ impl Compiler<'_> {
         };
         let mut s = Sub::default();
         for (key, v) in m {
-            let here = format!("{at}/{}", key.replace('~', "~0").replace('/', "~1"));
+            let here = format!("{at}/{}", escape(key));
             if key.starts_with("x-") || ANNOTATIONS.contains(&key.as_str()) {
                 continue;
             }
@@ -198,36 +206,34 @@ impl Compiler<'_> {
                 }
             }
             "items" if v.is_array() => return fail(here, "a list of item schemas is draft-07; write prefixItems"),
-            "items" => s.items = Some(self.sub(here)?),
+            "items" => s.items = Some(self.sub_at(here, v)?),
             "prefixItems" => s.prefix_items = self.list(v, here)?,
-            "contains" => s.contains = Some(self.sub(here)?),
+            "contains" => s.contains = Some(self.sub_at(here, v)?),
             "properties" => {
                 let props = v.as_object().ok_or_else(|| (here.to_owned(), "expected a map".into()))?;
-                for k in props.keys() {
-                    let at = format!("{here}/{}", k.replace('~', "~0").replace('/', "~1"));
-                    s.properties.insert(k.clone(), self.sub(&at)?);
+                for (k, sub) in props {
+                    let at = format!("{here}/{}", escape(k));
+                    s.properties.insert(k.clone(), self.sub_at(&at, sub)?);
                 }
             }
             "patternProperties" => {
                 let props = v.as_object().ok_or_else(|| (here.to_owned(), "expected a map".into()))?;
-                for k in props.keys() {
-                    let at = format!("{here}/{}", k.replace('~', "~0").replace('/', "~1"));
-                    s.pattern_properties.push((Pattern::new(k, None), self.sub(&at)?));
+                for (k, sub) in props {
+                    let at = format!("{here}/{}", escape(k));
+                    s.pattern_properties.push((Pattern::new(k, None), self.sub_at(&at, sub)?));
                 }
             }
-            "additionalProperties" => s.additional = Additional::Schema(self.sub(here)?),
-            "propertyNames" => s.property_names = Some(self.sub(here)?),
+            "additionalProperties" => s.additional = Additional::Schema(self.sub_at(here, v)?),
+            "propertyNames" => s.property_names = Some(self.sub_at(here, v)?),
             "allOf" => s.all_of = self.list(v, here)?,
             "anyOf" => s.any_of = self.list(v, here)?,
             "oneOf" => s.one_of = self.list(v, here)?,
-            "not" => s.not = Some(self.sub(here)?),
+            "not" => s.not = Some(self.sub_at(here, v)?),
             "if" => {
                 let parent = &here[..here.len() - "/if".len()];
-                let branch = |k: &str| m.contains_key(k).then(|| format!("{parent}/{k}"));
-                let (then, other) = (branch("then"), branch("else"));
-                let then = then.map(|p| self.sub(&p)).transpose()?;
-                let other = other.map(|p| self.sub(&p)).transpose()?;
-                s.condition = Some((self.sub(here)?, then, other));
+                let mut branch = |k: &str| m.get(k).map(|b| self.sub_at(&format!("{parent}/{k}"), b)).transpose();
+                let (then, other) = (branch("then")?, branch("else")?);
+                s.condition = Some((self.sub_at(here, v)?, then, other));
             }
             "then" | "else" => {}
             "$ref" => {
@@ -244,7 +250,16 @@ impl Compiler<'_> {
 
     fn list(&mut self, v: &J, at: &str) -> Result<Vec<usize>, Failed> {
         let items = v.as_array().ok_or_else(|| (at.to_owned(), "expected a list of schemas".into()))?;
-        (0..items.len()).map(|i| self.sub(&format!("{at}/{i}"))).collect()
+        items.iter().enumerate().map(|(i, item)| self.sub_at(&format!("{at}/{i}"), item)).collect()
+    }
+}
+
+/// A key as a JSON pointer token (`~` → `~0`, `/` → `~1`), copied only when it must change.
+fn escape(key: &str) -> std::borrow::Cow<'_, str> {
+    if key.contains(['~', '/']) {
+        key.replace('~', "~0").replace('/', "~1").into()
+    } else {
+        key.into()
     }
 }
 

@@ -27,9 +27,15 @@ use crate::value::{KeyPath, Node};
 
 /// Every finding of `schema` on `node`, located.
 pub fn validate(schema: &Schema, node: &Node) -> Vec<Diagnostic> {
-    check::violations(schema, node, &mut KeyPath::root())
+    validate_at(schema, node, &KeyPath::root())
+}
+
+/// Every finding of `schema` on the value at `at` of `root`, located and named from the root.
+pub fn validate_at(schema: &Schema, root: &Node, at: &KeyPath) -> Vec<Diagnostic> {
+    let Some(node) = root.at(at) else { return Vec::new() };
+    check::violations(schema, node, &mut at.clone())
         .iter()
-        .map(|(path, v)| message::diagnostic(v, node, path))
+        .map(|(path, v)| message::diagnostic(v, root, path))
         .collect()
 }
 
