@@ -46,8 +46,10 @@ pub fn find_clusters(roots: &[PathBuf]) -> Clusters {
 pub fn cluster_dirs_from_files(paths: &[String]) -> Vec<String> {
     let dirs: BTreeSet<&str> = paths
         .iter()
-        .filter_map(|f| f.strip_suffix(CLUSTER_FILE))
-        .map(|d| d.trim_end_matches('/'))
+        .filter_map(|f| match f.strip_suffix(CLUSTER_FILE)? {
+            "" => Some(""),
+            dir => dir.strip_suffix('/'),
+        })
         .filter(|d| !d.split('/').any(|seg| files::skipped(seg, true)))
         .collect();
     let nested =
@@ -91,10 +93,16 @@ mod tests {
             "clusters/.b/kubezero.yaml",
             "node_modules/c/kubezero.yaml",
             "clusters/d/kubezero.yaml",
+            "clusters/e/not-kubezero.yaml",
         ]
         .map(String::from)
         .into();
-        assert_eq!(cluster_dirs_from_files(&files), ["clusters/a", "clusters/d"]);
+        assert_eq!(
+            cluster_dirs_from_files(&files),
+            ["clusters/a", "clusters/d"],
+            "only a file named kubezero.yaml counts"
+        );
+        assert_eq!(cluster_dirs_from_files(&["kubezero.yaml".into()]), [""], "the root is a cluster directory");
     }
 
     #[test]

@@ -40,6 +40,8 @@ pub struct Entry {
     pub oid: String,
     /// Whether it is a symlink (mode 120000): its blob is the target path.
     pub symlink: bool,
+    /// Whether it is a submodule (mode 160000): a commit of another repository, no blob.
+    pub submodule: bool,
 }
 
 impl Repo {
@@ -65,9 +67,14 @@ impl Repo {
     }
 
     /// Files (relative to the root) that differ between `base` and `head`, or between `base`
-    /// and the working tree when there is no head (staged, unstaged, deleted and untracked
+    /// and the working tree when there is no head (staged, unstaged, deleted and `untracked`
     /// files included). With no base, every file of the other side.
-    pub fn changed_files(&self, base: Option<&str>, head: Option<&str>) -> Result<Vec<String>, GitError> {
+    pub fn changed_files(
+        &self,
+        base: Option<&str>,
+        head: Option<&str>,
+        untracked: &[String],
+    ) -> Result<Vec<String>, GitError> {
         let mut files = match (base, head) {
             (Some(base), Some(head)) => {
                 split_z(&self.git(&["diff", "--name-only", "--no-renames", "-z", base, head, "--"])?)
@@ -77,11 +84,22 @@ impl Repo {
             (None, None) => split_z(&self.git(&["ls-files", "-z", "--cached"])?),
         };
         if head.is_none() {
-            files.extend(split_z(&self.git(&["ls-files", "-z", "--others", "--exclude-standard"])?));
+            files.extend(untracked.iter().cloned());
         }
         files.sort();
         files.dedup();
         Ok(files)
+    }
+
+    /// The files of the working tree git does not track and does not ignore, relative to the
+    /// root. The one step whose cost grows with the tree: git reads every directory.
+    pub fn untracked(&self) -> Result<Vec<String>, GitError> {
+        Ok(split_z(&self.git(&["ls-files", "-z", "--others", "--exclude-standard"])?))
+    }
+
+    /// The files of the index (staged), relative to the root; deleted from disk or not.
+    pub fn staged(&self) -> Result<Vec<String>, GitError> {
+        Ok(split_z(&self.git(&["ls-files", "-z", "--cached"])?))
     }
 
     /// Every file of the tree of `sha`.
@@ -101,8 +119,13 @@ impl Repo {
             .collect())
     }
 
-    /// The contents of blobs (symlink targets), in one `git cat-file --batch`.
+    /// The contents of blobs as text (symlink targets), in one `git cat-file --batch`.
     pub fn blobs(&self, oids: &[&str]) -> Result<Vec<String>, GitError> {
+        Ok(self.blob_bytes(oids)?.into_iter().map(|b| String::from_utf8_lossy(&b).into_owned()).collect())
+    }
+
+    /// The contents of blobs, in one `git cat-file --batch`.
+    fn blob_bytes(&self, oids: &[&str]) -> Result<Vec<Vec<u8>>, GitError> {
         if oids.is_empty() {
             return Ok(Vec::new());
         }
@@ -118,39 +141,29 @@ impl Repo {
                 .and_then(|s| s.parse().ok())
                 .ok_or_else(|| failed("cat-file --batch", &format!("unexpected header `{header}`")))?;
             let body = rest.get(eol + 1..eol + 1 + size).ok_or_else(|| failed("cat-file --batch", "short output"))?;
-            blobs.push(String::from_utf8_lossy(body).into_owned());
+            blobs.push(body.to_vec());
             rest = rest.get(eol + 2 + size..).unwrap_or_default();
         }
         Ok(blobs)
     }
 
-    /// Writes the files under `paths` (relative to the root) as of `sha` into `into`.
-    pub fn extract(&self, sha: &str, paths: &[String], into: &Path) -> Result<(), GitError> {
-        if paths.is_empty() {
-            return Ok(());
-        }
-        let mut archive = Command::new("git")
-            .arg("-C")
-            .arg(&self.root)
-            .args(["archive", "--format=tar", sha, "--"])
-            .args(paths)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| failed("archive", &e.to_string()))?;
-        let tar = Command::new("tar")
-            .arg("-x")
-            .arg("-C")
-            .arg(into)
-            .stdin(archive.stdout.take().expect("piped"))
-            .output()
-            .map_err(|e| failed("archive | tar", &e.to_string()))?;
-        let status = archive.wait_with_output().map_err(|e| failed("archive", &e.to_string()))?;
-        if !status.status.success() {
-            return Err(failed("archive", &String::from_utf8_lossy(&status.stderr)));
-        }
-        if !tar.status.success() {
-            return Err(failed("archive | tar -x", &String::from_utf8_lossy(&tar.stderr)));
+    /// Writes tree entries (from [`Repo::tree`]) below `into`: files with their contents, read in
+    /// one `git cat-file --batch`, symlinks as symlinks, submodules not at all. Git trees hold
+    /// no absolute path and no `..`, so nothing lands outside `into`.
+    pub fn write_entries(&self, entries: &[&Entry], into: &Path) -> Result<(), GitError> {
+        let entries: Vec<&&Entry> = entries.iter().filter(|e| !e.submodule).collect();
+        let oids: Vec<&str> = entries.iter().map(|e| e.oid.as_str()).collect();
+        let io = |e: std::io::Error| failed("write the files of a commit", &e.to_string());
+        for (entry, blob) in entries.iter().zip(self.blob_bytes(&oids)?) {
+            let target = into.join(&entry.path);
+            if let Some(dir) = target.parent() {
+                std::fs::create_dir_all(dir).map_err(io)?;
+            }
+            if entry.symlink {
+                std::os::unix::fs::symlink(String::from_utf8_lossy(&blob).as_ref(), &target).map_err(io)?;
+            } else {
+                std::fs::write(&target, blob).map_err(io)?;
+            }
         }
         Ok(())
     }
@@ -166,7 +179,7 @@ fn entry(line: &str) -> Option<Entry> {
     let mut fields = meta.split(' ');
     let mode = fields.next()?;
     let oid = fields.find(|f| f.len() >= 40)?.to_owned();
-    Some(Entry { path: path.to_owned(), oid, symlink: mode == "120000" })
+    Some(Entry { path: path.to_owned(), oid, symlink: mode == "120000", submodule: mode == "160000" })
 }
 
 fn git_in(dir: &Path, args: &[&str]) -> Result<String, GitError> {

@@ -348,11 +348,12 @@ fn sigterm_removes_the_private_scratch_directory() {
     for fifo in [&ready, &block] {
         assert!(Command::new("mkfifo").arg(fifo).status().unwrap().success());
     }
-    // A git that says when `archive` starts (diff has made its scratch directory then) and
-    // blocks until the test lets it go.
+    // A git that says when `cat-file` starts (diff extracts the old side's files with it, into
+    // its scratch directory: the fleet has no symlinks to read before) and blocks until the
+    // test lets it go.
     let real = String::from_utf8(Command::new("sh").args(["-c", "command -v git"]).output().unwrap().stdout).unwrap();
     let wrapper = format!(
-        "#!/bin/sh\nif [ \"$3\" = archive ]; then echo go > {}; cat {} > /dev/null; exit 1; fi\nexec {} \"$@\"\n",
+        "#!/bin/sh\nif [ \"$3\" = cat-file ]; then echo go > {}; cat {} > /dev/null; exit 1; fi\nexec {} \"$@\"\n",
         ready.display(),
         block.display(),
         real.trim()

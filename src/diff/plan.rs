@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use super::DiffError;
 use crate::fleet;
 use crate::git::{Entry, GitError, Repo};
+use crate::load::CLUSTER_FILE;
 use crate::read::lexically_normal;
 
 /// What to compare.
@@ -46,8 +47,8 @@ pub struct Plan {
     /// Symlink targets inside the repository, per cluster.
     links: BTreeMap<String, BTreeSet<String>>,
     /// Every file of the old and (for a commit) the new side.
-    files_then: BTreeSet<String>,
-    files_now: BTreeSet<String>,
+    tree_then: Vec<Entry>,
+    tree_now: Vec<Entry>,
 }
 
 /// Plans a diff run from the working directory `cwd`.
@@ -71,19 +72,20 @@ pub fn plan(query: &Query, cwd: &Path) -> Result<Plan, DiffError> {
         Some(sha) => repo.tree(sha)?,
         None => Vec::new(),
     };
+    // The working tree's untracked files, listed once: they are changed files and may make
+    // clusters.
+    let untracked = if head.is_none() { repo.untracked()? } else { Vec::new() };
     let (tree_now, now) = match &head {
         Some(sha) => {
             let tree = repo.tree(sha)?;
             let now = clusters(&tree).into_iter().filter(|c| in_scope(c)).collect();
             (tree, now)
         }
-        None => (Vec::new(), working_tree_clusters(&repo, cwd, &paths)?),
+        None => (Vec::new(), working_tree_clusters(&repo, &untracked)?.into_iter().filter(|c| in_scope(c)).collect()),
     };
     let then: BTreeSet<String> = clusters(&tree_then).into_iter().filter(|c| in_scope(c)).collect();
     let mut plan = Plan {
         links: BTreeMap::new(),
-        files_then: tree_then.iter().map(|e| e.path.clone()).collect(),
-        files_now: tree_now.iter().map(|e| e.path.clone()).collect(),
         repo,
         base,
         head,
@@ -91,9 +93,12 @@ pub fn plan(query: &Query, cwd: &Path) -> Result<Plan, DiffError> {
         then,
         affected: Vec::new(),
         shared,
+        tree_then: Vec::new(),
+        tree_now: Vec::new(),
     };
     plan.links = plan.symlink_targets(&tree_then, &tree_now)?;
-    let changed = plan.repo.changed_files(plan.base.as_deref(), plan.head.as_deref())?;
+    (plan.tree_then, plan.tree_now) = (tree_then, tree_now);
+    let changed = plan.repo.changed_files(plan.base.as_deref(), plan.head.as_deref(), &untracked)?;
     plan.affected = plan.affected_by(&changed);
     Ok(plan)
 }
@@ -112,27 +117,24 @@ impl Plan {
     /// Writes what the old side needs into `then`, and the new side's into `now` when it is a
     /// commit: the affected clusters that exist there, the shared inputs and symlink targets.
     pub fn extract(&self, then: &Path, now: &Path) -> Result<(), GitError> {
-        if let Some(sha) = &self.base {
-            self.repo.extract(sha, &self.wanted(&self.then, &self.files_then), then)?;
-        }
-        if let Some(sha) = &self.head {
-            self.repo.extract(sha, &self.wanted(&self.now, &self.files_now), now)?;
-        }
-        Ok(())
+        self.repo.write_entries(&self.wanted(&self.then, &self.tree_then), then)?;
+        self.repo.write_entries(&self.wanted(&self.now, &self.tree_now), now)
     }
 
-    fn wanted(&self, side: &BTreeSet<String>, files: &BTreeSet<String>) -> Vec<String> {
-        let exists = |p: &str| {
-            files.contains(p) || files.range(format!("{p}/")..).next().is_some_and(|f| f.starts_with(&format!("{p}/")))
-        };
-        let mut wanted: BTreeSet<String> = BTreeSet::new();
+    /// The entries of a side's tree below its affected clusters (a cluster at the repository
+    /// root is the whole tree), the targets of their symlinks and the shared inputs.
+    fn wanted<'t>(&self, side: &BTreeSet<String>, tree: &'t [Entry]) -> Vec<&'t Entry> {
+        let mut prefixes: BTreeSet<&str> = BTreeSet::new();
         for cluster in self.affected.iter().filter(|c| side.contains(*c)) {
-            // A cluster at the repository root is the whole tree.
-            wanted.insert(if cluster.is_empty() { ".".to_owned() } else { cluster.clone() });
-            wanted.extend(self.links.get(cluster).into_iter().flatten().filter(|t| exists(t)).cloned());
+            prefixes.insert(cluster);
+            prefixes.extend(self.links.get(cluster).into_iter().flatten().map(String::as_str));
         }
-        wanted.extend(self.shared.iter().filter(|s| exists(s)).cloned());
-        wanted.into_iter().collect()
+        prefixes.extend(self.shared.iter().map(String::as_str));
+        // A path is wanted when it or one of its directories is a prefix.
+        let wanted = |path: &str| {
+            prefixes.contains("") || prefixes.contains(path) || ancestors(path).any(|a| prefixes.contains(a))
+        };
+        tree.iter().filter(|e| wanted(&e.path)).collect()
     }
 
     /// The clusters a changed file can affect: the one it lies in, every cluster when it is a
@@ -205,14 +207,14 @@ fn clusters(tree: &[Entry]) -> Vec<String> {
     fleet::cluster_dirs_from_files(&paths)
 }
 
-fn working_tree_clusters(repo: &Repo, cwd: &Path, paths: &[PathBuf]) -> Result<BTreeSet<String>, DiffError> {
-    let existing: Vec<PathBuf> = paths.iter().filter(|p| cwd.join(p).exists()).map(|p| cwd.join(p)).collect();
-    let found = fleet::find_clusters(&existing);
-    if let Some(e) = found.errors.first() {
-        let at = e.origin.as_ref().map(ToString::to_string).unwrap_or_default();
-        return Err(DiffError::Unreadable(format!("{at}: {}", e.message)));
-    }
-    Ok(found.dirs.iter().filter_map(|d| relative_to(&repo.root, d)).collect())
+/// The cluster directories of the working tree, from git's list of its files (one call, no walk
+/// of a tree that may hold 20,000 clusters): what a commit of it would hold, so ignored files do
+/// not count. A cluster whose `kubezero.yaml` is gone from disk is gone.
+fn working_tree_clusters(repo: &Repo, untracked: &[String]) -> Result<Vec<String>, DiffError> {
+    let mut files = repo.staged()?;
+    files.extend(untracked.iter().cloned());
+    let present = |dir: &String| repo.root.join(dir).join(CLUSTER_FILE).is_file();
+    Ok(fleet::cluster_dirs_from_files(&files).into_iter().filter(present).collect())
 }
 
 /// `path` (absolute, or relative to a real directory) relative to the repository root.
