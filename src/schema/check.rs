@@ -47,16 +47,20 @@ impl Checker<'_> {
         if !s.types.is_empty() && !s.types.iter().any(|t| is_type(&node.value, t)) {
             return out.push((path.clone(), Violation::Type(s.types.clone())));
         }
-        let json = node.to_json();
-        if let Some(allowed) = s.enumeration.as_ref().filter(|a| !a.iter().any(|a| same(a, &json))) {
-            out.push((path.clone(), Violation::Enum(allowed.clone())));
-        }
-        if let Some(c) = s.constant.as_ref().filter(|c| !same(c, &json)) {
-            out.push((path.clone(), Violation::Const(c.clone())));
+        // As JSON only where a keyword compares whole values: converting a map at every level
+        // would copy the tree once per level.
+        if s.enumeration.is_some() || s.constant.is_some() {
+            let json = node.to_json();
+            if let Some(allowed) = s.enumeration.as_ref().filter(|a| !a.iter().any(|a| same(a, &json))) {
+                out.push((path.clone(), Violation::Enum(allowed.clone())));
+            }
+            if let Some(c) = s.constant.as_ref().filter(|c| !same(c, &json)) {
+                out.push((path.clone(), Violation::Const(c.clone())));
+            }
         }
         match &node.value {
             Value::Str(text) => self.string(s, text, path, out),
-            Value::Int(_) | Value::Float(_) => number(s, &json, path, out),
+            Value::Int(_) | Value::Float(_) => number(s, &node.to_json(), path, out),
             Value::Seq(items) => self.list(s, items, path, hops, out),
             Value::Map(_) => self.map(s, node, path, out),
             _ => {}
