@@ -50,26 +50,8 @@ pub fn documents(
     derived: &[Derived<'_>],
 ) -> Result<AppOfApps, Vec<Diagnostic>> {
     let mut errors = Vec::new();
-    let mut need = |path: &[&str]| -> Node {
-        match values.get_path(path) {
-            Some(n) if n.as_str().is_some() => n.clone(),
-            other => {
-                let at = other.map(|n| n.origin.clone());
-                let found = other.map_or("nothing", Node::type_name);
-                let msg = format!("must be a string, found {found}");
-                errors.push(Diagnostic::new(Kind::Invalid, at, path.join("."), msg));
-                text("")
-            }
-        }
-    };
-    let argocd_ns = need(&["global", "argocdNamespace"]);
-    let project = need(&["global", "project"]);
-    let repo = need(&["global", "defaultSource", "repoURL"]);
-    let revision = need(&["global", "defaultSource", "targetRevision"]);
-    let prefix = need(&["global", "defaultSource", "pathPrefix"]);
-    let server = need(&["global", "defaultDestination", "server"]);
-    let sync_policy = values.get_path(&["global", "syncPolicy"]);
-
+    let globals = Globals::read(values, &mut errors);
+    // (sync wave, Namespaces before Applications, name): the order ArgoCD applies them in.
     let mut docs: Vec<(u32, u8, String, Node)> = Vec::new();
     let mut sources = BTreeMap::new();
     let mut namespaces: BTreeMap<String, (u32, Map)> = BTreeMap::new();
@@ -78,58 +60,19 @@ pub fn documents(
         let ns = match d.settings.get_path(&["namespace"]) {
             Some(n) if n.as_str().is_some_and(|s| !s.is_empty()) => n.clone(),
             other => {
+                let at = other.map(|n| n.origin.clone());
                 errors.push(Diagnostic::new(
                     Kind::Invalid,
-                    other.map(|n| n.origin.clone()),
+                    at,
                     format!("{name}.namespace"),
                     "must be a non-empty string",
                 ));
                 continue;
             }
         };
-        let retain = d.settings.get_path(&["retain"]).and_then(Node::as_bool).unwrap_or(false);
-        let wave = text(&d.wave.to_string());
-
-        let mut metadata = vec![
-            ("annotations", map(vec![(SYNC_WAVE, wave.clone())])),
-            ("labels", labels()),
-            ("name", text(name)),
-            ("namespace", argocd_ns.clone()),
-        ];
-        if !retain {
-            metadata.push(("finalizers", seq(vec![text(FINALIZER)])));
-        }
-        let path = format!("{}{CHART_DIR_PREFIX}{name}", prefix.as_str().unwrap_or_default());
-        let chart = ChartSource {
-            application: name.to_owned(),
-            path: path.clone(),
-            namespace: ns.as_str().unwrap_or_default().to_owned(),
-            values: d.helm_values.clone(),
-        };
-        sources.insert(name.to_owned(), chart);
-        let mut source = vec![("path", text(&path)), ("repoURL", repo.clone()), ("targetRevision", revision.clone())];
-        if d.helm_values.as_map().is_some_and(|m| !m.is_empty()) {
-            source.push(("helm", map(vec![("values", text(&emit::document(&d.helm_values)))])));
-        }
-        let mut spec = vec![
-            ("destination", map(vec![("namespace", ns.clone()), ("server", server.clone())])),
-            ("project", project.clone()),
-            ("source", map(source)),
-        ];
-        if let Some(policy) = sync_policy {
-            spec.push(("syncPolicy", policy.clone()));
-        }
-        if let Some(ignore) = &d.component.ignore_differences {
-            spec.push(("ignoreDifferences", ignore.clone()));
-        }
-        let app = map(vec![
-            ("apiVersion", text("argoproj.io/v1alpha1")),
-            ("kind", text("Application")),
-            ("metadata", map(metadata)),
-            ("spec", map(spec)),
-        ]);
+        let (app, source) = globals.application(d, &ns);
+        sources.insert(name.to_owned(), source);
         docs.push((d.wave, 1, name.to_owned(), app));
-
         if let Some(spec) = &d.component.spec.create_namespace {
             let entry =
                 namespaces.entry(ns.as_str().unwrap_or_default().to_owned()).or_insert_with(|| (d.wave, Map::new()));
@@ -148,15 +91,8 @@ pub fn documents(
             }
         }
     }
-    for (name, (wave, mut annotations)) in namespaces {
-        annotations.insert(SYNC_WAVE.to_owned(), text(&wave.to_string()));
-        let metadata = map(vec![
-            ("annotations", Node::new(Value::Map(annotations), generated())),
-            ("labels", labels()),
-            ("name", text(&name)),
-        ]);
-        let doc = map(vec![("apiVersion", text("v1")), ("kind", text("Namespace")), ("metadata", metadata)]);
-        docs.push((wave, 0, name, doc));
+    for (name, (wave, annotations)) in namespaces {
+        docs.push((wave, 0, name.clone(), namespace(&name, wave, annotations)));
     }
     if !errors.is_empty() {
         return Err(errors);
@@ -164,6 +100,100 @@ pub fn documents(
     docs.sort_by(|a, b| (a.0, a.1, &a.2).cmp(&(b.0, b.1, &b.2)));
     let sources = docs.iter().filter(|d| d.1 == 1).filter_map(|d| sources.remove(&d.2)).collect();
     Ok(AppOfApps { docs: docs.into_iter().map(|(.., doc)| doc).collect(), sources })
+}
+
+/// What every Application shares: the `global` settings.
+struct Globals<'v> {
+    argocd_ns: Node,
+    project: Node,
+    repo: Node,
+    revision: Node,
+    prefix: Node,
+    server: Node,
+    sync_policy: Option<&'v Node>,
+}
+
+impl<'v> Globals<'v> {
+    /// The `global` settings; each one that is not a string is an error.
+    fn read(values: &'v Node, errors: &mut Vec<Diagnostic>) -> Self {
+        let mut need = |path: &[&str]| -> Node {
+            match values.get_path(path) {
+                Some(n) if n.as_str().is_some() => n.clone(),
+                other => {
+                    let at = other.map(|n| n.origin.clone());
+                    let found = other.map_or("nothing", Node::type_name);
+                    let msg = format!("must be a string, found {found}");
+                    errors.push(Diagnostic::new(Kind::Invalid, at, path.join("."), msg));
+                    text("")
+                }
+            }
+        };
+        Globals {
+            argocd_ns: need(&["global", "argocdNamespace"]),
+            project: need(&["global", "project"]),
+            repo: need(&["global", "defaultSource", "repoURL"]),
+            revision: need(&["global", "defaultSource", "targetRevision"]),
+            prefix: need(&["global", "defaultSource", "pathPrefix"]),
+            server: need(&["global", "defaultDestination", "server"]),
+            sync_policy: values.get_path(&["global", "syncPolicy"]),
+        }
+    }
+
+    /// A component's Application (deploying into `ns`), and the chart it renders.
+    fn application(&self, d: &Derived<'_>, ns: &Node) -> (Node, ChartSource) {
+        let name = d.component.name.as_str();
+        let retain = d.settings.get_path(&["retain"]).and_then(Node::as_bool).unwrap_or(false);
+        let mut metadata = vec![
+            ("annotations", map(vec![(SYNC_WAVE, text(&d.wave.to_string()))])),
+            ("labels", labels()),
+            ("name", text(name)),
+            ("namespace", self.argocd_ns.clone()),
+        ];
+        if !retain {
+            metadata.push(("finalizers", seq(vec![text(FINALIZER)])));
+        }
+        let path = format!("{}{CHART_DIR_PREFIX}{name}", self.prefix.as_str().unwrap_or_default());
+        let mut source =
+            vec![("path", text(&path)), ("repoURL", self.repo.clone()), ("targetRevision", self.revision.clone())];
+        if d.helm_values.as_map().is_some_and(|m| !m.is_empty()) {
+            source.push(("helm", map(vec![("values", text(&emit::document(&d.helm_values)))])));
+        }
+        let mut spec = vec![
+            ("destination", map(vec![("namespace", ns.clone()), ("server", self.server.clone())])),
+            ("project", self.project.clone()),
+            ("source", map(source)),
+        ];
+        if let Some(policy) = self.sync_policy {
+            spec.push(("syncPolicy", policy.clone()));
+        }
+        if let Some(ignore) = &d.component.ignore_differences {
+            spec.push(("ignoreDifferences", ignore.clone()));
+        }
+        let app = map(vec![
+            ("apiVersion", text("argoproj.io/v1alpha1")),
+            ("kind", text("Application")),
+            ("metadata", map(metadata)),
+            ("spec", map(spec)),
+        ]);
+        let chart = ChartSource {
+            application: name.to_owned(),
+            path,
+            namespace: ns.as_str().unwrap_or_default().to_owned(),
+            values: d.helm_values.clone(),
+        };
+        (app, chart)
+    }
+}
+
+/// A Namespace some component asks for, in the earliest wave of those that deploy into it.
+fn namespace(name: &str, wave: u32, mut annotations: Map) -> Node {
+    annotations.insert(SYNC_WAVE.to_owned(), text(&wave.to_string()));
+    let metadata = map(vec![
+        ("annotations", Node::new(Value::Map(annotations), generated())),
+        ("labels", labels()),
+        ("name", text(name)),
+    ]);
+    map(vec![("apiVersion", text("v1")), ("kind", text("Namespace")), ("metadata", metadata)])
 }
 
 fn generated() -> Origin {

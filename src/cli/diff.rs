@@ -135,18 +135,7 @@ fn report(args: &DiffArgs, plan: &Plan, diffs: &[ClusterDiff], leaves: &[Vec<Lea
             resource(&mut out, change, args.stat, paint, "");
             for leaf in leaves.iter().filter(|l| change.kind == "Application" && l.application == change.name) {
                 for (new, f) in &leaf.failures {
-                    let side = match (new, &args.head) {
-                        (false, _) => format!("at {}", args.base),
-                        (true, Some(h)) => format!("at {h}"),
-                        (true, None) => "in the working tree".to_owned(),
-                    };
-                    let app = one_line(&leaf.application);
-                    writeln!(
-                        problems,
-                        "kzrender: {shown}: Application {app}: cannot render its chart {side}: {}",
-                        f.message
-                    )
-                    .expect("writing to a String");
+                    chart_failure(&mut problems, args, &shown, &leaf.application, *new, &f.message);
                     kinds.push(f.kind);
                 }
                 leaves_changed += leaf.changes.len();
@@ -182,6 +171,18 @@ fn report(args: &DiffArgs, plan: &Plan, diffs: &[ClusterDiff], leaves: &[Vec<Lea
     } else {
         Err(Failure::Found { report: out, problems, kinds })
     }
+}
+
+/// An Application's chart that could not be rendered on one side, for stderr.
+fn chart_failure(out: &mut String, args: &DiffArgs, cluster: &str, app: &str, new: bool, message: &str) {
+    let side = match (new, &args.head) {
+        (false, _) => format!("at {}", args.base),
+        (true, Some(h)) => format!("at {h}"),
+        (true, None) => "in the working tree".to_owned(),
+    };
+    let app = one_line(app);
+    writeln!(out, "kzrender: {cluster}: Application {app}: cannot render its chart {side}: {message}")
+        .expect("writing to a String");
 }
 
 fn problem(out: &mut String, cluster: &str, side: &str, diags: &[Diagnostic]) {

@@ -80,27 +80,13 @@ pub fn run(args: &ValidateArgs) -> Result<Success, Failure> {
         (Render { values: extra.as_ref().map(|f| f.display().to_string()), errors, warnings, resources }, kept)
     });
     let (mut renders, kept): (Vec<Render>, Vec<Option<Rendered>>) = renders.into_iter().unzip();
-    let mut deep_summary = String::new();
-    if let (Some(helm), Some(charts)) = (&helm, &args.charts.charts) {
-        let deep = Deep { charts, helm, official: &official, unused: args.unused };
-        let rendered: Vec<(usize, &Rendered)> =
-            kept.iter().enumerate().filter_map(|(i, r)| Some((i, r.as_ref()?))).collect();
-        let clusters: Vec<deep::Cluster<'_>> =
-            rendered.iter().map(|(_, r)| deep::Cluster { rendered: r, catalog_root: &catalog.root }).collect();
-        let found = deep.check(&clusters);
-        for ((i, _), findings) in rendered.iter().zip(found.findings) {
-            let (errors, warnings): (Vec<Diagnostic>, Vec<Diagnostic>) =
-                findings.into_iter().partition(Diagnostic::is_error);
-            renders[*i].errors.extend(errors);
-            renders[*i].warnings.extend(warnings);
+    let deep_summary = match (&helm, &args.charts.charts) {
+        (Some(helm), Some(charts)) => {
+            let deep = Deep { charts, helm, official: &official, unused: args.unused };
+            deep_check(&deep, &catalog.root, &kept, &mut renders)
         }
-        deep_summary = format!(
-            "charts: {} Applications, {} distinct renders, {} helm runs\n",
-            found.applications,
-            found.renders,
-            helm.runs()
-        );
-    }
+        _ => String::new(),
+    };
     let shown = |d: &PathBuf| kzrender::read::display(d, "").trim_end_matches('/').to_owned();
     let mut verdicts: Vec<Verdict> = clusters.iter().map(|d| Verdict { path: shown(d), renders: Vec::new() }).collect();
     for ((i, _), render) in jobs.iter().zip(renders) {
@@ -122,6 +108,28 @@ pub fn run(args: &ValidateArgs) -> Result<Success, Failure> {
     } else {
         Err(Failure::Found { report: text, problems, kinds })
     }
+}
+
+/// Deep validation of every render kept, its findings added to that render; returns the
+/// summary line.
+fn deep_check(deep: &Deep<'_>, catalog_root: &str, kept: &[Option<Rendered>], renders: &mut [Render]) -> String {
+    let rendered: Vec<(usize, &Rendered)> =
+        kept.iter().enumerate().filter_map(|(i, r)| Some((i, r.as_ref()?))).collect();
+    let clusters: Vec<deep::Cluster<'_>> =
+        rendered.iter().map(|(_, r)| deep::Cluster { rendered: r, catalog_root }).collect();
+    let found = deep.check(&clusters);
+    for ((i, _), findings) in rendered.iter().zip(found.findings) {
+        let (errors, warnings): (Vec<Diagnostic>, Vec<Diagnostic>) =
+            findings.into_iter().partition(Diagnostic::is_error);
+        renders[*i].errors.extend(errors);
+        renders[*i].warnings.extend(warnings);
+    }
+    format!(
+        "charts: {} Applications, {} distinct renders, {} helm runs\n",
+        found.applications,
+        found.renders,
+        deep.helm.runs()
+    )
 }
 
 /// The K-th of N parts of the clusters: every N-th cluster in path order, starting at the K-th.
