@@ -208,19 +208,31 @@ fn values_files_outside_the_checkout_are_refused() {
     let repo = Checkout::of("fixtures/fleet");
     let run = generate(&repo, PROD, &build_env(PROD, r#"[{"name":"values","array":["../../../etc/passwd"]}]"#));
     assert_eq!((run.code, run.stdout.as_str()), (Some(1), ""));
-    assert!(run.stderr.contains("../../../etc/passwd: resolves outside the repository checkout"), "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        "kzrender: Application prod-eu: 1 error, nothing rendered; first: resolves outside the repository checkout; only files inside the repository may be used\n\
+         error: ../../../etc/passwd: resolves outside the repository checkout; only files inside the repository may be used\n"
+    );
 
     std::os::unix::fs::symlink("/etc/hostname", repo.path("clusters/prod-eu/sneaky.yaml")).unwrap();
     let run = generate(&repo, PROD, &build_env(PROD, r#"[{"name":"values","array":["sneaky.yaml"]}]"#));
     assert_eq!((run.code, run.stdout.as_str()), (Some(1), ""));
-    assert!(run.stderr.contains("sneaky.yaml: resolves outside the repository checkout"), "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        "kzrender: Application prod-eu: 1 error, nothing rendered; first: resolves outside the repository checkout; only files inside the repository may be used\n\
+         error: sneaky.yaml: resolves outside the repository checkout; only files inside the repository may be used\n"
+    );
 
     // CloudBender files are inputs too: a symlinked outputs file may not lead outside either.
     std::fs::create_dir_all(repo.path("clusters/onprem/outputs")).unwrap();
     std::os::unix::fs::symlink("/etc/hostname", repo.path("clusters/onprem/outputs/stack.yaml")).unwrap();
     let run = generate(&repo, "clusters/onprem", &build_env("clusters/onprem", ""));
     assert_eq!((run.code, run.stdout.as_str()), (Some(1), ""));
-    assert!(run.stderr.contains("outputs/stack.yaml: resolves outside the repository checkout"), "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        "kzrender: Application prod-eu: 1 error, nothing rendered; first: resolves outside the repository checkout; only files inside the repository may be used\n\
+         error: outputs/stack.yaml: resolves outside the repository checkout; only files inside the repository may be used\n"
+    );
 }
 
 #[test]

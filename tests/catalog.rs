@@ -194,7 +194,13 @@ fn a_broken_component_schema_is_a_catalog_error_when_a_cluster_sets_that_compone
     // Component schemas compile when a cluster first sets the component: onprem sets calico.
     let cat = fork();
     edit(&cat.path().join("components/calico/schema.json"), "\"type\": \"integer\"", "\"type\": \"integr\"");
-    let stderr = refused(&cat);
-    assert!(stderr.contains("components/calico/schema.json"), "{stderr}");
-    assert!(stderr.contains("`integr` is not a JSON Schema type"), "{stderr}");
+    let why = "invalid schema: #/properties/mtu/type: `integr` is not a JSON Schema type";
+    assert_eq!(
+        refused(&cat),
+        format!(
+            "kzrender: fixtures/fleet/clusters/onprem: 1 error, nothing rendered; first: {why}\n\
+             error: {}/components/calico/schema.json: {why}\n",
+            cat.path().display()
+        )
+    );
 }

@@ -100,5 +100,10 @@ fn no_helm_or_no_checkout_is_exit_2_with_nothing_on_stdout() {
 #[test]
 fn unused_needs_charts() {
     let out = Test::new().args(["validate", "fixtures/fleet", "--unused"]).run().failure(2);
-    assert!(out.stderr.contains("--charts"), "{}", out.stderr);
+    assert_eq!(
+        out.stderr,
+        "error: the following required arguments were not provided:\n  --charts <DIR>\n\n\
+         Usage: kzrender validate --charts <DIR> --unused <PATHS>...\n\n\
+         For more information, try '--help'.\n"
+    );
 }
