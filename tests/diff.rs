@@ -116,6 +116,18 @@ fn added_and_deleted_clusters_show_all_their_resources() {
 }
 
 #[test]
+fn files_git_ignores_are_not_part_of_the_working_tree() {
+    // The working tree is what a commit of it would hold: an ignored scratch copy of a cluster
+    // is no cluster, and neither is a file merely named like kubezero.yaml.
+    let repo = Repo::fleet();
+    repo.write(".gitignore", "scratch/\n");
+    repo.commit("ignore scratch/");
+    copy_tree(&repo.path("clusters/onprem"), &repo.path("scratch/onprem"));
+    repo.write("clusters/notes/old-kubezero.yaml", "calico: {enabled: true}\n");
+    assert_eq!(repo.diff(&["--stat"]).stdout, "no changes (rendered 0 of 4 clusters)\n");
+}
+
+#[test]
 fn a_changed_cloudbender_output_changes_the_applications_that_use_it() {
     let repo = Repo::fleet();
     repo.edit(

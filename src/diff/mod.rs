@@ -31,7 +31,4 @@ pub enum DiffError {
         /// The repository's root.
         root: String,
     },
-    /// A directory of the working tree could not be read.
-    #[error("{0}")]
-    Unreadable(String),
 }
