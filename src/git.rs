@@ -97,26 +97,17 @@ impl Repo {
         Ok(split_z(&self.git(&["ls-files", "-z", "--others", "--exclude-standard"])?))
     }
 
-    /// The files of the index (staged), relative to the root; deleted from disk or not.
-    pub fn staged(&self) -> Result<Vec<String>, GitError> {
-        Ok(split_z(&self.git(&["ls-files", "-z", "--cached"])?))
-    }
-
     /// Every file of the tree of `sha`.
     pub fn tree(&self, sha: &str) -> Result<Vec<Entry>, GitError> {
         let listing = self.git(&["ls-tree", "-r", "-z", "--full-tree", sha])?;
         Ok(split_z(&listing).into_iter().filter_map(|line| entry(&line)).collect())
     }
 
-    /// The symlinks of the working tree that git tracks, relative to the root.
-    pub fn tracked_symlinks(&self) -> Result<Vec<String>, GitError> {
+    /// The index (what is staged): every file with its blob and mode, relative to the root,
+    /// deleted from disk or not.
+    pub fn index(&self) -> Result<Vec<Entry>, GitError> {
         let listing = self.git(&["ls-files", "-s", "-z"])?;
-        Ok(split_z(&listing)
-            .into_iter()
-            .filter_map(|line| entry(&line))
-            .filter(|e| e.symlink)
-            .map(|e| e.path)
-            .collect())
+        Ok(split_z(&listing).into_iter().filter_map(|line| entry(&line)).collect())
     }
 
     /// The contents of blobs as text (symlink targets), in one `git cat-file --batch`.
@@ -198,22 +189,10 @@ fn git_in(dir: &Path, args: &[&str]) -> Result<String, GitError> {
 }
 
 fn run_with_input(dir: &Path, args: &[&str], input: &str) -> Result<Vec<u8>, GitError> {
-    use std::io::Write;
-    let mut child = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
+    let mut cmd = Command::new("git");
+    cmd.arg("-C").arg(dir).args(args);
+    let out = crate::process::output_with_input(&mut cmd, input.as_bytes())
         .map_err(|e| failed(&args.join(" "), &e.to_string()))?;
-    let mut stdin = child.stdin.take().expect("piped");
-    let input = input.to_owned();
-    // Write from a thread: git answers while it reads, and both pipes have limited buffers.
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let out = child.wait_with_output().map_err(|e| failed(&args.join(" "), &e.to_string()))?;
-    let _ = writer.join();
     if out.status.success() {
         Ok(out.stdout)
     } else {

@@ -22,6 +22,7 @@ pub mod layer;
 pub mod load;
 pub mod merge;
 pub mod pipeline;
+pub mod process;
 pub mod read;
 pub mod redact;
 pub mod render;

@@ -1,7 +1,6 @@
 //! Running `helm template` the way ArgoCD's repo-server does, and checking a chart directory
 //! before Helm sees it.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -56,20 +55,8 @@ impl Helm {
         if let Some(v) = &release.kube_version {
             cmd.args(["--kube-version", v]);
         }
-        let mut child = cmd
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
+        let output = crate::process::output_with_input(&mut cmd, release.values.as_bytes())
             .map_err(|e| format!("cannot run helm: {e}"))?;
-        let mut stdin = child.stdin.take().expect("stdin is piped");
-        let output = std::thread::scope(|s| {
-            // Written beside the read, so values larger than a pipe cannot block both sides.
-            // Helm may stop reading early (a chart it cannot load); its message says why.
-            s.spawn(move || stdin.write_all(release.values.as_bytes()));
-            child.wait_with_output()
-        })
-        .map_err(|e| format!("cannot run helm: {e}"))?;
         if output.status.success() {
             return String::from_utf8(output.stdout).map_err(|_| "helm rendered text that is not UTF-8".to_owned());
         }

@@ -101,11 +101,14 @@ pub fn template(
 ) -> Result<Vec<Node>, Failure> {
     let dir = chart_dir(charts, &source.path)?;
     helm::check_chart(&dir).map_err(|p| problem(&dir, p))?;
+    leaf_manifests(&helm.template(&dir, &release(source, kube_version)), &source.application)
+}
+
+/// The manifests of `helm template`'s output, or why there are none.
+fn leaf_manifests(output: &Result<String, String>, release: &str) -> Result<Vec<Node>, Failure> {
     let failed = |message| Failure { kind: Kind::Helm, message };
-    let text = helm
-        .template(&dir, &release(source, kube_version))
-        .map_err(|m| failed(format!("helm template failed: {m}")))?;
-    manifests(&text, &source.application).map_err(failed)
+    let text = output.as_ref().map_err(|m| failed(format!("helm template failed: {m}")))?;
+    manifests(text, release).map_err(failed)
 }
 
 impl Deep<'_> {
@@ -159,13 +162,8 @@ impl Deep<'_> {
     /// One distinct render, checked.
     fn render(&self, dir: &Path, release: &Release, values: &Node) -> Outcome {
         let baseline = self.helm.template(dir, release);
-        let result = match &baseline {
-            Err(message) => Err(Failure { kind: Kind::Helm, message: format!("helm template failed: {message}") }),
-            Ok(text) => match manifests(text, &release.name) {
-                Ok(docs) => Ok(docs.iter().flat_map(|d| self.check_manifest(d)).collect()),
-                Err(message) => Err(Failure { kind: Kind::Helm, message }),
-            },
-        };
+        let result = leaf_manifests(&baseline, &release.name)
+            .map(|docs| docs.iter().flat_map(|d| self.check_manifest(d)).collect());
         let unused = match (self.unused, &result) {
             (true, Ok(_)) => {
                 let render =
@@ -206,14 +204,13 @@ impl Deep<'_> {
     ) -> Vec<Diagnostic> {
         let app = &source.application;
         let at_app = tracer.application(app);
-        let outcome = match outcome.map(|o| (o, &o.result)) {
+        let (outcome, findings) = match outcome.map(|o| (o, &o.result)) {
             Err(f) | Ok((_, Err(f))) => {
                 let msg = format!("Application {app} ({}): {}", source.path, f.message);
                 return vec![Diagnostic::new(f.kind, at_app, app, msg)];
             }
             Ok((o, Ok(findings))) => (o, findings),
         };
-        let (outcome, findings) = outcome;
         let mut out: Vec<Diagnostic> = findings
             .iter()
             .map(|f| {

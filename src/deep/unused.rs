@@ -28,8 +28,8 @@ const PROBE: &str = "kzrender-probe";
 /// The values (at `values`, rendering as `baseline`) that `render` shows no template reads,
 /// as the largest subtrees that are entirely unused, in key order.
 pub fn unused(values: &Node, baseline: &Output, render: &dyn Fn(&Node) -> Output) -> Vec<KeyPath> {
-    let mut leaves = Vec::new();
-    collect_leaves(values, &mut KeyPath::root(), &mut leaves);
+    // Every leaf below the top map: scalars, lists as a whole, empty maps.
+    let leaves = values.find(|path, n| !path.is_empty() && !matches!(&n.value, Value::Map(m) if !m.is_empty()));
     let candidates: Vec<&KeyPath> = leaves
         .iter()
         .filter(|path| {
@@ -62,21 +62,6 @@ pub fn unused(values: &Node, baseline: &Output, render: &dyn Fn(&Node) -> Output
     }
     out.sort();
     out
-}
-
-/// Every leaf below a map: scalars, lists as a whole, empty maps.
-fn collect_leaves(node: &Node, path: &mut KeyPath, out: &mut Vec<KeyPath>) {
-    match &node.value {
-        Value::Map(m) if !m.is_empty() => {
-            for (k, child) in m {
-                path.push(Seg::Key(k.clone()));
-                collect_leaves(child, path, out);
-                path.pop();
-            }
-        }
-        _ if !path.is_empty() => out.push(path.clone()),
-        _ => {}
-    }
 }
 
 /// The values a leaf is altered to: another of its type, its type's empty value, another type.

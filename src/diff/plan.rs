@@ -75,14 +75,17 @@ pub fn plan(query: &Query, cwd: &Path) -> Result<Plan, DiffError> {
     // The working tree's untracked files, listed once: they are changed files and may make
     // clusters.
     let untracked = if head.is_none() { repo.untracked()? } else { Vec::new() };
-    let (tree_now, now) = match &head {
-        Some(sha) => {
-            let tree = repo.tree(sha)?;
-            let now = clusters(&tree).into_iter().filter(|c| in_scope(c)).collect();
-            (tree, now)
-        }
-        None => (Vec::new(), working_tree_clusters(&repo, &untracked)?.into_iter().filter(|c| in_scope(c)).collect()),
+    // The new side's files: a commit's tree, or the working tree's index (listed once, for its
+    // clusters and its symlinks).
+    let (tree_now, index) = match &head {
+        Some(sha) => (repo.tree(sha)?, Vec::new()),
+        None => (Vec::new(), repo.index()?),
     };
+    let now = match &head {
+        Some(_) => clusters(&tree_now),
+        None => working_tree_clusters(&repo, &index, &untracked),
+    };
+    let now = now.into_iter().filter(|c| in_scope(c)).collect();
     let then: BTreeSet<String> = clusters(&tree_then).into_iter().filter(|c| in_scope(c)).collect();
     let mut plan = Plan {
         links: BTreeMap::new(),
@@ -96,7 +99,7 @@ pub fn plan(query: &Query, cwd: &Path) -> Result<Plan, DiffError> {
         tree_then: Vec::new(),
         tree_now: Vec::new(),
     };
-    plan.links = plan.symlink_targets(&tree_then, &tree_now)?;
+    plan.links = plan.symlink_targets(&tree_then, &tree_now, &index)?;
     (plan.tree_then, plan.tree_now) = (tree_then, tree_now);
     let changed = plan.repo.changed_files(plan.base.as_deref(), plan.head.as_deref(), &untracked)?;
     plan.affected = plan.affected_by(&changed);
@@ -164,18 +167,22 @@ impl Plan {
     }
 
     /// Where symlinks below each cluster point, on both sides, kept when inside the repository.
-    fn symlink_targets(&self, then: &[Entry], now: &[Entry]) -> Result<BTreeMap<String, BTreeSet<String>>, GitError> {
+    /// `index` is the working tree's, whose symlinks are read from disk.
+    fn symlink_targets(
+        &self,
+        then: &[Entry],
+        now: &[Entry],
+        index: &[Entry],
+    ) -> Result<BTreeMap<String, BTreeSet<String>>, GitError> {
         let mut links: Vec<(String, String)> = Vec::new();
         for tree in [then, now] {
             let symlinks: Vec<&Entry> = tree.iter().filter(|e| e.symlink).collect();
             let oids: Vec<&str> = symlinks.iter().map(|e| e.oid.as_str()).collect();
             links.extend(symlinks.iter().map(|e| e.path.clone()).zip(self.repo.blobs(&oids)?));
         }
-        if self.head.is_none() {
-            for path in self.repo.tracked_symlinks()? {
-                if let Ok(target) = std::fs::read_link(self.repo.root.join(&path)) {
-                    links.push((path, target.to_string_lossy().into_owned()));
-                }
+        for link in index.iter().filter(|e| e.symlink) {
+            if let Ok(target) = std::fs::read_link(self.repo.root.join(&link.path)) {
+                links.push((link.path.clone(), target.to_string_lossy().into_owned()));
             }
         }
         let clusters: BTreeSet<&String> = self.now.iter().chain(&self.then).collect();
@@ -207,14 +214,13 @@ fn clusters(tree: &[Entry]) -> Vec<String> {
     fleet::cluster_dirs_from_files(&paths)
 }
 
-/// The cluster directories of the working tree, from git's list of its files (one call, no walk
-/// of a tree that may hold 20,000 clusters): what a commit of it would hold, so ignored files do
-/// not count. A cluster whose `kubezero.yaml` is gone from disk is gone.
-fn working_tree_clusters(repo: &Repo, untracked: &[String]) -> Result<Vec<String>, DiffError> {
-    let mut files = repo.staged()?;
-    files.extend(untracked.iter().cloned());
+/// The cluster directories of the working tree, from git's lists of its files (the index and the
+/// untracked files; no walk of a tree that may hold 20,000 clusters): what a commit of it would
+/// hold, so ignored files do not count. A cluster whose `kubezero.yaml` is gone from disk is gone.
+fn working_tree_clusters(repo: &Repo, index: &[Entry], untracked: &[String]) -> Vec<String> {
+    let files: Vec<String> = index.iter().map(|e| e.path.clone()).chain(untracked.iter().cloned()).collect();
     let present = |dir: &String| repo.root.join(dir).join(CLUSTER_FILE).is_file();
-    Ok(fleet::cluster_dirs_from_files(&files).into_iter().filter(present).collect())
+    fleet::cluster_dirs_from_files(&files).into_iter().filter(present).collect()
 }
 
 /// `path` (absolute, or relative to a real directory) relative to the repository root.
