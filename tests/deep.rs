@@ -77,6 +77,14 @@ fn a_chart_without_its_dependencies_names_the_application_and_the_command_to_run
              charts: 7 Applications, 6 distinct renders, 6 helm runs\n"
         )
     );
+    // What kzrender could not do is on stderr too, where a CI log's reader looks first.
+    assert_eq!(
+        out.stderr,
+        format!(
+            "error: fixtures/fleet/clusters/prod-eu/kubezero.yaml:31:12: kiam: Application kiam (charts/kubezero-kiam): \
+             the chart at {dir} needs kiam in its charts/ directory; run `helm dependency build {dir}`\n"
+        )
+    );
 }
 
 #[test]

@@ -98,10 +98,12 @@ pub fn run(args: &ValidateArgs) -> Result<Success, Failure> {
         Format::Github => report::github(&verdicts),
         Format::Junit => report::junit(&verdicts),
     };
-    // A path that could not be read is named on stderr; the clusters that could be read are
-    // still reported, and the exit code says kzrender could not do all of its job.
-    let problems: String = found.errors.iter().map(|e| format!("{e}\n")).collect();
+    // What kept kzrender from doing all of its job (a path it could not read, a chart helm
+    // could not render for want of its dependencies) is also named on stderr; the clusters it
+    // could check are still reported, and the exit code says so.
     let errors = verdicts.iter().flat_map(|v| &v.renders).flat_map(|r| &r.errors);
+    let trouble = errors.clone().filter(|d| d.kind.exit_code() > 1);
+    let problems: String = found.errors.iter().chain(trouble).map(|e| format!("{e}\n")).collect();
     let kinds: Vec<_> = found.errors.iter().chain(errors).map(|d| d.kind).collect();
     if kinds.is_empty() {
         Ok(Success { stdout: text, warnings: Vec::new() })
