@@ -18,15 +18,28 @@ pub(crate) enum Additional {
     Schema(usize),
 }
 
-/// One compiled sub-schema; other sub-schemas are indices into [`Schema::subs`].
+/// One compiled sub-schema; other sub-schemas are indices into [`Schema::subs`]. The keywords
+/// nearly every sub-schema uses are fields; the rest wait in [`More`], allocated only by the
+/// sub-schemas that use one (a schema arena is a few hundred of these, built on every run).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Sub {
     /// `true`/`false` schemas.
     pub(crate) always: Option<bool>,
-    pub(crate) types: Vec<String>,
+    pub(crate) types: Box<[&'static str]>,
+    pub(crate) reference: Option<usize>,
+    pub(crate) items: Option<usize>,
+    pub(crate) pattern: Option<Box<Pattern>>,
+    pub(crate) properties: BTreeMap<String, usize>,
+    pub(crate) additional: Additional,
+    pub(crate) required: Box<[String]>,
+    more: Option<Box<More>>,
+}
+
+/// The keywords few sub-schemas use.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct More {
     pub(crate) enumeration: Option<Vec<J>>,
     pub(crate) constant: Option<J>,
-    pub(crate) pattern: Option<Pattern>,
     pub(crate) min_length: Option<u64>,
     pub(crate) max_length: Option<u64>,
     pub(crate) minimum: Option<J>,
@@ -38,13 +51,9 @@ pub(crate) struct Sub {
     pub(crate) max_items: Option<u64>,
     pub(crate) unique_items: bool,
     pub(crate) prefix_items: Vec<usize>,
-    pub(crate) items: Option<usize>,
     pub(crate) contains: Option<usize>,
-    pub(crate) properties: BTreeMap<String, usize>,
     pub(crate) pattern_properties: Vec<(Pattern, usize)>,
-    pub(crate) additional: Additional,
     pub(crate) property_names: Option<usize>,
-    pub(crate) required: Vec<String>,
     pub(crate) dependent_required: BTreeMap<String, Vec<String>>,
     pub(crate) min_properties: Option<u64>,
     pub(crate) max_properties: Option<u64>,
@@ -53,7 +62,45 @@ pub(crate) struct Sub {
     pub(crate) one_of: Vec<usize>,
     pub(crate) not: Option<usize>,
     pub(crate) condition: Option<(usize, Option<usize>, Option<usize>)>,
-    pub(crate) reference: Option<usize>,
+}
+
+/// What a sub-schema without any of the rarer keywords has of them.
+static NONE: More = More {
+    enumeration: None,
+    constant: None,
+    min_length: None,
+    max_length: None,
+    minimum: None,
+    maximum: None,
+    exclusive_minimum: None,
+    exclusive_maximum: None,
+    multiple_of: None,
+    min_items: None,
+    max_items: None,
+    unique_items: false,
+    prefix_items: Vec::new(),
+    contains: None,
+    pattern_properties: Vec::new(),
+    property_names: None,
+    dependent_required: BTreeMap::new(),
+    min_properties: None,
+    max_properties: None,
+    all_of: Vec::new(),
+    any_of: Vec::new(),
+    one_of: Vec::new(),
+    not: None,
+    condition: None,
+};
+
+impl Sub {
+    /// The rarer keywords (all absent for most sub-schemas).
+    pub(crate) fn more(&self) -> &More {
+        self.more.as_deref().unwrap_or(&NONE)
+    }
+
+    fn more_mut(&mut self) -> &mut More {
+        self.more.get_or_insert_with(Box::default)
+    }
 }
 
 /// A compiled schema.
@@ -91,184 +138,210 @@ pub fn compile(doc: &J) -> Result<Schema, String> {
             return Err(format!("#: kzrender's own schemas are JSON Schema 2020-12, not `{draft}`"));
         }
     }
-    let mut c = Compiler { root: doc, subs: Vec::new(), by_pointer: HashMap::new() };
-    c.sub("").map_err(|(at, msg)| format!("#{at}: {msg}"))?;
+    let mut targets = HashMap::new();
+    references(doc, &mut targets);
+    let mut c = Compiler { root: doc, subs: Vec::new(), targets, at: String::new() };
+    c.sub_at(doc).map_err(|(at, msg)| format!("#{at}: {msg}"))?;
     Ok(Schema { subs: c.subs })
+}
+
+/// Every place a `$ref` names (as a decoded JSON pointer), each to be compiled once: a recursive
+/// reference becomes an index, not an unrolling.
+fn references(v: &J, targets: &mut HashMap<String, Option<usize>>) {
+    match v {
+        J::Object(m) => {
+            if let Some(target) = m.get("$ref").and_then(J::as_str).and_then(|r| r.strip_prefix('#')) {
+                targets.insert(percent_decode(target), None);
+            }
+            m.values().for_each(|v| references(v, targets));
+        }
+        J::Array(items) => items.iter().for_each(|v| references(v, targets)),
+        _ => {}
+    }
 }
 
 struct Compiler<'a> {
     root: &'a J,
     subs: Vec<Sub>,
-    by_pointer: HashMap<String, usize>,
+    /// The places `$ref`s name, with their sub-schema once compiled.
+    targets: HashMap<String, Option<usize>>,
+    /// The JSON pointer of the value being compiled: one buffer, extended and cut back while
+    /// descending, so no place costs an allocation unless it is an error or a `$ref` target.
+    at: String,
 }
 
 type Failed = (String, String);
 
-fn fail<T>(at: &str, msg: impl Into<String>) -> Result<T, Failed> {
-    Err((at.to_owned(), msg.into()))
-}
-
-impl Compiler<'_> {
-    /// The sub-schema at a JSON pointer of the document, compiled once.
-    fn sub(&mut self, pointer: &str) -> Result<usize, Failed> {
-        if let Some(&i) = self.by_pointer.get(pointer) {
-            return Ok(i);
-        }
-        let root = self.root;
-        let value = root.pointer(pointer).ok_or_else(|| (pointer.to_owned(), "no such place in the schema".into()))?;
-        self.sub_at(pointer, value)
+impl<'a> Compiler<'a> {
+    fn fail<T>(&self, msg: impl Into<String>) -> Result<T, Failed> {
+        Err((self.at.clone(), msg.into()))
     }
 
-    /// The sub-schema `value`, found at `pointer` (no lookup from the root), compiled once.
-    fn sub_at(&mut self, pointer: &str, value: &J) -> Result<usize, Failed> {
-        if let Some(&i) = self.by_pointer.get(pointer) {
-            return Ok(i);
+    /// Runs `f` one step down the document, at the child named `token`.
+    fn within<T>(&mut self, token: &str, f: impl FnOnce(&mut Self) -> Result<T, Failed>) -> Result<T, Failed> {
+        let len = self.at.len();
+        self.at.push('/');
+        if token.contains(['~', '/']) {
+            self.at.push_str(&token.replace('~', "~0").replace('/', "~1"));
+        } else {
+            self.at.push_str(token);
+        }
+        let out = f(self);
+        self.at.truncate(len);
+        out
+    }
+
+    /// The sub-schema `value`, found at the current place, compiled once.
+    fn sub_at(&mut self, value: &'a J) -> Result<usize, Failed> {
+        let target = self.targets.get(self.at.as_str()).copied();
+        if let Some(Some(index)) = target {
+            return Ok(index);
         }
         let index = self.subs.len();
         self.subs.push(Sub::default());
-        self.by_pointer.insert(pointer.to_owned(), index);
-        self.subs[index] = self.build(value, pointer)?;
+        if target.is_some() {
+            self.targets.insert(self.at.clone(), Some(index));
+        }
+        self.subs[index] = self.build(value)?;
         Ok(index)
     }
 
-    fn build(&mut self, value: &J, at: &str) -> Result<Sub, Failed> {
+    /// The sub-schema at `key` of the current place.
+    fn child(&mut self, key: &str, value: &'a J) -> Result<usize, Failed> {
+        self.within(key, |c| c.sub_at(value))
+    }
+
+    fn build(&mut self, value: &'a J) -> Result<Sub, Failed> {
         let m = match value {
             J::Bool(b) => return Ok(Sub { always: Some(*b), ..Sub::default() }),
             J::Object(m) => m,
-            _ => return fail(at, "a schema must be a map or a boolean"),
+            _ => return self.fail("a schema must be a map or a boolean"),
         };
         let mut s = Sub::default();
         for (key, v) in m {
-            let here = format!("{at}/{}", escape(key));
-            if key.starts_with("x-") || ANNOTATIONS.contains(&key.as_str()) {
+            if key.starts_with("x-") || ANNOTATIONS.contains(&key.as_str()) || key == "then" || key == "else" {
                 continue;
             }
-            self.keyword(&mut s, key, v, &here, m)?;
+            if key == "if" {
+                let branch = |c: &mut Self, k: &str| m.get(k).map(|b| c.child(k, b)).transpose();
+                let (then, other) = (branch(self, "then")?, branch(self, "else")?);
+                s.more_mut().condition = Some((self.child("if", v)?, then, other));
+                continue;
+            }
+            self.within(key, |c| c.keyword(&mut s, key, v, m))?;
         }
         Ok(s)
     }
 
-    fn keyword(
-        &mut self,
-        s: &mut Sub,
-        key: &str,
-        v: &J,
-        here: &str,
-        m: &serde_json::Map<String, J>,
-    ) -> Result<(), Failed> {
-        let count = |v: &J| v.as_u64().ok_or_else(|| (here.to_owned(), "expected a non-negative integer".into()));
-        let number = |v: &J| if v.is_number() { Ok(v.clone()) } else { fail(here, "expected a number") };
+    fn keyword(&mut self, s: &mut Sub, key: &str, v: &'a J, m: &'a serde_json::Map<String, J>) -> Result<(), Failed> {
+        let count = |c: &Self, v: &J| v.as_u64().map_or_else(|| c.fail("expected a non-negative integer"), Ok);
+        let number = |c: &Self, v: &J| if v.is_number() { Ok(v.clone()) } else { c.fail("expected a number") };
         match key {
             "type" => {
                 let names: Vec<&str> = match v {
                     J::String(t) => vec![t],
                     J::Array(ts) => ts.iter().map(|t| t.as_str().unwrap_or("?")).collect(),
-                    _ => return fail(here, "expected a type name or a list of them"),
+                    _ => return self.fail("expected a type name or a list of them"),
                 };
-                if let Some(bad) = names.iter().find(|t| !TYPES.contains(t)) {
-                    return fail(here, format!("`{bad}` is not a JSON Schema type"));
+                let known = |t: &str| TYPES.iter().find(|known| **known == t).copied();
+                if let Some(bad) = names.iter().find(|t| known(t).is_none()) {
+                    return self.fail(format!("`{bad}` is not a JSON Schema type"));
                 }
-                s.types = names.into_iter().map(str::to_owned).collect();
+                s.types = names.into_iter().filter_map(known).collect();
             }
             "enum" => {
-                s.enumeration = Some(v.as_array().ok_or_else(|| (here.to_owned(), "expected a list".into()))?.clone())
+                let list = v.as_array().map_or_else(|| self.fail("expected a list"), Ok)?;
+                s.more_mut().enumeration = Some(list.clone());
             }
-            "const" => s.constant = Some(v.clone()),
+            "const" => s.more_mut().constant = Some(v.clone()),
             "pattern" => {
-                let source = v.as_str().ok_or_else(|| (here.to_owned(), "expected a string".into()))?;
-                s.pattern = Some(Pattern::new(source, m.get("x-message").and_then(J::as_str)));
+                let source = v.as_str().map_or_else(|| self.fail("expected a string"), Ok)?;
+                s.pattern = Some(Box::new(Pattern::new(source, m.get("x-message").and_then(J::as_str))));
             }
-            "minLength" => s.min_length = Some(count(v)?),
-            "maxLength" => s.max_length = Some(count(v)?),
-            "minimum" => s.minimum = Some(number(v)?),
-            "maximum" => s.maximum = Some(number(v)?),
-            "exclusiveMinimum" => s.exclusive_minimum = Some(number(v)?),
-            "exclusiveMaximum" => s.exclusive_maximum = Some(number(v)?),
+            "minLength" => s.more_mut().min_length = Some(count(self, v)?),
+            "maxLength" => s.more_mut().max_length = Some(count(self, v)?),
+            "minimum" => s.more_mut().minimum = Some(number(self, v)?),
+            "maximum" => s.more_mut().maximum = Some(number(self, v)?),
+            "exclusiveMinimum" => s.more_mut().exclusive_minimum = Some(number(self, v)?),
+            "exclusiveMaximum" => s.more_mut().exclusive_maximum = Some(number(self, v)?),
             "multipleOf" => {
-                s.multiple_of = Some(
-                    v.as_f64()
-                        .filter(|m| *m > 0.0)
-                        .ok_or_else(|| (here.to_owned(), "expected a positive number".into()))?,
-                )
+                let m = v.as_f64().filter(|m| *m > 0.0);
+                s.more_mut().multiple_of = Some(m.map_or_else(|| self.fail("expected a positive number"), Ok)?);
             }
-            "minItems" => s.min_items = Some(count(v)?),
-            "maxItems" => s.max_items = Some(count(v)?),
+            "minItems" => s.more_mut().min_items = Some(count(self, v)?),
+            "maxItems" => s.more_mut().max_items = Some(count(self, v)?),
             "uniqueItems" => {
-                s.unique_items = v.as_bool().ok_or_else(|| (here.to_owned(), "expected a boolean".into()))?
+                s.more_mut().unique_items = v.as_bool().map_or_else(|| self.fail("expected a boolean"), Ok)?
             }
-            "minProperties" => s.min_properties = Some(count(v)?),
-            "maxProperties" => s.max_properties = Some(count(v)?),
-            "required" => s.required = strings(v, here)?,
+            "minProperties" => s.more_mut().min_properties = Some(count(self, v)?),
+            "maxProperties" => s.more_mut().max_properties = Some(count(self, v)?),
+            "required" => s.required = self.strings(v)?.into(),
             "dependentRequired" => {
-                let deps = v.as_object().ok_or_else(|| (here.to_owned(), "expected a map".into()))?;
+                let deps = v.as_object().map_or_else(|| self.fail("expected a map"), Ok)?;
                 for (k, names) in deps {
-                    s.dependent_required.insert(k.clone(), strings(names, here)?);
+                    let names = self.strings(names)?;
+                    s.more_mut().dependent_required.insert(k.clone(), names);
                 }
             }
-            "items" if v.is_array() => return fail(here, "a list of item schemas is draft-07; write prefixItems"),
-            "items" => s.items = Some(self.sub_at(here, v)?),
-            "prefixItems" => s.prefix_items = self.list(v, here)?,
-            "contains" => s.contains = Some(self.sub_at(here, v)?),
+            "items" if v.is_array() => return self.fail("a list of item schemas is draft-07; write prefixItems"),
+            "items" => s.items = Some(self.sub_at(v)?),
+            "prefixItems" => s.more_mut().prefix_items = self.list(v)?,
+            "contains" => s.more_mut().contains = Some(self.sub_at(v)?),
             "properties" => {
-                let props = v.as_object().ok_or_else(|| (here.to_owned(), "expected a map".into()))?;
+                let props = v.as_object().map_or_else(|| self.fail("expected a map"), Ok)?;
                 for (k, sub) in props {
-                    let at = format!("{here}/{}", escape(k));
-                    s.properties.insert(k.clone(), self.sub_at(&at, sub)?);
+                    s.properties.insert(k.clone(), self.child(k, sub)?);
                 }
             }
             "patternProperties" => {
-                let props = v.as_object().ok_or_else(|| (here.to_owned(), "expected a map".into()))?;
+                let props = v.as_object().map_or_else(|| self.fail("expected a map"), Ok)?;
                 for (k, sub) in props {
-                    let at = format!("{here}/{}", escape(k));
-                    s.pattern_properties.push((Pattern::new(k, None), self.sub_at(&at, sub)?));
+                    let sub = self.child(k, sub)?;
+                    s.more_mut().pattern_properties.push((Pattern::new(k, None), sub));
                 }
             }
-            "additionalProperties" => s.additional = Additional::Schema(self.sub_at(here, v)?),
-            "propertyNames" => s.property_names = Some(self.sub_at(here, v)?),
-            "allOf" => s.all_of = self.list(v, here)?,
-            "anyOf" => s.any_of = self.list(v, here)?,
-            "oneOf" => s.one_of = self.list(v, here)?,
-            "not" => s.not = Some(self.sub_at(here, v)?),
-            "if" => {
-                let parent = &here[..here.len() - "/if".len()];
-                let mut branch = |k: &str| m.get(k).map(|b| self.sub_at(&format!("{parent}/{k}"), b)).transpose();
-                let (then, other) = (branch("then")?, branch("else")?);
-                s.condition = Some((self.sub_at(here, v)?, then, other));
-            }
-            "then" | "else" => {}
+            "additionalProperties" => s.additional = Additional::Schema(self.sub_at(v)?),
+            "propertyNames" => s.more_mut().property_names = Some(self.sub_at(v)?),
+            "allOf" => s.more_mut().all_of = self.list(v)?,
+            "anyOf" => s.more_mut().any_of = self.list(v)?,
+            "oneOf" => s.more_mut().one_of = self.list(v)?,
+            "not" => s.more_mut().not = Some(self.sub_at(v)?),
             "$ref" => {
                 let target = v.as_str().and_then(|r| r.strip_prefix('#'));
-                let target =
-                    target.ok_or_else(|| (here.to_owned(), "only local references (`#/...`) are supported".into()))?;
-                let target = percent_decode(target);
-                s.reference = Some(self.sub(&target)?);
+                let target = target.map_or_else(|| self.fail("only local references (`#/...`) are supported"), Ok)?;
+                s.reference = Some(self.reference(&percent_decode(target))?);
             }
-            other => return fail(here, format!("`{other}` is not supported by kzrender's own schema engine")),
+            other => return self.fail(format!("`{other}` is not supported by kzrender's own schema engine")),
         }
         Ok(())
     }
 
-    fn list(&mut self, v: &J, at: &str) -> Result<Vec<usize>, Failed> {
-        let items = v.as_array().ok_or_else(|| (at.to_owned(), "expected a list of schemas".into()))?;
-        items.iter().enumerate().map(|(i, item)| self.sub_at(&format!("{at}/{i}"), item)).collect()
+    /// The sub-schema a `$ref` names, compiled once: `self.at` becomes the target while it is
+    /// compiled, so its own references and errors are named from there.
+    fn reference(&mut self, target: &str) -> Result<usize, Failed> {
+        if let Some(Some(index)) = self.targets.get(target) {
+            return Ok(*index);
+        }
+        let value = self
+            .root
+            .pointer(target)
+            .map_or_else(|| Err((target.to_owned(), "no such place in the schema".into())), Ok)?;
+        let back = std::mem::replace(&mut self.at, target.to_owned());
+        let out = self.sub_at(value);
+        self.at = back;
+        out
     }
-}
 
-/// A key as a JSON pointer token (`~` → `~0`, `/` → `~1`), copied only when it must change.
-fn escape(key: &str) -> std::borrow::Cow<'_, str> {
-    if key.contains(['~', '/']) {
-        key.replace('~', "~0").replace('/', "~1").into()
-    } else {
-        key.into()
+    fn list(&mut self, v: &'a J) -> Result<Vec<usize>, Failed> {
+        let items = v.as_array().map_or_else(|| self.fail("expected a list of schemas"), Ok)?;
+        items.iter().enumerate().map(|(i, item)| self.child(&i.to_string(), item)).collect()
     }
-}
 
-fn strings(v: &J, at: &str) -> Result<Vec<String>, Failed> {
-    let items = v.as_array().ok_or_else(|| (at.to_owned(), "expected a list of names".into()))?;
-    items
-        .iter()
-        .map(|s| s.as_str().map(str::to_owned).ok_or_else(|| (at.to_owned(), "expected names".into())))
-        .collect()
+    fn strings(&self, v: &J) -> Result<Vec<String>, Failed> {
+        let items = v.as_array().map_or_else(|| self.fail("expected a list of names"), Ok)?;
+        let name = |s: &J| s.as_str().map(str::to_owned).map_or_else(|| self.fail("expected names"), Ok);
+        items.iter().map(name).collect()
+    }
 }
 
 /// A `$ref` fragment is a URI fragment: `%25` is `%`.
