@@ -1,7 +1,6 @@
 //! The catalog's template environment: how `values.yaml.j2` templates and catalog conditions
 //! (`when: enabled.kiam`) are compiled and what they may do.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior};
@@ -20,7 +19,7 @@ pub struct Refused {
 /// Strict about undefined values (printing or iterating one fails, naming it), every printed
 /// value written as JSON (so a string can never smuggle YAML structure or a document separator
 /// into the output), debug info on, templates read from the catalog's files.
-pub fn environment(root: &str, files: Arc<BTreeMap<String, String>>) -> Environment<'static> {
+pub fn environment(root: &str, files: Arc<super::Files>) -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::Json);
@@ -32,7 +31,7 @@ pub fn environment(root: &str, files: Arc<BTreeMap<String, String>>) -> Environm
     env.set_syntax(syntax.expect("the default delimiters are valid"));
     env.set_debug(true);
     let prefix = format!("{root}/");
-    env.set_loader(move |name| Ok(name.strip_prefix(&prefix).and_then(|rel| files.get(rel)).cloned()));
+    env.set_loader(move |name| Ok(name.strip_prefix(&prefix).and_then(|rel| files.get(rel)).map(|t| t.to_string())));
     env.add_function("fail", |key: String, message: String| -> Result<String, Error> {
         Err(Error::new(ErrorKind::InvalidOperation, "the template refused the values")
             .with_source(Refused { key, message }))

@@ -1,13 +1,14 @@
 //! Reading the catalog: its files (embedded in the binary, or a `--kubezero` directory) into a
 //! checked [`Catalog`]. Every problem of every file is collected before giving up.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use serde::Deserialize;
 
-use super::{env, template_name, Catalog, Channel, Component, ComponentSpec, Kubernetes};
+use super::{env, template_name, Catalog, Channel, Component, ComponentSpec, Files, Kubernetes};
 use crate::diag::{Diagnostic, Kind};
 use crate::files;
 use crate::value::{Node, Origin, Value};
@@ -68,7 +69,7 @@ impl Catalog {
 
     /// Builds the built-in catalog afresh (what the first [`Catalog::embedded`] costs).
     pub fn build_embedded() -> Result<Catalog, Vec<Diagnostic>> {
-        let files = embedded::FILES.iter().map(|(p, t)| (p.to_string(), t.to_string())).collect();
+        let files = embedded::FILES.iter().map(|(p, t)| (p.to_string(), Cow::Borrowed(*t))).collect();
         Catalog::from_files("kubezero", files)
     }
 
@@ -91,7 +92,7 @@ impl Catalog {
             let rel = path.strip_prefix(dir).expect("below the root").to_string_lossy().replace('\\', "/");
             match std::fs::read_to_string(&path) {
                 Ok(text) => {
-                    files.insert(rel, text);
+                    files.insert(rel, Cow::Owned(text));
                 }
                 Err(e) => {
                     let at = Some(Origin::file(&path.display().to_string()));
@@ -106,7 +107,7 @@ impl Catalog {
     }
 
     /// Builds the catalog from its files.
-    fn from_files(root: &str, files: BTreeMap<String, String>) -> Result<Catalog, Vec<Diagnostic>> {
+    fn from_files(root: &str, files: Files) -> Result<Catalog, Vec<Diagnostic>> {
         let files = Arc::new(files);
         let mut errors = Vec::new();
         let reader = Reader { root, files: &files };
@@ -146,7 +147,7 @@ impl Catalog {
 /// Reads the catalog's YAML files, naming them under the catalog's root.
 struct Reader<'a> {
     root: &'a str,
-    files: &'a BTreeMap<String, String>,
+    files: &'a Files,
 }
 
 impl Reader<'_> {
@@ -156,7 +157,7 @@ impl Reader<'_> {
             errors.push(Diagnostic::new(Kind::Catalog, Some(Origin::file(&name)), "", "catalog file is missing"));
             return None;
         };
-        let src = Source { name: Arc::from(name), text: text.clone() };
+        let src = Source { name: Arc::from(name), text: text.to_string() };
         match yaml::parse_stream(&src, &mut Vec::new()) {
             Ok(mut docs) if docs.len() <= 1 => {
                 Some(docs.pop().unwrap_or_else(|| Node::empty_map(Origin::at(&src.name, 1, 1))))

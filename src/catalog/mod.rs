@@ -4,6 +4,7 @@
 //! `--kubezero`) and hands on typed [`Channel`]s and [`Component`]s plus a template environment
 //! that compiles each component's values template the first time it is used.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
@@ -120,6 +121,10 @@ pub struct Annotation {
     pub when: Option<String>,
 }
 
+/// A catalog's files by path relative to its root: borrowed from the binary for the built-in
+/// catalog, read for a `--kubezero` directory.
+type Files = BTreeMap<String, Cow<'static, str>>;
+
 /// The whole catalog.
 pub struct Catalog {
     /// How the catalog's files are named in messages (`kubezero` or the `--kubezero` path).
@@ -135,7 +140,7 @@ pub struct Catalog {
     /// Components by name.
     pub components: BTreeMap<String, Component>,
     /// Every file's text by relative path (templates and schemas are read from here).
-    files: Arc<BTreeMap<String, String>>,
+    files: Arc<Files>,
     env: Environment<'static>,
     input_schema: OnceLock<Result<schemas::InputSchema, Vec<Diagnostic>>>,
     output_schemas: OnceLock<Result<BTreeMap<String, Schema>, Vec<Diagnostic>>>,
@@ -155,7 +160,7 @@ impl Catalog {
 
     /// A catalog file's text by path relative to the catalog root.
     pub fn file(&self, rel: &str) -> Option<&str> {
-        self.files.get(rel).map(String::as_str)
+        self.files.get(rel).map(|t| &**t)
     }
 
     /// The lowest layer of a cluster on `channel`: the catalog defaults, each offered component's

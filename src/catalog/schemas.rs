@@ -16,6 +16,8 @@ use crate::value::{KeyPath, Node, Origin, Seg};
 pub struct InputSchema {
     /// The top level, each component's settings accepted as anything.
     top: Schema,
+    /// The settings every component has (`schemas/component.json`), read once.
+    common: serde_json::Value,
     /// Each component's settings schema, compiled on first use.
     components: BTreeMap<String, OnceLock<Result<Schema, Vec<Diagnostic>>>>,
 }
@@ -27,7 +29,7 @@ impl InputSchema {
         let mut out = schema::validate(&self.top, values);
         let Some(map) = values.as_map() else { return out };
         for (name, compiled) in map.keys().filter_map(|k| Some((k, self.components.get(k)?))) {
-            match compiled.get_or_init(|| catalog.compile_component_schema(name)) {
+            match compiled.get_or_init(|| catalog.compile_component_schema_with(name, &self.common)) {
                 Ok(s) => out.extend(schema::validate_at(s, values, &KeyPath(vec![Seg::Key(name.clone())]))),
                 Err(e) => out.extend(e.iter().cloned()),
             }
@@ -87,11 +89,21 @@ impl Catalog {
             top["properties"][name] = true.into();
         }
         let top = self.compile("schemas/cluster.json", &top)?;
-        Ok(InputSchema { top, components: self.components.keys().map(|k| (k.clone(), OnceLock::new())).collect() })
+        let common = self.schema_json("schemas/component.json")?;
+        Ok(InputSchema {
+            top,
+            common,
+            components: self.components.keys().map(|k| (k.clone(), OnceLock::new())).collect(),
+        })
     }
 
+    #[cfg(test)]
     pub(super) fn compile_component_schema(&self, name: &str) -> Result<Schema, Vec<Diagnostic>> {
-        let json = self.component_schema_json(name)?;
+        self.compile_component_schema_with(name, &self.schema_json("schemas/component.json")?)
+    }
+
+    fn compile_component_schema_with(&self, name: &str, common: &serde_json::Value) -> Result<Schema, Vec<Diagnostic>> {
+        let json = self.with_common(name, common)?;
         self.compile(&format!("components/{name}/schema.json"), &json)
     }
 
