@@ -178,7 +178,7 @@ fn map_outputs(catalog: &Catalog, node: &Node) -> Node {
     for c in catalog.components.values() {
         for (output, setting) in &c.spec.outputs {
             if let Some(v) = outputs.get(output) {
-                let entry = values.entry(c.name.clone()).or_insert_with(|| Node::empty_map(v.origin.clone()));
+                let entry = values.get_or_insert_with(c.name.clone(), || Node::empty_map(v.origin.clone()));
                 if let Value::Map(m) = &mut entry.value {
                     m.insert(setting.clone(), v.clone());
                 }

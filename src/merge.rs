@@ -13,19 +13,24 @@ pub fn merge_into(base: &mut Node, over: Node, keep_nulls: bool) {
     match (&mut base.value, over.value) {
         (Value::Map(into), Value::Map(from)) => {
             base.origin = over.origin;
+            // Keys are deleted and added in one pass each, so laying a large map over another
+            // costs what reading both does.
+            let (mut added, mut deleted) = (Vec::new(), Vec::new());
             for (k, v) in from {
                 if v.value == Value::Null && !keep_nulls {
-                    into.remove(&k);
+                    deleted.push(k);
                     continue;
                 }
                 match into.get_mut(&k) {
                     Some(existing) => merge_into(existing, v, keep_nulls),
-                    None => {
-                        let v = if keep_nulls { v } else { without_nulls(v) };
-                        into.insert(k, v);
-                    }
+                    None => added.push((k, if keep_nulls { v } else { without_nulls(v) })),
                 }
             }
+            if !deleted.is_empty() {
+                // `from` iterates in key order, so `deleted` is sorted.
+                into.retain(|k, _| deleted.binary_search(k).is_err());
+            }
+            into.extend(added);
         }
         (_, value) => {
             let node = Node { value, origin: over.origin };
@@ -96,7 +101,6 @@ mod tests {
 
     mod laws {
         use super::*;
-        use crate::value::Map;
         use proptest::prelude::*;
 
         /// Small trees over few keys, so that layers collide often; nulls included.
@@ -111,12 +115,14 @@ mod tests {
             let tree = leaf.prop_recursive(3, 24, 3, move |inner| {
                 prop_oneof![
                     prop::collection::vec(inner.clone(), 0..3).prop_map(Value::Seq),
-                    prop::collection::btree_map(key.clone(), inner, 0..3).prop_map(Value::Map),
+                    prop::collection::btree_map(key.clone(), inner, 0..3)
+                        .prop_map(|m| Value::Map(m.into_iter().collect())),
                 ]
                 .prop_map(|v| Node::new(v, Origin::Generated))
             });
             let key = prop::sample::select(vec!["a", "b", "c"]).prop_map(str::to_owned);
-            prop::collection::btree_map(key, tree, 0..3).prop_map(|m: Map| Node::new(Value::Map(m), Origin::Generated))
+            prop::collection::btree_map(key, tree, 0..3)
+                .prop_map(|m| Node::new(Value::Map(m.into_iter().collect()), Origin::Generated))
         }
 
         fn merged(layers: &[&Node], keep_nulls: bool) -> Node {

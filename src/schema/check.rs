@@ -135,7 +135,7 @@ impl Checker<'_> {
         }
         let missing = |name: &String| !m.contains_key(name);
         let dependent =
-            s.more().dependent_required.iter().filter(|(k, _)| m.contains_key(*k)).flat_map(|(_, names)| names);
+            s.more().dependent_required.iter().filter(|(k, _)| m.contains_key(k)).flat_map(|(_, names)| names);
         for name in s.required.iter().chain(dependent).filter(|n| missing(n)) {
             out.push((path.join(Seg::Key(name.clone())), Violation::Required));
         }

@@ -3,14 +3,16 @@
 //! Loading produces it, merging combines it, templates and the emitter consume it. Maps are
 //! ordered by key so that everything downstream is deterministic without extra sorting.
 
+mod map;
 mod path;
 mod walk;
 
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
+/// Maps keep their keys sorted: output order never depends on input order.
+pub use map::Map;
 pub use path::{KeyPath, Seg};
 
 /// Where a value was written.
@@ -102,9 +104,6 @@ impl fmt::Display for Origin {
         }
     }
 }
-
-/// Maps keep their keys sorted: output order never depends on input order.
-pub type Map = BTreeMap<String, Node>;
 
 /// A YAML value (read with YAML 1.2 core-schema rules).
 #[derive(Clone, Debug, PartialEq)]

@@ -217,7 +217,7 @@ mod tests {
         leaf.prop_recursive(4, 32, 4, |inner| {
             prop_oneof![
                 prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Seq),
-                prop::collection::btree_map(text(), inner, 0..4).prop_map(Value::Map),
+                prop::collection::btree_map(text(), inner, 0..4).prop_map(|m| Value::Map(m.into_iter().collect())),
             ]
             .prop_map(|v| Node::new(v, Origin::Generated))
         })

@@ -8,7 +8,7 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Span};
 
 use super::resolve;
 use crate::diag::{Diagnostic, Kind};
-use crate::value::{KeyPath, Map, Node, Origin, Seg, Value};
+use crate::value::{KeyPath, Node, Origin, Seg, Value};
 
 /// Deepest nesting of maps and lists accepted.
 pub const MAX_DEPTH: usize = 64;
@@ -69,12 +69,45 @@ enum Frame {
         anchor: usize,
     },
     Map {
-        map: Map,
+        map: Entries,
         merge: Option<(Origin, Vec<Node>)>,
         key: Option<(String, Origin, bool)>,
         origin: Origin,
         anchor: usize,
     },
+}
+
+/// A map being read: its entries in document order, looked up by a scan while the map is small
+/// and through a hash index once it is not, so a map of many keys reads in linear time (a
+/// sorted [`crate::value::Map`] would move half its entries for every key written out of order).
+#[derive(Default)]
+struct Entries {
+    list: Vec<(String, Node)>,
+    index: HashMap<String, usize>,
+}
+
+/// Entries up to which a scan is cheaper than hashing.
+const SCAN: usize = 16;
+
+impl Entries {
+    fn get(&self, key: &str) -> Option<&Node> {
+        if self.list.len() <= SCAN {
+            self.list.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+        } else {
+            self.index.get(key).map(|&i| &self.list[i].1)
+        }
+    }
+
+    /// Adds a key that is not in the map yet.
+    fn push(&mut self, key: String, node: Node) {
+        if self.list.len() >= SCAN {
+            if self.index.is_empty() {
+                self.index = self.list.iter().enumerate().map(|(i, (k, _))| (k.clone(), i)).collect();
+            }
+            self.index.insert(key.clone(), self.list.len());
+        }
+        self.list.push((key, node));
+    }
 }
 
 struct Builder<'a> {
@@ -203,7 +236,7 @@ impl<'a> Builder<'a> {
                 }
                 let frame = match event {
                     Event::SequenceStart(..) => Frame::Seq { items: Vec::new(), origin, anchor },
-                    _ => Frame::Map { map: Map::new(), merge: None, key: None, origin, anchor },
+                    _ => Frame::Map { map: Entries::default(), merge: None, key: None, origin, anchor },
                 };
                 if matches!(frame, Frame::Seq { .. }) {
                     self.path.push(Seg::Index(0));
@@ -222,11 +255,13 @@ impl<'a> Builder<'a> {
                         for src in merge.map(|(_, sources)| sources).unwrap_or_default() {
                             if let Value::Map(m) = src.value {
                                 for (k, v) in m {
-                                    map.entry(k).or_insert(v);
+                                    if map.get(&k).is_none() {
+                                        map.push(k, v);
+                                    }
                                 }
                             }
                         }
-                        (Node::new(Value::Map(map), origin), anchor)
+                        (Node::new(Value::Map(map.list.into_iter().collect()), origin), anchor)
                     }
                 };
                 if anchor > 0 {
@@ -303,14 +338,13 @@ impl<'a> Builder<'a> {
                 if matches!(node.value, Value::Map(_) | Value::Seq(_) | Value::Null) {
                     node.origin = key_origin.clone();
                 }
-                if map.contains_key(&k) {
-                    let first = map[&k].origin.clone();
+                if let Some(first) = map.get(&k).map(|n| n.origin.clone()) {
                     let key = self.path.join(Seg::Key(k.clone())).to_string();
                     let line = first.position().map_or(0, |(line, _)| line);
                     let msg = format!("duplicate key (first set at line {line}); keep one");
                     return Err(Diagnostic::new(Kind::DuplicateKey, Some(key_origin), key, msg));
                 }
-                map.insert(k, node);
+                map.push(k, node);
             }
         }
         Ok(())
