@@ -49,12 +49,13 @@ impl Checker<'_> {
         }
         // As JSON only where a keyword compares whole values: converting a map at every level
         // would copy the tree once per level.
-        if s.more().enumeration.is_some() || s.more().constant.is_some() {
+        let more = s.more();
+        if more.enumeration.is_some() || more.constant.is_some() {
             let json = node.to_json();
-            if let Some(allowed) = s.more().enumeration.as_ref().filter(|a| !a.iter().any(|a| same(a, &json))) {
+            if let Some(allowed) = more.enumeration.as_ref().filter(|a| !a.iter().any(|a| same(a, &json))) {
                 out.push((path.clone(), Violation::Enum(allowed.clone())));
             }
-            if let Some(c) = s.more().constant.as_ref().filter(|c| !same(c, &json)) {
+            if let Some(c) = more.constant.as_ref().filter(|c| !same(c, &json)) {
                 out.push((path.clone(), Violation::Const(c.clone())));
             }
         }
@@ -69,11 +70,12 @@ impl Checker<'_> {
     }
 
     fn string(&self, s: &Sub, text: &str, path: &KeyPath, out: &mut Found) {
+        let more = s.more();
         let len = text.chars().count() as u64;
-        if s.more().min_length.is_some_and(|min| len < min) {
-            out.push((path.clone(), Violation::MinLength(s.more().min_length.unwrap_or(0))));
+        if more.min_length.is_some_and(|min| len < min) {
+            out.push((path.clone(), Violation::MinLength(more.min_length.unwrap_or(0))));
         }
-        if let Some(max) = s.more().max_length.filter(|max| len > *max) {
+        if let Some(max) = more.max_length.filter(|max| len > *max) {
             out.push((path.clone(), Violation::MaxLength(max)));
         }
         if let Some(p) = &s.pattern {
@@ -89,29 +91,29 @@ impl Checker<'_> {
     }
 
     fn list(&self, s: &Sub, items: &[Node], path: &mut KeyPath, hops: usize, out: &mut Found) {
+        let more = s.more();
         let n = items.len() as u64;
-        if let Some(min) = s.more().min_items.filter(|min| n < *min) {
+        if let Some(min) = more.min_items.filter(|min| n < *min) {
             out.push((path.clone(), Violation::MinItems(min)));
         }
-        if let Some(max) = s.more().max_items.filter(|max| n > *max) {
+        if let Some(max) = more.max_items.filter(|max| n > *max) {
             out.push((path.clone(), Violation::MaxItems(max)));
         }
-        if s.more().unique_items {
+        if more.unique_items {
             let json: Vec<J> = items.iter().map(Node::to_json).collect();
             if json.iter().enumerate().any(|(i, a)| json[..i].iter().any(|b| same(a, b))) {
                 out.push((path.clone(), Violation::UniqueItems));
             }
         }
         for (i, item) in items.iter().enumerate() {
-            let sub =
-                s.more().prefix_items.get(i).copied().or(if i >= s.more().prefix_items.len() { s.items } else { None });
+            let sub = more.prefix_items.get(i).copied().or(if i >= more.prefix_items.len() { s.items } else { None });
             if let Some(sub) = sub {
                 path.push(Seg::Index(i));
                 self.check(sub, item, path, 0, out);
                 path.pop();
             }
         }
-        if let Some(c) = s.more().contains {
+        if let Some(c) = more.contains {
             let found = items.iter().enumerate().any(|(i, item)| {
                 path.push(Seg::Index(i));
                 let fits = self.fits(c, item, path, hops);
@@ -125,23 +127,23 @@ impl Checker<'_> {
     }
 
     fn map(&self, s: &Sub, node: &Node, path: &mut KeyPath, out: &mut Found) {
+        let more = s.more();
         let Value::Map(m) = &node.value else { return };
         let n = m.len() as u64;
-        if let Some(min) = s.more().min_properties.filter(|min| n < *min) {
+        if let Some(min) = more.min_properties.filter(|min| n < *min) {
             out.push((path.clone(), Violation::MinProperties(min)));
         }
-        if let Some(max) = s.more().max_properties.filter(|max| n > *max) {
+        if let Some(max) = more.max_properties.filter(|max| n > *max) {
             out.push((path.clone(), Violation::MaxProperties(max)));
         }
         let missing = |name: &String| !m.contains_key(name);
-        let dependent =
-            s.more().dependent_required.iter().filter(|(k, _)| m.contains_key(k)).flat_map(|(_, names)| names);
+        let dependent = more.dependent_required.iter().filter(|(k, _)| m.contains_key(k)).flat_map(|(_, names)| names);
         for name in s.required.iter().chain(dependent).filter(|n| missing(n)) {
             out.push((path.join(Seg::Key(name.clone())), Violation::Required));
         }
         for (k, v) in m {
             path.push(Seg::Key(k.clone()));
-            if let Some(names) = s.more().property_names {
+            if let Some(names) = more.property_names {
                 let key = Node::new(Value::Str(k.clone()), v.origin.clone());
                 if !self.fits(names, &key, path, 0) {
                     out.push((path.clone(), Violation::KeyName(k.clone())));
@@ -152,7 +154,7 @@ impl Checker<'_> {
                 matched = true;
                 self.check(sub, v, path, 0, out);
             }
-            for (p, sub) in &s.more().pattern_properties {
+            for (p, sub) in &more.pattern_properties {
                 if p.is_match(k).unwrap_or(false) {
                     matched = true;
                     self.check(*sub, v, path, 0, out);
@@ -170,23 +172,24 @@ impl Checker<'_> {
     }
 
     fn combinations(&self, s: &Sub, node: &Node, path: &mut KeyPath, hops: usize, out: &mut Found) {
-        for &sub in &s.more().all_of {
+        let more = s.more();
+        for &sub in &more.all_of {
             self.check(sub, node, path, hops, out);
         }
-        if !s.more().any_of.is_empty() && !s.more().any_of.iter().any(|&sub| self.fits(sub, node, path, hops)) {
+        if !more.any_of.is_empty() && !more.any_of.iter().any(|&sub| self.fits(sub, node, path, hops)) {
             out.push((path.clone(), Violation::NoneOf));
         }
-        if !s.more().one_of.is_empty() {
-            match s.more().one_of.iter().filter(|&&sub| self.fits(sub, node, path, hops)).count() {
+        if !more.one_of.is_empty() {
+            match more.one_of.iter().filter(|&&sub| self.fits(sub, node, path, hops)).count() {
                 0 => out.push((path.clone(), Violation::NoneOf)),
                 1 => {}
                 _ => out.push((path.clone(), Violation::SeveralOf)),
             }
         }
-        if s.more().not.is_some_and(|sub| self.fits(sub, node, path, hops)) {
+        if more.not.is_some_and(|sub| self.fits(sub, node, path, hops)) {
             out.push((path.clone(), Violation::Not));
         }
-        if let Some((cond, then, other)) = s.more().condition {
+        if let Some((cond, then, other)) = more.condition {
             let branch = if self.fits(cond, node, path, hops) { then } else { other };
             if let Some(b) = branch {
                 self.check(b, node, path, hops, out);
@@ -196,22 +199,23 @@ impl Checker<'_> {
 }
 
 fn number(s: &Sub, json: &J, path: &KeyPath, out: &mut Found) {
+    let more = s.more();
     let x = json.as_f64().unwrap_or(f64::NAN);
     let bound = |limit: &Option<J>| limit.as_ref().and_then(|l| l.as_f64().map(|f| (l.clone(), f)));
     let mut push = |v| out.push((path.clone(), v));
-    if let Some((limit, _)) = bound(&s.more().minimum).filter(|(_, m)| x < *m) {
+    if let Some((limit, _)) = bound(&more.minimum).filter(|(_, m)| x < *m) {
         push(Violation::Minimum { limit, exclusive: false });
     }
-    if let Some((limit, _)) = bound(&s.more().exclusive_minimum).filter(|(_, m)| x <= *m) {
+    if let Some((limit, _)) = bound(&more.exclusive_minimum).filter(|(_, m)| x <= *m) {
         push(Violation::Minimum { limit, exclusive: true });
     }
-    if let Some((limit, _)) = bound(&s.more().maximum).filter(|(_, m)| x > *m) {
+    if let Some((limit, _)) = bound(&more.maximum).filter(|(_, m)| x > *m) {
         push(Violation::Maximum { limit, exclusive: false });
     }
-    if let Some((limit, _)) = bound(&s.more().exclusive_maximum).filter(|(_, m)| x >= *m) {
+    if let Some((limit, _)) = bound(&more.exclusive_maximum).filter(|(_, m)| x >= *m) {
         push(Violation::Maximum { limit, exclusive: true });
     }
-    if let Some(m) = s.more().multiple_of {
+    if let Some(m) = more.multiple_of {
         let q = x / m;
         if !q.is_finite() || q.trunc() != q {
             push(Violation::MultipleOf(m));
