@@ -260,6 +260,7 @@ fn chart_dir(charts: &Path, path: &str) -> Result<PathBuf, Failure> {
 fn identify(dir: &Path, contents: &mut HashMap<Vec<u8>, usize>) -> Result<usize, Failure> {
     helm::check_chart(dir).map_err(|p| problem(dir, p))?;
     let mut content = Vec::new();
+    // Not `files::walk`: a chart is every file Helm may read, hidden ones (`.helmignore`) too.
     for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
         let entry = entry.map_err(|e| Failure { kind: Kind::Io, message: format!("cannot read the chart: {e}") })?;
         if entry.file_type().is_dir() {

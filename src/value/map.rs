@@ -20,16 +20,8 @@ fn pair((k, v): &(String, Node)) -> (&String, &Node) {
     (k, v)
 }
 
-fn pair_mut((k, v): &mut (String, Node)) -> (&String, &mut Node) {
-    (k, v)
-}
-
 /// Iterator over a map's entries in key order.
 pub type Iter<'a> = std::iter::Map<std::slice::Iter<'a, (String, Node)>, fn(&(String, Node)) -> (&String, &Node)>;
-
-/// Mutable iterator over a map's entries in key order.
-pub type IterMut<'a> =
-    std::iter::Map<std::slice::IterMut<'a, (String, Node)>, fn(&mut (String, Node)) -> (&String, &mut Node)>;
 
 impl Map {
     /// An empty map.
@@ -102,11 +94,6 @@ impl Map {
     /// Entries in key order.
     pub fn iter(&self) -> Iter<'_> {
         self.entries.iter().map(pair as fn(&(String, Node)) -> (&String, &Node))
-    }
-
-    /// Entries in key order, nodes mutable.
-    pub fn iter_mut(&mut self) -> IterMut<'_> {
-        self.entries.iter_mut().map(pair_mut as fn(&mut (String, Node)) -> (&String, &mut Node))
     }
 
     /// Keys in order.
@@ -182,14 +169,6 @@ impl<'a> IntoIterator for &'a Map {
     type IntoIter = Iter<'a>;
     fn into_iter(self) -> Self::IntoIter {
         self.iter()
-    }
-}
-
-impl<'a> IntoIterator for &'a mut Map {
-    type Item = (&'a String, &'a mut Node);
-    type IntoIter = IterMut<'a>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.iter_mut()
     }
 }
 
