@@ -8,15 +8,11 @@ use std::sync::{Arc, OnceLock};
 
 use serde::Deserialize;
 
-use super::{env, template_name, Catalog, Channel, Component, ComponentSpec, Files, Kubernetes};
+use super::{embedded, env, prepared, template_name, Catalog, Channel, Component, ComponentSpec, Files, Kubernetes};
 use crate::diag::{Diagnostic, Kind};
 use crate::files;
 use crate::value::{Node, Origin, Value};
 use crate::yaml::{self, Source};
-
-mod embedded {
-    include!(concat!(env!("OUT_DIR"), "/catalog_files.rs"));
-}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -55,11 +51,11 @@ impl Catalog {
             .filter_map(|(p, _)| p.strip_prefix("channels/")?.strip_suffix(".yaml"))
             .map(str::to_owned)
             .collect();
-        let spec = embedded::FILES.iter().find(|(p, _)| *p == "catalog.yaml").and_then(|(_, text)| {
-            let src = Source { name: Arc::from("kubezero/catalog.yaml"), text: (*text).to_owned() };
-            let node = yaml::parse_stream(&src, &mut Vec::new()).ok()?.pop()?;
-            node.get_path(&["defaultChannel"]).and_then(Node::as_str).map(str::to_owned)
-        });
+        let files = embedded::FILES.iter().filter(|(p, _)| *p == "catalog.yaml");
+        let files = files.map(|(p, t)| (p.to_string(), Cow::Borrowed(*t))).collect();
+        let spec = Reader { root: "kubezero", files: &files, prepared: prepared::current() }
+            .parse("catalog.yaml", &mut Vec::new())
+            .and_then(|node| node.get_path(&["defaultChannel"]).and_then(Node::as_str).map(str::to_owned));
         match spec {
             Some(default) => Ok((default, channels)),
             // Never for a catalog the tests have seen; then the whole build says what is wrong.
@@ -69,8 +65,14 @@ impl Catalog {
 
     /// Builds the built-in catalog afresh (what the first [`Catalog::embedded`] costs).
     pub fn build_embedded() -> Result<Catalog, Vec<Diagnostic>> {
-        let files = embedded::FILES.iter().map(|(p, t)| (p.to_string(), Cow::Borrowed(*t))).collect();
-        Catalog::from_files("kubezero", files)
+        Catalog::from_files("kubezero", embedded_files(), prepared::current())
+    }
+
+    /// Builds the built-in catalog from its files alone, as a `--kubezero` copy of it is built:
+    /// what `prepared` is checked against.
+    #[cfg(test)]
+    pub(super) fn build_embedded_unprepared() -> Result<Catalog, Vec<Diagnostic>> {
+        Catalog::from_files("kubezero", embedded_files(), false)
     }
 
     /// A catalog read from a directory laid out like `kubezero/`.
@@ -103,14 +105,15 @@ impl Catalog {
         if !errors.is_empty() {
             return Err(errors);
         }
-        Catalog::from_files(&root, files)
+        Catalog::from_files(&root, files, false)
     }
 
-    /// Builds the catalog from its files.
-    fn from_files(root: &str, files: Files) -> Result<Catalog, Vec<Diagnostic>> {
+    /// Builds the catalog from its files; `prepared` when they are the built-in catalog's and
+    /// `prepared` holds them read ahead of time.
+    fn from_files(root: &str, files: Files, prepared: bool) -> Result<Catalog, Vec<Diagnostic>> {
         let files = Arc::new(files);
         let mut errors = Vec::new();
-        let reader = Reader { root, files: &files };
+        let reader = Reader { root, files: &files, prepared };
         let (spec, defaults) = match reader.parse("catalog.yaml", &mut errors) {
             Some(mut node) => {
                 let defaults = take(&mut node, "defaults");
@@ -138,21 +141,32 @@ impl Catalog {
             components,
             env: env::environment(root, Arc::clone(&files)),
             files,
+            prepared,
             input_schema: OnceLock::new(),
             output_schemas: OnceLock::new(),
         })
     }
 }
 
+/// The built-in catalog's files, borrowed from the binary.
+fn embedded_files() -> Files {
+    embedded::FILES.iter().map(|(p, t)| (p.to_string(), Cow::Borrowed(*t))).collect()
+}
+
 /// Reads the catalog's YAML files, naming them under the catalog's root.
-struct Reader<'a> {
-    root: &'a str,
-    files: &'a Files,
+pub(super) struct Reader<'a> {
+    pub(super) root: &'a str,
+    pub(super) files: &'a Files,
+    /// Take each file's tree from `prepared` instead of parsing it.
+    pub(super) prepared: bool,
 }
 
 impl Reader<'_> {
-    fn parse(&self, rel: &str, errors: &mut Vec<Diagnostic>) -> Option<Node> {
+    pub(super) fn parse(&self, rel: &str, errors: &mut Vec<Diagnostic>) -> Option<Node> {
         let name = format!("{}/{rel}", self.root);
+        if let Some(node) = prepared::yaml(rel).filter(|_| self.prepared) {
+            return Some(node.to_node(&Arc::from(name)));
+        }
         let Some(text) = self.files.get(rel) else {
             errors.push(Diagnostic::new(Kind::Catalog, Some(Origin::file(&name)), "", "catalog file is missing"));
             return None;

@@ -18,7 +18,12 @@ use crate::value::{Node, Origin, Value};
 
 mod env;
 mod load;
+mod prepared;
 mod schemas;
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/catalog_files.rs"));
+}
 pub use schemas::InputSchema;
 
 pub use env::Refused;
@@ -142,6 +147,8 @@ pub struct Catalog {
     /// Every file's text by relative path (templates and schemas are read from here).
     files: Arc<Files>,
     env: Environment<'static>,
+    /// Whether the YAML files and schemas come read ahead of time from `prepared`.
+    prepared: bool,
     input_schema: OnceLock<Result<schemas::InputSchema, Vec<Diagnostic>>>,
     output_schemas: OnceLock<Result<BTreeMap<String, Schema>, Vec<Diagnostic>>>,
 }

@@ -6,9 +6,9 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
-use super::Catalog;
+use super::{prepared, Catalog};
 use crate::diag::{Diagnostic, Kind};
-use crate::schema::{self, Schema};
+use crate::schema::{self, Doc, Schema, StaticJson};
 use crate::value::{KeyPath, Node, Origin, Seg};
 
 /// The schema of a cluster's values: `schemas/cluster.json` with every component's settings
@@ -16,11 +16,16 @@ use crate::value::{KeyPath, Node, Origin, Seg};
 pub struct InputSchema {
     /// The top level, each component's settings accepted as anything.
     top: Schema,
-    /// The settings every component has (`schemas/component.json`), read once.
-    common: serde_json::Value,
+    /// The settings every component has (`schemas/component.json`), read once, when a
+    /// component's schema is composed at run time.
+    common: OnceLock<Result<serde_json::Value, Vec<Diagnostic>>>,
     /// Each component's settings schema, compiled on first use.
     components: BTreeMap<String, OnceLock<Result<Schema, Vec<Diagnostic>>>>,
 }
+
+/// The schemas of the emitted documents, by kind.
+pub(super) const OUTPUT_SCHEMAS: [(&str, &str); 2] =
+    [("Application", "schemas/application.json"), ("Namespace", "schemas/namespace.json")];
 
 impl InputSchema {
     /// Every finding on a cluster's values (or on one layer of them), located; a component's
@@ -48,8 +53,12 @@ impl Catalog {
     pub fn output_schema(&self, kind: &str) -> Result<Option<&Schema>, Vec<Diagnostic>> {
         let schemas = self.output_schemas.get_or_init(|| {
             let mut out = BTreeMap::new();
-            for (kind, rel) in [("Application", "schemas/application.json"), ("Namespace", "schemas/namespace.json")] {
-                out.insert(kind.to_owned(), self.compile(rel, &self.schema_json(rel)?)?);
+            for (kind, rel) in OUTPUT_SCHEMAS {
+                let schema = match self.prepared_schema(rel) {
+                    Some(doc) => self.compile(rel, doc)?,
+                    None => self.compile(rel, &self.schema_json(rel)?)?,
+                };
+                out.insert(kind.to_owned(), schema);
             }
             Ok(out)
         });
@@ -60,6 +69,16 @@ impl Catalog {
     /// every component has.
     pub fn component_schema_json(&self, component: &str) -> Result<serde_json::Value, Vec<Diagnostic>> {
         self.with_common(component, &self.schema_json("schemas/component.json")?)
+    }
+
+    /// The schema from `rel` as composed and read ahead of time, when the catalog is the
+    /// built-in one and `prepared` holds it.
+    fn prepared_schema(&self, rel: &str) -> Option<&'static StaticJson> {
+        if self.prepared {
+            prepared::schema(rel)
+        } else {
+            None
+        }
     }
 
     fn with_common(&self, component: &str, common: &serde_json::Value) -> Result<serde_json::Value, Vec<Diagnostic>> {
@@ -83,33 +102,51 @@ impl Catalog {
         self.schema_json("schemas/cluster.json")
     }
 
-    fn compose_input_schema(&self) -> Result<InputSchema, Vec<Diagnostic>> {
+    /// The top level of a cluster's values schema as JSON: `schemas/cluster.json`, each
+    /// component's settings accepted as anything (each is checked by its own schema).
+    pub(super) fn top_schema_json(&self) -> Result<serde_json::Value, Vec<Diagnostic>> {
         let mut top = self.cluster_schema_json()?;
         for name in self.components.keys() {
             top["properties"][name] = true.into();
         }
-        let top = self.compile("schemas/cluster.json", &top)?;
-        let common = self.schema_json("schemas/component.json")?;
+        Ok(top)
+    }
+
+    fn compose_input_schema(&self) -> Result<InputSchema, Vec<Diagnostic>> {
+        let rel = "schemas/cluster.json";
+        let top = match self.prepared_schema(rel) {
+            Some(doc) => self.compile(rel, doc)?,
+            None => self.compile(rel, &self.top_schema_json()?)?,
+        };
         Ok(InputSchema {
             top,
-            common,
+            common: OnceLock::new(),
             components: self.components.keys().map(|k| (k.clone(), OnceLock::new())).collect(),
         })
     }
 
     #[cfg(test)]
     pub(super) fn compile_component_schema(&self, name: &str) -> Result<Schema, Vec<Diagnostic>> {
-        self.compile_component_schema_with(name, &self.schema_json("schemas/component.json")?)
+        self.compile_component_schema_with(name, &OnceLock::new())
     }
 
-    fn compile_component_schema_with(&self, name: &str, common: &serde_json::Value) -> Result<Schema, Vec<Diagnostic>> {
-        let json = self.with_common(name, common)?;
-        self.compile(&format!("components/{name}/schema.json"), &json)
+    fn compile_component_schema_with(
+        &self,
+        name: &str,
+        common: &OnceLock<Result<serde_json::Value, Vec<Diagnostic>>>,
+    ) -> Result<Schema, Vec<Diagnostic>> {
+        let rel = format!("components/{name}/schema.json");
+        if let Some(doc) = self.prepared_schema(&rel) {
+            return self.compile(&rel, doc);
+        }
+        let common = common.get_or_init(|| self.schema_json("schemas/component.json"));
+        let json = self.with_common(name, common.as_ref().map_err(Clone::clone)?)?;
+        self.compile(&rel, &json)
     }
 
     /// A schema file as JSON. Schemas are written in JSON (as JSON Schema usually is): parsing
     /// them with serde_json instead of the YAML loader keeps a render within its time budget.
-    fn schema_json(&self, rel: &str) -> Result<serde_json::Value, Vec<Diagnostic>> {
+    pub(super) fn schema_json(&self, rel: &str) -> Result<serde_json::Value, Vec<Diagnostic>> {
         let name = format!("{}/{rel}", self.root);
         let text = self.file(rel).ok_or_else(|| {
             vec![Diagnostic::new(Kind::Catalog, Some(Origin::file(&name)), "", "schema file is missing")]
@@ -129,8 +166,8 @@ impl Catalog {
         }
     }
 
-    fn compile(&self, rel: &str, json: &serde_json::Value) -> Result<Schema, Vec<Diagnostic>> {
-        schema::compile(json).map_err(|e| {
+    fn compile<'a>(&self, rel: &str, doc: impl Doc<'a>) -> Result<Schema, Vec<Diagnostic>> {
+        schema::compile(doc).map_err(|e| {
             vec![Diagnostic::new(
                 Kind::Catalog,
                 Some(Origin::file(&format!("{}/{rel}", self.root))),

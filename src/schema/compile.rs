@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value as J;
 
+use super::doc::Doc;
 use super::pattern::Pattern;
 
 /// What keys beyond `properties` and `patternProperties` may be.
@@ -132,8 +133,8 @@ const DRAFT: &str = "https://json-schema.org/draft/2020-12/schema";
 const TYPES: [&str; 7] = ["null", "boolean", "integer", "number", "string", "array", "object"];
 
 /// Compiles a schema document. Errors name the JSON pointer of the bad part.
-pub fn compile(doc: &J) -> Result<Schema, String> {
-    if let Some(draft) = doc.get("$schema").and_then(J::as_str) {
+pub fn compile<'a, D: Doc<'a>>(doc: D) -> Result<Schema, String> {
+    if let Some(draft) = doc.get("$schema").and_then(D::as_str) {
         if draft.trim_end_matches('#') != DRAFT {
             return Err(format!("#: kzrender's own schemas are JSON Schema 2020-12, not `{draft}`"));
         }
@@ -147,21 +148,19 @@ pub fn compile(doc: &J) -> Result<Schema, String> {
 
 /// Every place a `$ref` names (as a decoded JSON pointer), each to be compiled once: a recursive
 /// reference becomes an index, not an unrolling.
-fn references(v: &J, targets: &mut HashMap<String, Option<usize>>) {
-    match v {
-        J::Object(m) => {
-            if let Some(target) = m.get("$ref").and_then(J::as_str).and_then(|r| r.strip_prefix('#')) {
-                targets.insert(percent_decode(target), None);
-            }
-            m.values().for_each(|v| references(v, targets));
+fn references<'a, D: Doc<'a>>(v: D, targets: &mut HashMap<String, Option<usize>>) {
+    if let Some(members) = v.entries() {
+        if let Some(target) = v.get("$ref").and_then(D::as_str).and_then(|r| r.strip_prefix('#')) {
+            targets.insert(percent_decode(target), None);
         }
-        J::Array(items) => items.iter().for_each(|v| references(v, targets)),
-        _ => {}
+        members.for_each(|(_, v)| references(v, targets));
+    } else if let Some(items) = v.elements() {
+        items.for_each(|v| references(v, targets));
     }
 }
 
-struct Compiler<'a> {
-    root: &'a J,
+struct Compiler<D> {
+    root: D,
     subs: Vec<Sub>,
     /// The places `$ref`s name, with their sub-schema once compiled.
     targets: HashMap<String, Option<usize>>,
@@ -172,7 +171,7 @@ struct Compiler<'a> {
 
 type Failed = (String, String);
 
-impl<'a> Compiler<'a> {
+impl<'a, D: Doc<'a>> Compiler<D> {
     fn fail<T>(&self, msg: impl Into<String>) -> Result<T, Failed> {
         Err((self.at.clone(), msg.into()))
     }
@@ -192,7 +191,7 @@ impl<'a> Compiler<'a> {
     }
 
     /// The sub-schema `value`, found at the current place, compiled once.
-    fn sub_at(&mut self, value: &'a J) -> Result<usize, Failed> {
+    fn sub_at(&mut self, value: D) -> Result<usize, Failed> {
         let target = self.targets.get(self.at.as_str()).copied();
         if let Some(Some(index)) = target {
             return Ok(index);
@@ -207,41 +206,41 @@ impl<'a> Compiler<'a> {
     }
 
     /// The sub-schema at `key` of the current place.
-    fn child(&mut self, key: &str, value: &'a J) -> Result<usize, Failed> {
+    fn child(&mut self, key: &str, value: D) -> Result<usize, Failed> {
         self.within(key, |c| c.sub_at(value))
     }
 
-    fn build(&mut self, value: &'a J) -> Result<Sub, Failed> {
-        let m = match value {
-            J::Bool(b) => return Ok(Sub { always: Some(*b), ..Sub::default() }),
-            J::Object(m) => m,
-            _ => return self.fail("a schema must be a map or a boolean"),
-        };
+    fn build(&mut self, value: D) -> Result<Sub, Failed> {
+        if let Some(b) = value.as_bool() {
+            return Ok(Sub { always: Some(b), ..Sub::default() });
+        }
+        let Some(members) = value.entries() else { return self.fail("a schema must be a map or a boolean") };
         let mut s = Sub::default();
-        for (key, v) in m {
-            if key.starts_with("x-") || ANNOTATIONS.contains(&key.as_str()) || key == "then" || key == "else" {
+        for (key, v) in members {
+            if key.starts_with("x-") || ANNOTATIONS.contains(&key) || key == "then" || key == "else" {
                 continue;
             }
             if key == "if" {
-                let branch = |c: &mut Self, k: &str| m.get(k).map(|b| c.child(k, b)).transpose();
+                let branch = |c: &mut Self, k: &str| value.get(k).map(|b| c.child(k, b)).transpose();
                 let (then, other) = (branch(self, "then")?, branch(self, "else")?);
                 s.more_mut().condition = Some((self.child("if", v)?, then, other));
                 continue;
             }
-            self.within(key, |c| c.keyword(&mut s, key, v, m))?;
+            self.within(key, |c| c.keyword(&mut s, key, v, value))?;
         }
         Ok(s)
     }
 
-    fn keyword(&mut self, s: &mut Sub, key: &str, v: &'a J, m: &'a serde_json::Map<String, J>) -> Result<(), Failed> {
-        let count = |c: &Self, v: &J| v.as_u64().map_or_else(|| c.fail("expected a non-negative integer"), Ok);
-        let number = |c: &Self, v: &J| if v.is_number() { Ok(v.clone()) } else { c.fail("expected a number") };
+    /// Compiles keyword `key` with value `v` of the schema map `m` into `s`.
+    fn keyword(&mut self, s: &mut Sub, key: &str, v: D, m: D) -> Result<(), Failed> {
+        let count = |c: &Self, v: D| v.as_u64().map_or_else(|| c.fail("expected a non-negative integer"), Ok);
+        let number = |c: &Self, v: D| if v.is_number() { Ok(v.to_json()) } else { c.fail("expected a number") };
         match key {
             "type" => {
-                let names: Vec<&str> = match v {
-                    J::String(t) => vec![t],
-                    J::Array(ts) => ts.iter().map(|t| t.as_str().unwrap_or("?")).collect(),
-                    _ => return self.fail("expected a type name or a list of them"),
+                let names: Vec<&str> = match (v.as_str(), v.elements()) {
+                    (Some(t), _) => vec![t],
+                    (None, Some(ts)) => ts.map(|t| t.as_str().unwrap_or("?")).collect(),
+                    (None, None) => return self.fail("expected a type name or a list of them"),
                 };
                 let known = |t: &str| TYPES.iter().find(|known| **known == t).copied();
                 if let Some(bad) = names.iter().find(|t| known(t).is_none()) {
@@ -250,13 +249,13 @@ impl<'a> Compiler<'a> {
                 s.types = names.into_iter().filter_map(known).collect();
             }
             "enum" => {
-                let list = v.as_array().map_or_else(|| self.fail("expected a list"), Ok)?;
-                s.more_mut().enumeration = Some(list.clone());
+                let list = v.elements().map_or_else(|| self.fail("expected a list"), Ok)?;
+                s.more_mut().enumeration = Some(list.map(D::to_json).collect());
             }
-            "const" => s.more_mut().constant = Some(v.clone()),
+            "const" => s.more_mut().constant = Some(v.to_json()),
             "pattern" => {
                 let source = v.as_str().map_or_else(|| self.fail("expected a string"), Ok)?;
-                s.pattern = Some(Box::new(Pattern::new(source, m.get("x-message").and_then(J::as_str))));
+                s.pattern = Some(Box::new(Pattern::new(source, m.get("x-message").and_then(D::as_str))));
             }
             "minLength" => s.more_mut().min_length = Some(count(self, v)?),
             "maxLength" => s.more_mut().max_length = Some(count(self, v)?),
@@ -277,10 +276,10 @@ impl<'a> Compiler<'a> {
             "maxProperties" => s.more_mut().max_properties = Some(count(self, v)?),
             "required" => s.required = self.strings(v)?.into(),
             "dependentRequired" => {
-                let deps = v.as_object().map_or_else(|| self.fail("expected a map"), Ok)?;
+                let deps = v.entries().map_or_else(|| self.fail("expected a map"), Ok)?;
                 for (k, names) in deps {
                     let names = self.strings(names)?;
-                    s.more_mut().dependent_required.insert(k.clone(), names);
+                    s.more_mut().dependent_required.insert(k.to_owned(), names);
                 }
             }
             "items" if v.is_array() => return self.fail("a list of item schemas is draft-07; write prefixItems"),
@@ -288,13 +287,13 @@ impl<'a> Compiler<'a> {
             "prefixItems" => s.more_mut().prefix_items = self.list(v)?,
             "contains" => s.more_mut().contains = Some(self.sub_at(v)?),
             "properties" => {
-                let props = v.as_object().map_or_else(|| self.fail("expected a map"), Ok)?;
+                let props = v.entries().map_or_else(|| self.fail("expected a map"), Ok)?;
                 for (k, sub) in props {
-                    s.properties.insert(k.clone(), self.child(k, sub)?);
+                    s.properties.insert(k.to_owned(), self.child(k, sub)?);
                 }
             }
             "patternProperties" => {
-                let props = v.as_object().map_or_else(|| self.fail("expected a map"), Ok)?;
+                let props = v.entries().map_or_else(|| self.fail("expected a map"), Ok)?;
                 for (k, sub) in props {
                     let sub = self.child(k, sub)?;
                     s.more_mut().pattern_properties.push((Pattern::new(k, None), sub));
@@ -332,15 +331,15 @@ impl<'a> Compiler<'a> {
         out
     }
 
-    fn list(&mut self, v: &'a J) -> Result<Vec<usize>, Failed> {
-        let items = v.as_array().map_or_else(|| self.fail("expected a list of schemas"), Ok)?;
-        items.iter().enumerate().map(|(i, item)| self.child(&i.to_string(), item)).collect()
+    fn list(&mut self, v: D) -> Result<Vec<usize>, Failed> {
+        let items = v.elements().map_or_else(|| self.fail("expected a list of schemas"), Ok)?;
+        items.enumerate().map(|(i, item)| self.child(&i.to_string(), item)).collect()
     }
 
-    fn strings(&self, v: &J) -> Result<Vec<String>, Failed> {
-        let items = v.as_array().map_or_else(|| self.fail("expected a list of names"), Ok)?;
-        let name = |s: &J| s.as_str().map(str::to_owned).map_or_else(|| self.fail("expected names"), Ok);
-        items.iter().map(name).collect()
+    fn strings(&self, v: D) -> Result<Vec<String>, Failed> {
+        let items = v.elements().map_or_else(|| self.fail("expected a list of names"), Ok)?;
+        let name = |s: D| s.as_str().map(str::to_owned).map_or_else(|| self.fail("expected names"), Ok);
+        items.map(name).collect()
     }
 }
 

@@ -14,11 +14,13 @@
 
 mod check;
 mod compile;
+mod doc;
 pub mod message;
 pub mod official;
 mod pattern;
 
 pub use compile::{compile, Schema};
+pub use doc::{Doc, StaticJson};
 pub use message::Violation;
 pub use pattern::Pattern;
 

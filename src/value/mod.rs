@@ -5,6 +5,7 @@
 
 mod map;
 mod path;
+mod prepared;
 mod walk;
 
 use std::cmp::Ordering;
@@ -14,6 +15,7 @@ use std::sync::Arc;
 /// Maps keep their keys sorted: output order never depends on input order.
 pub use map::Map;
 pub use path::{KeyPath, Seg};
+pub use prepared::{StaticNode, StaticValue};
 
 /// Where a value was written.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
