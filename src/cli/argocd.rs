@@ -68,7 +68,8 @@ fn generate(
     let catalog = catalog(kubezero)?;
     let official = official_schemas(schemas)?;
     let rendered = pipeline::render_cluster(catalog, &official, &req).map_err(|diags| Failure::invalid(app, diags))?;
-    Ok(Success { stdout: rendered.yaml(), warnings: rendered.warnings })
+    let stdout = rendered.yaml();
+    Ok(super::last_use(rendered, stdout))
 }
 
 fn parameters(cwd: &Path, env: &dyn Fn(&str) -> Option<String>, kubezero: &CatalogArgs) -> Result<Success, Failure> {

@@ -140,22 +140,25 @@ pub fn compile<'a, D: Doc<'a>>(doc: D) -> Result<Schema, String> {
         }
     }
     let mut targets = HashMap::new();
-    references(doc, &mut targets);
-    let mut c = Compiler { root: doc, subs: Vec::new(), targets, at: String::new() };
+    let maps = references(doc, &mut targets);
+    // Every sub-schema is a map or a boolean; counting the maps sizes the arena once.
+    let mut c = Compiler { root: doc, subs: Vec::with_capacity(maps + 1), targets, at: String::new() };
     c.sub_at(doc).map_err(|(at, msg)| format!("#{at}: {msg}"))?;
     Ok(Schema { subs: c.subs })
 }
 
 /// Every place a `$ref` names (as a decoded JSON pointer), each to be compiled once: a recursive
-/// reference becomes an index, not an unrolling.
-fn references<'a, D: Doc<'a>>(v: D, targets: &mut HashMap<String, Option<usize>>) {
+/// reference becomes an index, not an unrolling. Returns how many maps the document holds.
+fn references<'a, D: Doc<'a>>(v: D, targets: &mut HashMap<String, Option<usize>>) -> usize {
     if let Some(members) = v.entries() {
         if let Some(target) = v.get("$ref").and_then(D::as_str).and_then(|r| r.strip_prefix('#')) {
             targets.insert(percent_decode(target), None);
         }
-        members.for_each(|(_, v)| references(v, targets));
+        1 + members.map(|(_, v)| references(v, targets)).sum::<usize>()
     } else if let Some(items) = v.elements() {
-        items.for_each(|v| references(v, targets));
+        items.map(|v| references(v, targets)).sum()
+    } else {
+        0
     }
 }
 
