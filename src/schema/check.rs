@@ -2,11 +2,13 @@
 //! violation with its path. Cost follows the document: a `$ref` is followed where the document
 //! goes, never unrolled.
 
+use std::cell::RefCell;
+
 use serde_json::Value as J;
 
 use super::compile::{Additional, Schema, Sub};
 use super::message::Violation;
-use crate::value::{KeyPath, Node, Seg, Value};
+use crate::value::{KeyBuffers, KeyPath, Node, Seg, Value};
 
 /// `$ref`s followed at one place of the document before the schema counts as looping.
 const MAX_HOPS: usize = 64;
@@ -14,12 +16,14 @@ const MAX_HOPS: usize = 64;
 /// Every violation of `node` (found at `path`) against `schema`.
 pub fn violations(schema: &Schema, node: &Node, path: &mut KeyPath) -> Vec<(KeyPath, Violation)> {
     let mut out = Vec::new();
-    Checker { schema }.check(0, node, path, 0, &mut out);
+    Checker { schema, spare: RefCell::default() }.check(0, node, path, 0, &mut out);
     out
 }
 
 struct Checker<'s> {
     schema: &'s Schema,
+    /// Buffers for the keys pushed onto the path while descending.
+    spare: RefCell<KeyBuffers>,
 }
 
 type Found = Vec<(KeyPath, Violation)>;
@@ -142,7 +146,7 @@ impl Checker<'_> {
             out.push((path.join(Seg::Key(name.clone())), Violation::Required));
         }
         for (k, v) in m {
-            path.push(Seg::Key(k.clone()));
+            path.push_key(k, &mut self.spare.borrow_mut());
             if let Some(names) = more.property_names {
                 let key = Node::new(Value::Str(k.clone()), v.origin.clone());
                 if !self.fits(names, &key, path, 0) {
@@ -167,7 +171,7 @@ impl Checker<'_> {
                     self.check(*sub, v, path, 0, out);
                 }
             }
-            path.pop();
+            path.pop_key(&mut self.spare.borrow_mut());
         }
     }
 

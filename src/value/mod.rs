@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 /// Maps keep their keys sorted: output order never depends on input order.
 pub use map::Map;
-pub use path::{KeyPath, Seg};
+pub use path::{KeyBuffers, KeyPath, Seg};
 pub use prepared::{StaticNode, StaticValue};
 
 /// Where a value was written.

@@ -26,7 +26,27 @@ impl Seg {
 #[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct KeyPath(pub Vec<Seg>);
 
+/// Key buffers for a walk down a tree: [`KeyPath::push_key`] takes one, [`KeyPath::pop_key`]
+/// gives it back, so a walk allocates a key per level of depth instead of one per key.
+#[derive(Debug, Default)]
+pub struct KeyBuffers(Vec<String>);
+
 impl KeyPath {
+    /// Appends a map key, written into a buffer from `spare`.
+    pub fn push_key(&mut self, key: &str, spare: &mut KeyBuffers) {
+        let mut buffer = spare.0.pop().unwrap_or_default();
+        buffer.clear();
+        buffer.push_str(key);
+        self.0.push(Seg::Key(buffer));
+    }
+
+    /// Removes the last step, keeping a key's buffer in `spare`.
+    pub fn pop_key(&mut self, spare: &mut KeyBuffers) {
+        if let Some(Seg::Key(buffer)) = self.0.pop() {
+            spare.0.push(buffer);
+        }
+    }
+
     /// The empty path (the root).
     pub fn root() -> Self {
         KeyPath(Vec::new())

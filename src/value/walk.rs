@@ -1,35 +1,40 @@
 //! The one walk over a [`Node`] tree: every node with its path, depth first in key order.
 //! Searches, checks and edits of whole trees are written on top of it.
 
-use super::{KeyPath, Node, Seg, Value};
+use super::{KeyBuffers, KeyPath, Node, Seg, Value};
 
 impl Node {
     /// Visits this node and every node below it with its path from here. The visitor returns
     /// `false` to skip what lies below a node.
     pub fn walk<'n>(&'n self, visit: &mut impl FnMut(&KeyPath, &'n Node) -> bool) {
-        fn go<'n>(node: &'n Node, path: &mut KeyPath, visit: &mut impl FnMut(&KeyPath, &'n Node) -> bool) {
+        fn go<'n>(
+            node: &'n Node,
+            path: &mut KeyPath,
+            spare: &mut KeyBuffers,
+            visit: &mut impl FnMut(&KeyPath, &'n Node) -> bool,
+        ) {
             if !visit(path, node) {
                 return;
             }
             match &node.value {
                 Value::Map(m) => {
                     for (k, v) in m {
-                        path.push(Seg::Key(k.clone()));
-                        go(v, path, visit);
-                        path.pop();
+                        path.push_key(k, spare);
+                        go(v, path, spare, visit);
+                        path.pop_key(spare);
                     }
                 }
                 Value::Seq(items) => {
                     for (i, v) in items.iter().enumerate() {
                         path.push(Seg::Index(i));
-                        go(v, path, visit);
+                        go(v, path, spare, visit);
                         path.pop();
                     }
                 }
                 _ => {}
             }
         }
-        go(self, &mut KeyPath::root(), visit);
+        go(self, &mut KeyPath::root(), &mut KeyBuffers::default(), visit);
     }
 
     /// Every value below this node that is not a map (lists are whole values, as in Helm's

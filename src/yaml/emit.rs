@@ -37,19 +37,17 @@ fn block(out: &mut String, node: &Node, indent: usize) {
                 if i > 0 {
                     pad(out, indent);
                 }
-                let mut written = String::new();
-                key(&mut written, k);
-                if written.len() > MAX_IMPLICIT_KEY {
+                let start = out.len();
+                key(out, k);
+                if out.len() - start > MAX_IMPLICIT_KEY {
                     // YAML allows an implicit key of at most 1024 characters; a longer one is
                     // written as an explicit `? key` / `: value` pair.
-                    out.push_str("? ");
-                    out.push_str(&written);
+                    out.insert_str(start, "? ");
                     out.push('\n');
                     pad(out, indent);
                     out.push_str(": ");
                     compact(out, v, indent + 2);
                 } else {
-                    out.push_str(&written);
                     out.push(':');
                     after_key(out, v, indent);
                 }
