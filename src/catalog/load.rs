@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use serde::Deserialize;
 
@@ -139,7 +139,8 @@ impl Catalog {
             defaults: defaults.unwrap_or_else(|| Node::empty_map(Origin::file(root))),
             channels,
             components,
-            env: env::environment(root, Arc::clone(&files)),
+            env: Box::leak(Box::new(env::environment(root, Arc::clone(&files)))),
+            conditions: Mutex::default(),
             files,
             prepared,
             input_schema: OnceLock::new(),

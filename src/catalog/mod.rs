@@ -6,9 +6,9 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
-use minijinja::Environment;
+use minijinja::{Environment, Expression};
 use serde::Deserialize;
 
 use crate::diag::Diagnostic;
@@ -146,7 +146,12 @@ pub struct Catalog {
     pub components: BTreeMap<String, Component>,
     /// Every file's text by relative path (templates and schemas are read from here).
     files: Arc<Files>,
-    env: Environment<'static>,
+    /// The template environment. Leaked: a catalog lives as long as the process (the built-in
+    /// one and a `--kubezero` fork are each built once), and the conditions compiled against it
+    /// are kept with it.
+    env: &'static Environment<'static>,
+    /// Catalog conditions (`when:`), compiled once per process, not once per cluster.
+    conditions: Mutex<BTreeMap<String, Arc<Expression<'static, 'static>>>>,
     /// Whether the YAML files and schemas come read ahead of time from `prepared`.
     prepared: bool,
     input_schema: OnceLock<Result<schemas::InputSchema, Vec<Diagnostic>>>,
@@ -162,7 +167,18 @@ impl std::fmt::Debug for Catalog {
 impl Catalog {
     /// The template environment (see `env`).
     pub fn env(&self) -> &Environment<'static> {
-        &self.env
+        self.env
+    }
+
+    /// A catalog condition (such as `enabled.kiam`), compiled on first use.
+    pub fn condition(&self, expr: &str) -> Result<Arc<Expression<'static, 'static>>, minijinja::Error> {
+        let mut compiled = self.conditions.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(condition) = compiled.get(expr) {
+            return Ok(Arc::clone(condition));
+        }
+        let condition = Arc::new(self.env.compile_expression_owned(expr.to_owned())?);
+        compiled.insert(expr.to_owned(), Arc::clone(&condition));
+        Ok(condition)
     }
 
     /// A catalog file's text by path relative to the catalog root.
@@ -225,6 +241,18 @@ mod tests {
         let cat = Catalog::embedded().expect("the shipped catalog is valid");
         let (default, names) = Catalog::embedded_channels().expect("readable");
         assert_eq!((default, names), (cat.default_channel.clone(), cat.channels.keys().cloned().collect()));
+    }
+
+    #[test]
+    fn a_condition_compiles_once_per_catalog_and_a_bad_one_says_why() {
+        let cat = Catalog::build_embedded().expect("the shipped catalog is valid");
+        let first = cat.condition("enabled.kiam and values.platform == 'aws'").unwrap();
+        let again = cat.condition("enabled.kiam and values.platform == 'aws'").unwrap();
+        assert!(Arc::ptr_eq(&first, &again), "the second use compiles nothing");
+        let ctx = minijinja::context! { enabled => minijinja::context! { kiam => true }, values => minijinja::context! { platform => "aws" } };
+        assert!(first.eval(ctx).unwrap().is_true());
+        let Err(bad) = cat.condition("enabled.kiam and") else { panic!("an incomplete expression is refused") };
+        assert!(bad.to_string().contains("unexpected end of input"), "{bad}");
     }
 
     #[test]

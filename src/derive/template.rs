@@ -45,8 +45,7 @@ impl Context {
 
     /// Evaluates a catalog condition such as `enabled.kiam`.
     pub fn holds(&self, catalog: &Catalog, expr: &str) -> Result<bool, String> {
-        let compiled =
-            catalog.env().compile_expression(expr).map_err(|e| format!("invalid catalog condition `{expr}`: {e}"))?;
+        let compiled = catalog.condition(expr).map_err(|e| format!("invalid catalog condition `{expr}`: {e}"))?;
         compiled.eval(minijinja::context! { values => &self.values, enabled => &self.enabled, channel => self.channel.as_str() }).map(|v| v.is_true()).map_err(|e| format!("catalog condition `{expr}`: {e}"))
     }
 }
