@@ -141,6 +141,7 @@ impl Catalog {
             components,
             env: Box::leak(Box::new(env::environment(root, Arc::clone(&files)))),
             conditions: Mutex::default(),
+            outputs: yaml::Memo::default(),
             files,
             prepared,
             input_schema: OnceLock::new(),

@@ -152,6 +152,8 @@ pub struct Catalog {
     env: &'static Environment<'static>,
     /// Catalog conditions (`when:`), compiled once per process, not once per cluster.
     conditions: Mutex<BTreeMap<String, Arc<Expression<'static, 'static>>>>,
+    /// The templates' output, read once per distinct text (see [`Catalog::read_output`]).
+    outputs: crate::yaml::Memo,
     /// Whether the YAML files and schemas come read ahead of time from `prepared`.
     prepared: bool,
     input_schema: OnceLock<Result<schemas::InputSchema, Vec<Diagnostic>>>,
@@ -168,6 +170,12 @@ impl Catalog {
     /// The template environment (see `env`).
     pub fn env(&self) -> &Environment<'static> {
         self.env
+    }
+
+    /// A template's output read as YAML: clusters of a fleet often render a template to the
+    /// same text, which is then read once.
+    pub fn read_output(&self, src: &crate::yaml::Source) -> Result<Vec<Node>, Diagnostic> {
+        self.outputs.parse_stream(src)
     }
 
     /// A catalog condition (such as `enabled.kiam`), compiled on first use.

@@ -11,7 +11,7 @@ use super::enabled_components;
 use crate::catalog::{template_name, Catalog, Component, Refused};
 use crate::diag::{Diagnostic, Kind};
 use crate::value::{KeyPath, Node, Origin, Value};
-use crate::yaml::{self, Source};
+use crate::yaml::Source;
 
 /// Template context shared by all components of one cluster, built once per render.
 pub struct Context {
@@ -61,7 +61,7 @@ pub fn render_values(catalog: &Catalog, ctx: &Context, c: &Component, values: &N
         .and_then(|t| t.render(ctx.for_component(&c.name)))
         .map_err(|e| template_error(catalog, &rel, &file, &c.name, values, &e))?;
     let src = Source { name: Arc::clone(&file), text };
-    let mut docs = yaml::parse_stream(&src, &mut Vec::new()).map_err(|e| {
+    let mut docs = catalog.read_output(&src).map_err(|e| {
         // The YAML error is in the output, which no one can open: name the template and show
         // the output line.
         let line = e.origin.as_ref().and_then(Origin::position).map_or(0, |(l, _)| l);
