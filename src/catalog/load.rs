@@ -142,6 +142,7 @@ impl Catalog {
             env: Box::leak(Box::new(env::environment(root, Arc::clone(&files)))),
             conditions: Mutex::default(),
             outputs: yaml::Memo::default(),
+            rendered: Mutex::default(),
             files,
             prepared,
             input_schema: OnceLock::new(),

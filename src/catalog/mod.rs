@@ -154,6 +154,8 @@ pub struct Catalog {
     conditions: Mutex<BTreeMap<String, Arc<Expression<'static, 'static>>>>,
     /// The templates' output, read once per distinct text (see [`Catalog::read_output`]).
     outputs: crate::yaml::Memo,
+    /// The templates rendered so far (see [`Catalog::render_template`]).
+    rendered: Mutex<std::collections::BTreeSet<String>>,
     /// Whether the YAML files and schemas come read ahead of time from `prepared`.
     prepared: bool,
     input_schema: OnceLock<Result<schemas::InputSchema, Vec<Diagnostic>>>,
@@ -170,6 +172,19 @@ impl Catalog {
     /// The template environment (see `env`).
     pub fn env(&self) -> &Environment<'static> {
         self.env
+    }
+
+    /// Renders the template `name` (a catalog file, named under the catalog's root). A
+    /// template is compiled for each of its first two uses and kept from the second on: one
+    /// render uses each template once, and its compiled code (kilobytes each) is better freed
+    /// for what comes next; a fleet keeps every template it uses twice.
+    pub fn render_template(&self, name: &str, ctx: minijinja::Value) -> Result<String, minijinja::Error> {
+        let again = !self.rendered.lock().unwrap_or_else(PoisonError::into_inner).insert(name.to_owned());
+        let source = name.strip_prefix(&self.root).and_then(|n| n.strip_prefix('/')).and_then(|rel| self.file(rel));
+        match (again, source) {
+            (false, Some(source)) => self.env.render_named_str(name, source, ctx),
+            _ => self.env.get_template(name)?.render(ctx),
+        }
     }
 
     /// A template's output read as YAML: clusters of a fleet often render a template to the
@@ -261,6 +276,26 @@ mod tests {
         assert!(first.eval(ctx).unwrap().is_true());
         let Err(bad) = cat.condition("enabled.kiam and") else { panic!("an incomplete expression is refused") };
         assert!(bad.to_string().contains("unexpected end of input"), "{bad}");
+    }
+
+    #[test]
+    fn a_template_renders_alike_whether_compiled_for_one_use_or_kept() {
+        let cat = Catalog::build_embedded().expect("the shipped catalog is valid");
+        let name = "kubezero/components/calico/values.yaml.j2";
+        let ctx = || {
+            minijinja::context! { self => minijinja::context! { network => "cross-subnet", mtu => 8941 }, enabled => minijinja::context! { metrics => true } }
+        };
+        let kept = cat.env().get_template(name).unwrap().render(ctx()).unwrap();
+        assert!(kept.contains("mtu: 8941"), "{kept}");
+        for _ in 0..3 {
+            assert_eq!(cat.render_template(name, ctx()).unwrap(), kept);
+        }
+        // Undefined values fail alike too, named and located the same.
+        let fresh = Catalog::build_embedded().expect("the shipped catalog is valid");
+        let failures: Vec<String> =
+            (0..3).map(|_| fresh.render_template(name, minijinja::context! {}).unwrap_err().to_string()).collect();
+        assert!(failures[0].contains("undefined") && failures[0].contains("values.yaml.j2"), "{}", failures[0]);
+        assert!(failures.iter().all(|f| *f == failures[0]), "{failures:?}");
     }
 
     #[test]

@@ -56,9 +56,7 @@ pub fn render_values(catalog: &Catalog, ctx: &Context, c: &Component, values: &N
     let name = format!("{}/{rel}", catalog.root);
     let file: Arc<str> = Arc::from(name.as_str());
     let text = catalog
-        .env()
-        .get_template(&name)
-        .and_then(|t| t.render(ctx.for_component(&c.name)))
+        .render_template(&name, ctx.for_component(&c.name))
         .map_err(|e| template_error(catalog, &rel, &file, &c.name, values, &e))?;
     let src = Source { name: Arc::clone(&file), text };
     let mut docs = catalog.read_output(&src).map_err(|e| {
