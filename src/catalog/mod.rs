@@ -150,8 +150,9 @@ pub struct Catalog {
     /// one and a `--kubezero` fork are each built once), and the conditions compiled against it
     /// are kept with it.
     env: &'static Environment<'static>,
-    /// Catalog conditions (`when:`), compiled once per process, not once per cluster.
-    conditions: Mutex<BTreeMap<String, Arc<Expression<'static, 'static>>>>,
+    /// Catalog conditions (`when:`) used so far, compiled from their second use on: once per
+    /// process, not once per cluster.
+    conditions: Mutex<BTreeMap<String, Option<Arc<Expression<'static, 'static>>>>>,
     /// The templates' output, read once per distinct text (see [`Catalog::read_output`]).
     outputs: crate::yaml::Memo,
     /// The templates rendered so far (see [`Catalog::render_template`]).
@@ -193,15 +194,28 @@ impl Catalog {
         self.outputs.parse_stream(src)
     }
 
-    /// A catalog condition (such as `enabled.kiam`), compiled on first use.
-    pub fn condition(&self, expr: &str) -> Result<Arc<Expression<'static, 'static>>, minijinja::Error> {
-        let mut compiled = self.conditions.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(condition) = compiled.get(expr) {
-            return Ok(Arc::clone(condition));
+    /// Evaluates a catalog condition (such as `enabled.kiam`) in `ctx`. Kept compiled from
+    /// its second use on, as templates are (see [`Catalog::render_template`]).
+    pub fn condition(&self, expr: &str, ctx: minijinja::Value) -> Result<minijinja::Value, minijinja::Error> {
+        let kept = {
+            let mut conditions = self.conditions.lock().unwrap_or_else(PoisonError::into_inner);
+            match conditions.get(expr) {
+                Some(Some(kept)) => Some(Arc::clone(kept)),
+                Some(None) => {
+                    let kept = Arc::new(self.env.compile_expression_owned(expr.to_owned())?);
+                    conditions.insert(expr.to_owned(), Some(Arc::clone(&kept)));
+                    Some(kept)
+                }
+                None => {
+                    conditions.insert(expr.to_owned(), None);
+                    None
+                }
+            }
+        };
+        match kept {
+            Some(kept) => kept.eval(ctx),
+            None => self.env.compile_expression(expr)?.eval(ctx),
         }
-        let condition = Arc::new(self.env.compile_expression_owned(expr.to_owned())?);
-        compiled.insert(expr.to_owned(), Arc::clone(&condition));
-        Ok(condition)
     }
 
     /// A catalog file's text by path relative to the catalog root.
@@ -267,15 +281,25 @@ mod tests {
     }
 
     #[test]
-    fn a_condition_compiles_once_per_catalog_and_a_bad_one_says_why() {
+    fn a_condition_is_kept_from_its_second_use_and_a_bad_one_says_why_every_time() {
         let cat = Catalog::build_embedded().expect("the shipped catalog is valid");
-        let first = cat.condition("enabled.kiam and values.platform == 'aws'").unwrap();
-        let again = cat.condition("enabled.kiam and values.platform == 'aws'").unwrap();
-        assert!(Arc::ptr_eq(&first, &again), "the second use compiles nothing");
-        let ctx = minijinja::context! { enabled => minijinja::context! { kiam => true }, values => minijinja::context! { platform => "aws" } };
-        assert!(first.eval(ctx).unwrap().is_true());
-        let Err(bad) = cat.condition("enabled.kiam and") else { panic!("an incomplete expression is refused") };
-        assert!(bad.to_string().contains("unexpected end of input"), "{bad}");
+        let expr = "enabled.kiam and values.platform == 'aws'";
+        let ctx = |kiam: bool| {
+            minijinja::context! { enabled => minijinja::context! { kiam }, values => minijinja::context! { platform => "aws" } }
+        };
+        let verdicts: Vec<(bool, bool)> = (0..3)
+            .map(|_| {
+                (cat.condition(expr, ctx(true)).unwrap().is_true(), cat.condition(expr, ctx(false)).unwrap().is_true())
+            })
+            .collect();
+        assert_eq!(verdicts, [(true, false); 3]);
+        assert!(matches!(cat.conditions.lock().unwrap().get(expr), Some(Some(_))), "kept after its second use");
+        for _ in 0..3 {
+            let Err(bad) = cat.condition("enabled.kiam and", ctx(true)) else {
+                panic!("an incomplete expression is refused")
+            };
+            assert!(bad.to_string().contains("unexpected end of input"), "{bad}");
+        }
     }
 
     #[test]

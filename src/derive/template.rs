@@ -45,8 +45,12 @@ impl Context {
 
     /// Evaluates a catalog condition such as `enabled.kiam`.
     pub fn holds(&self, catalog: &Catalog, expr: &str) -> Result<bool, String> {
-        let compiled = catalog.condition(expr).map_err(|e| format!("invalid catalog condition `{expr}`: {e}"))?;
-        compiled.eval(minijinja::context! { values => &self.values, enabled => &self.enabled, channel => self.channel.as_str() }).map(|v| v.is_true()).map_err(|e| format!("catalog condition `{expr}`: {e}"))
+        let ctx =
+            minijinja::context! { values => &self.values, enabled => &self.enabled, channel => self.channel.as_str() };
+        catalog.condition(expr, ctx).map(|v| v.is_true()).map_err(|e| match e.kind() {
+            ErrorKind::SyntaxError => format!("invalid catalog condition `{expr}`: {e}"),
+            _ => format!("catalog condition `{expr}`: {e}"),
+        })
     }
 }
 
