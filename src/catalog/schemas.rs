@@ -8,7 +8,7 @@ use std::sync::{Arc, OnceLock};
 
 use super::{prepared, Catalog};
 use crate::diag::{Diagnostic, Kind};
-use crate::schema::{self, Doc, Schema, StaticJson};
+use crate::schema::{self, Doc, PreparedSchema, Schema};
 use crate::value::{KeyPath, Node, Origin, Seg};
 
 /// The schema of a cluster's values: `schemas/cluster.json` with every component's settings
@@ -55,7 +55,7 @@ impl Catalog {
             let mut out = BTreeMap::new();
             for (kind, rel) in OUTPUT_SCHEMAS {
                 let schema = match self.prepared_schema(rel) {
-                    Some(doc) => self.compile(rel, doc)?,
+                    Some(prepared) => self.compile_prepared(rel, prepared)?,
                     None => self.compile(rel, &self.schema_json(rel)?)?,
                 };
                 out.insert(kind.to_owned(), schema);
@@ -73,7 +73,7 @@ impl Catalog {
 
     /// The schema from `rel` as composed and read ahead of time, when the catalog is the
     /// built-in one and `prepared` holds it.
-    fn prepared_schema(&self, rel: &str) -> Option<&'static StaticJson> {
+    fn prepared_schema(&self, rel: &str) -> Option<&'static PreparedSchema> {
         if self.prepared {
             prepared::schema(rel)
         } else {
@@ -115,7 +115,7 @@ impl Catalog {
     fn compose_input_schema(&self) -> Result<InputSchema, Vec<Diagnostic>> {
         let rel = "schemas/cluster.json";
         let top = match self.prepared_schema(rel) {
-            Some(doc) => self.compile(rel, doc)?,
+            Some(prepared) => self.compile_prepared(rel, prepared)?,
             None => self.compile(rel, &self.top_schema_json()?)?,
         };
         Ok(InputSchema {
@@ -136,8 +136,8 @@ impl Catalog {
         common: &OnceLock<Result<serde_json::Value, Vec<Diagnostic>>>,
     ) -> Result<Schema, Vec<Diagnostic>> {
         let rel = format!("components/{name}/schema.json");
-        if let Some(doc) = self.prepared_schema(&rel) {
-            return self.compile(&rel, doc);
+        if let Some(prepared) = self.prepared_schema(&rel) {
+            return self.compile_prepared(&rel, prepared);
         }
         let common = common.get_or_init(|| self.schema_json("schemas/component.json"));
         let json = self.with_common(name, common.as_ref().map_err(Clone::clone)?)?;
@@ -167,13 +167,15 @@ impl Catalog {
     }
 
     fn compile<'a>(&self, rel: &str, doc: impl Doc<'a>) -> Result<Schema, Vec<Diagnostic>> {
-        schema::compile(doc).map_err(|e| {
-            vec![Diagnostic::new(
-                Kind::Catalog,
-                Some(Origin::file(&format!("{}/{rel}", self.root))),
-                "",
-                format!("invalid schema: {e}"),
-            )]
-        })
+        schema::compile(doc).map_err(|e| self.invalid_schema(rel, &e))
+    }
+
+    fn compile_prepared(&self, rel: &str, prepared: &'static PreparedSchema) -> Result<Schema, Vec<Diagnostic>> {
+        schema::compile_prepared(prepared).map_err(|e| self.invalid_schema(rel, &e))
+    }
+
+    fn invalid_schema(&self, rel: &str, e: &str) -> Vec<Diagnostic> {
+        let at = Some(Origin::file(&format!("{}/{rel}", self.root)));
+        vec![Diagnostic::new(Kind::Catalog, at, "", format!("invalid schema: {e}"))]
     }
 }

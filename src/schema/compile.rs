@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value as J;
 
-use super::doc::Doc;
+use super::doc::{Doc, PreparedSchema};
 use super::pattern::Pattern;
 
 /// What keys beyond `properties` and `patternProperties` may be.
@@ -134,13 +134,37 @@ const TYPES: [&str; 7] = ["null", "boolean", "integer", "number", "string", "arr
 
 /// Compiles a schema document. Errors name the JSON pointer of the bad part.
 pub fn compile<'a, D: Doc<'a>>(doc: D) -> Result<Schema, String> {
+    let mut targets = HashMap::new();
+    let maps = references(doc, &mut targets);
+    compile_with(doc, targets, maps)
+}
+
+/// Compiles a schema read ahead of time, whose `$ref` targets and size were found then.
+pub fn compile_prepared(prepared: &'static PreparedSchema) -> Result<Schema, String> {
+    let targets = prepared.references.iter().map(|r| ((*r).to_owned(), None)).collect();
+    compile_with(&prepared.doc, targets, prepared.maps)
+}
+
+/// The `$ref` targets (decoded JSON pointers) of a schema document and how many maps it holds:
+/// what [`PreparedSchema`] records.
+pub(crate) fn analyse(doc: &J) -> (Vec<String>, usize) {
+    let mut targets = HashMap::new();
+    let maps = references(doc, &mut targets);
+    let mut targets: Vec<String> = targets.into_keys().collect();
+    targets.sort();
+    (targets, maps)
+}
+
+fn compile_with<'a, D: Doc<'a>>(
+    doc: D,
+    targets: HashMap<String, Option<usize>>,
+    maps: usize,
+) -> Result<Schema, String> {
     if let Some(draft) = doc.get("$schema").and_then(D::as_str) {
         if draft.trim_end_matches('#') != DRAFT {
             return Err(format!("#: kzrender's own schemas are JSON Schema 2020-12, not `{draft}`"));
         }
     }
-    let mut targets = HashMap::new();
-    let maps = references(doc, &mut targets);
     // Every sub-schema is a map or a boolean; counting the maps sizes the arena once.
     let mut c = Compiler { root: doc, subs: Vec::with_capacity(maps + 1), targets, at: String::new() };
     c.sub_at(doc).map_err(|(at, msg)| format!("#{at}: {msg}"))?;

@@ -26,6 +26,29 @@ pub enum StaticJson {
     Object(&'static [(&'static str, StaticJson)]),
 }
 
+/// A schema read ahead of time: the document, and what compiling it would first look for.
+#[derive(Debug)]
+pub struct PreparedSchema {
+    /// The schema.
+    pub doc: StaticJson,
+    /// Every place a `$ref` names, as a decoded JSON pointer.
+    pub references: &'static [&'static str],
+    /// How many maps the document holds.
+    pub maps: usize,
+}
+
+impl PreparedSchema {
+    /// Rust source that builds `schema` as a `PreparedSchema` constant (for the prepared
+    /// catalog), with `StaticJson`'s variants in scope.
+    pub fn source_of(schema: &J) -> String {
+        let (references, maps) = super::compile::analyse(schema);
+        format!(
+            "PreparedSchema {{ doc: {}, references: &{references:?}, maps: {maps} }}",
+            StaticJson::source_of(schema)
+        )
+    }
+}
+
 /// A JSON document the compiler walks: a shared reference into either representation.
 pub trait Doc<'a>: Copy {
     /// The boolean, if this is one.

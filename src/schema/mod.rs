@@ -19,8 +19,8 @@ pub mod message;
 pub mod official;
 mod pattern;
 
-pub use compile::{compile, Schema};
-pub use doc::{Doc, StaticJson};
+pub use compile::{compile, compile_prepared, Schema};
+pub use doc::{Doc, PreparedSchema, StaticJson};
 pub use message::Violation;
 pub use pattern::Pattern;
 

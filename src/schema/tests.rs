@@ -97,3 +97,34 @@ fn a_recursive_ref_costs_what_its_use_costs() {
     let node = parse_stream(&Source { name: "v".into(), text: "1".into() }, &mut Vec::new()).unwrap().remove(0);
     assert_eq!(validate(&looping, &node)[0].message, "the schema refers to itself without end");
 }
+
+#[test]
+fn a_prepared_schema_with_references_compiles_as_its_json_does() {
+    use super::compile::analyse;
+    use super::{compile_prepared, PreparedSchema, StaticJson::*};
+    let json = serde_json::json!({
+        "$defs": {"node": {"properties": {"next": {"$ref": "#/$defs/node"}}, "type": "object"}},
+        "$ref": "#/$defs/node",
+    });
+    static PREPARED: PreparedSchema = PreparedSchema {
+        doc: Object(&[
+            (
+                "$defs",
+                Object(&[(
+                    "node",
+                    Object(&[
+                        ("properties", Object(&[("next", Object(&[("$ref", Str("#/$defs/node"))]))])),
+                        ("type", Str("object")),
+                    ]),
+                )]),
+            ),
+            ("$ref", Str("#/$defs/node")),
+        ]),
+        references: &["/$defs/node"],
+        maps: 5,
+    };
+    assert_eq!(analyse(&json), (vec!["/$defs/node".to_owned()], 5));
+    let from_json = compile(&json).unwrap();
+    assert_eq!(format!("{:?}", compile_prepared(&PREPARED).unwrap()), format!("{from_json:?}"));
+    assert_eq!(from_json.subs.len(), 3, "the root, the node and `next`: the reference to the node is an index");
+}
