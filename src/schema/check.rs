@@ -154,7 +154,7 @@ impl Checker<'_> {
                 }
             }
             let mut matched = false;
-            if let Some(&sub) = s.properties.get(k) {
+            if let Some(sub) = s.property(k) {
                 matched = true;
                 self.check(sub, v, path, 0, out);
             }
@@ -166,7 +166,10 @@ impl Checker<'_> {
             }
             if let (false, Additional::Schema(sub)) = (matched, &s.additional) {
                 if self.schema.subs[*sub].always == Some(false) {
-                    out.push((path.clone(), Violation::Unknown { known: s.properties.keys().cloned().collect() }));
+                    out.push((
+                        path.clone(),
+                        Violation::Unknown { known: s.properties.iter().map(|(k, _)| k.to_string()).collect() },
+                    ));
                 } else {
                     self.check(*sub, v, path, 0, out);
                 }

@@ -2,6 +2,7 @@
 //! once, into an arena, so a `$ref` — recursive ones included — is an index, not an unrolling.
 //! A keyword the engine does not implement is refused here, by name, never ignored.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value as J;
@@ -30,7 +31,8 @@ pub(crate) struct Sub {
     pub(crate) reference: Option<usize>,
     pub(crate) items: Option<usize>,
     pub(crate) pattern: Option<Box<Pattern>>,
-    pub(crate) properties: BTreeMap<String, usize>,
+    /// Sorted by name.
+    pub(crate) properties: Box<[(Cow<'static, str>, usize)]>,
     pub(crate) additional: Additional,
     pub(crate) required: Box<[String]>,
     more: Option<Box<More>>,
@@ -94,6 +96,12 @@ static NONE: More = More {
 };
 
 impl Sub {
+    /// The sub-schema of property `name`, if the schema names it.
+    pub(crate) fn property(&self, name: &str) -> Option<usize> {
+        let found = self.properties.binary_search_by(|(k, _)| (**k).cmp(name));
+        found.ok().map(|i| self.properties[i].1)
+    }
+
     /// The rarer keywords (all absent for most sub-schemas).
     pub(crate) fn more(&self) -> &More {
         self.more.as_deref().unwrap_or(&NONE)
@@ -315,9 +323,12 @@ impl<'a, D: Doc<'a>> Compiler<D> {
             "contains" => s.more_mut().contains = Some(self.sub_at(v)?),
             "properties" => {
                 let props = v.entries().map_or_else(|| self.fail("expected a map"), Ok)?;
+                let mut properties = Vec::new();
                 for (k, sub) in props {
-                    s.properties.insert(k.to_owned(), self.child(k, sub)?);
+                    properties.push((D::keep(k), self.child(k, sub)?));
                 }
+                properties.sort_by(|a, b| a.0.cmp(&b.0));
+                s.properties = properties.into();
             }
             "patternProperties" => {
                 let props = v.entries().map_or_else(|| self.fail("expected a map"), Ok)?;

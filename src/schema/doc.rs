@@ -2,6 +2,8 @@
 //! (`serde_json::Value`, a `--kubezero` catalog or a test) or prepared ahead of time as static
 //! data ([`StaticJson`], the built-in catalog: nothing to parse or allocate before compiling).
 
+use std::borrow::Cow;
+
 use serde_json::Value as J;
 
 /// A JSON value held in static data: what the catalog's prepared schemas are made of. Object
@@ -67,6 +69,9 @@ pub trait Doc<'a>: Copy {
     fn elements(self) -> Option<impl Iterator<Item = Self>>;
     /// The value as a `serde_json::Value`, for the keywords that keep one (`enum`, `const`, ...).
     fn to_json(self) -> J;
+    /// A string of the document kept by the compiled schema: borrowed when the document is
+    /// static, copied otherwise.
+    fn keep(text: &'a str) -> Cow<'static, str>;
 
     /// The member named `key`, if this is an object that has one.
     fn get(self, key: &str) -> Option<Self> {
@@ -121,6 +126,9 @@ impl<'a> Doc<'a> for &'a J {
     }
     fn to_json(self) -> J {
         self.clone()
+    }
+    fn keep(text: &'a str) -> Cow<'static, str> {
+        Cow::Owned(text.to_owned())
     }
     fn get(self, key: &str) -> Option<Self> {
         J::get(self, key)
@@ -186,6 +194,9 @@ impl Doc<'static> for &'static StaticJson {
                 J::Object(members.iter().map(|(k, v)| ((*k).to_owned(), v.to_json())).collect())
             }
         }
+    }
+    fn keep(text: &'static str) -> Cow<'static, str> {
+        Cow::Borrowed(text)
     }
     fn get(self, key: &str) -> Option<Self> {
         match self {
