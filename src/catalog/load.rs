@@ -152,7 +152,7 @@ impl Catalog {
 }
 
 /// The built-in catalog's files, borrowed from the binary.
-fn embedded_files() -> Files {
+pub(super) fn embedded_files() -> Files {
     embedded::FILES.iter().map(|(p, t)| (p.to_string(), Cow::Borrowed(*t))).collect()
 }
 

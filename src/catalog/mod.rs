@@ -180,7 +180,10 @@ impl Catalog {
     /// render uses each template once, and its compiled code (kilobytes each) is better freed
     /// for what comes next; a fleet keeps every template it uses twice.
     pub fn render_template(&self, name: &str, ctx: minijinja::Value) -> Result<String, minijinja::Error> {
-        let again = !self.rendered.lock().unwrap_or_else(PoisonError::into_inner).insert(name.to_owned());
+        let again = {
+            let mut rendered = self.rendered.lock().unwrap_or_else(PoisonError::into_inner);
+            rendered.contains(name) || !rendered.insert(name.to_owned())
+        };
         let source = name.strip_prefix(&self.root).and_then(|n| n.strip_prefix('/')).and_then(|rel| self.file(rel));
         match (again, source) {
             (false, Some(source)) => self.env.render_named_str(name, source, ctx),

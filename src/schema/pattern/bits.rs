@@ -219,27 +219,30 @@ impl Reader<'_> {
                 (self.next()? == ')').then_some(inner)
             }
             '[' => self.class(),
-            '.' => self.position(&[Item::Set(NEWLINE, true)]),
+            '.' => self.position(Item::Set(NEWLINE, true)),
             '\\' => {
                 let item = self.escape(false)?;
-                self.position(&[item])
+                self.position(item)
             }
             // `^` and `$` elsewhere, quantifiers with nothing to repeat, stray brackets.
             '^' | '$' | '?' | '*' | '+' | '{' | '}' | ']' => None,
-            c => self.position(&[Item::Char(c)]),
+            c => self.position(Item::Char(c)),
         }
     }
 
-    /// A new position consuming the union of `items` (a negated set stands alone).
-    fn position(&mut self, items: &[Item]) -> Option<Frag> {
-        let negated = matches!(items, [Item::Set(_, true)]);
+    /// A new position consuming what `item` stands for.
+    fn position(&mut self, item: Item) -> Option<Frag> {
         let from = self.bits.ranges.len();
-        for item in items {
-            match *item {
-                Item::Char(c) => self.bits.ranges.push((c, c)),
-                Item::Set(ranges, _) => self.bits.ranges.extend_from_slice(ranges),
+        let negated = match item {
+            Item::Char(c) => {
+                self.bits.ranges.push((c, c));
+                false
             }
-        }
+            Item::Set(ranges, negated) => {
+                self.bits.ranges.extend_from_slice(ranges);
+                negated
+            }
+        };
         self.new_position(from, negated)
     }
 
