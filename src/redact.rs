@@ -12,15 +12,17 @@ pub const REDACTED: &str = "<redacted>";
 
 /// Whether a key names a secret.
 pub fn is_secret_key(key: &str) -> bool {
-    let k = key.to_ascii_lowercase();
-    ["password", "secret", "token"].iter().any(|s| k.contains(s))
+    let key = key.as_bytes();
+    ["password", "secret", "token"].iter().any(|s| key.windows(s.len()).any(|w| w.eq_ignore_ascii_case(s.as_bytes())))
 }
 
 /// Whether a secret-named key only refers to a secret (`apiTokenSecretRef`, `secretName`): its
 /// value names a Kubernetes Secret and is not itself one. Still redacted; never a leak.
 pub fn is_reference_key(key: &str) -> bool {
-    let k = key.to_ascii_lowercase();
-    ["ref", "refs", "name", "names"].iter().any(|end| k.ends_with(end))
+    let key = key.as_bytes();
+    ["ref", "refs", "name", "names"]
+        .iter()
+        .any(|end| key.len() >= end.len() && key[key.len() - end.len()..].eq_ignore_ascii_case(end.as_bytes()))
 }
 
 /// Whether any key on a path names a secret.
@@ -77,6 +79,8 @@ mod tests {
         assert!(is_secret_key("apiToken"));
         assert!(is_secret_key("SecretKey"));
         assert!(!is_secret_key("IamArn"));
+        assert!(is_secret_key("DB_PASSWORD") && is_secret_key("token") && !is_secret_key("tok") && !is_secret_key(""));
+        assert!(is_reference_key("TLS_SECRET_NAME") && is_reference_key("ref") && !is_reference_key("re"));
         assert!(is_reference_key("apiTokenSecretRef") && is_reference_key("secretName"));
         assert!(!is_reference_key("elastic_password"));
     }

@@ -121,15 +121,18 @@ pub fn yaml11_disagrees(s: &str, v12: &Value) -> Option<String> {
 /// Whether a string can be written unquoted and still read back as the same string by both a
 /// YAML 1.1 and a YAML 1.2 reader. Deliberately conservative: anything unusual gets quotes.
 pub fn plain_safe(s: &str) -> bool {
-    let Some(first) = s.chars().next() else { return false };
-    if !(first.is_ascii_alphabetic() || first == '/' || first == '_') {
+    let bytes = s.as_bytes();
+    let Some(&first) = bytes.first() else { return false };
+    if !(first.is_ascii_alphabetic() || first == b'/' || first == b'_') {
         return false;
     }
-    if BOOL11.contains(&s) || matches!(s, "null" | "Null" | "NULL") || s.ends_with(':') {
+    // Booleans and nulls are at most five letters long.
+    if bytes.len() <= 5 && (BOOL11.contains(&s) || matches!(s, "null" | "Null" | "NULL")) || s.ends_with(':') {
         return false;
     }
-    s.chars().all(|c| {
-        c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | ':' | '@' | '+' | '=' | '*' | '(' | ')' | '$')
+    bytes.iter().all(|&c| {
+        c.is_ascii_alphanumeric()
+            || matches!(c, b'-' | b'_' | b'.' | b'/' | b':' | b'@' | b'+' | b'=' | b'*' | b'(' | b')' | b'$')
     })
 }
 
@@ -173,6 +176,11 @@ mod tests {
         assert_eq!(dis("8941"), None);
         assert_eq!(dis("vxlan"), None);
         assert_eq!(dis("0"), None);
+    }
+
+    #[test]
+    fn no_yaml_1_1_boolean_is_longer_than_plain_safe_looks() {
+        assert!(BOOL11.iter().chain(&["null", "Null", "NULL"]).all(|w| w.len() <= 5));
     }
 
     #[test]
