@@ -74,6 +74,10 @@ impl Bits {
             return None;
         }
         (bits.first, bits.last, bits.nullable) = (whole.first, whole.last, whole.nullable);
+        // Fewer positions than characters, as a rule (a class is one): give back the rest.
+        bits.classes.shrink_to_fit();
+        bits.ranges.shrink_to_fit();
+        bits.follow.shrink_to_fit();
         Some(bits)
     }
 
