@@ -24,7 +24,7 @@ pub struct Cluster<'c> {
     pub catalog: &'c Catalog,
     /// Its channel.
     pub channel: &'c Channel,
-    /// Every layer, the catalog's first.
+    /// The layers above the catalog's ([`Cluster::catalog_layer`]), lowest precedence first.
     pub layers: Vec<Layer>,
     /// The merged values.
     pub values: Node,
@@ -34,6 +34,20 @@ pub struct Cluster<'c> {
     pub empty_outputs: BTreeMap<String, Origin>,
     /// The Kubernetes version from the environment (ArgoCD's `KUBE_VERSION`), if any.
     pub kube_version: Option<String>,
+}
+
+impl Cluster<'_> {
+    /// The lowest layer: the catalog's defaults for the channel. Built when asked (`explain`):
+    /// a render reads only the merged values.
+    pub fn catalog_layer(&self) -> Layer {
+        Layer {
+            kind: LayerKind::Catalog,
+            name: format!("{} (channel {})", self.catalog.root, self.channel.name),
+            note: None,
+            node: self.catalog.layer(self.channel).clone(),
+            set: None,
+        }
+    }
 }
 
 /// A rendered cluster.
@@ -101,8 +115,7 @@ pub fn resolve<'c>(catalog: &'c Catalog, req: &Request) -> Result<Cluster<'c>, V
         }
     }
 
-    let defaults = catalog.layer(channel).clone();
-    let mut values = defaults.clone();
+    let mut values = catalog.layer(channel).clone();
     // `<component>.values` goes to Helm as it is: its nulls must survive, to delete what
     // kzrender derives and what the chart defaults to (Helm's own rule for -f files).
     let helm_overrides: Vec<(String, Node)> = catalog
@@ -120,19 +133,11 @@ pub fn resolve<'c>(catalog: &'c Catalog, req: &Request) -> Result<Cluster<'c>, V
     if let Some(cluster_file) = loaded.layers.iter().find(|l| l.kind == LayerKind::Cluster) {
         values.origin = cluster_file.node.origin.clone();
     }
-    let mut layers = vec![Layer {
-        kind: LayerKind::Catalog,
-        name: format!("{} (channel {})", catalog.root, channel.name),
-        note: None,
-        node: defaults,
-        set: None,
-    }];
-    layers.extend(loaded.layers);
-    warnings.extend(overridden_by_outputs(&layers));
+    warnings.extend(overridden_by_outputs(&loaded.layers));
     Ok(Cluster {
         catalog,
         channel,
-        layers,
+        layers: loaded.layers,
         values,
         warnings,
         empty_outputs: loaded.empty_outputs,

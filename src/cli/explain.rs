@@ -32,7 +32,9 @@ pub fn run(args: &ExplainArgs) -> Result<Success, Failure> {
     .expect("writing to a String");
     // A layer touches the key by setting it, or by deleting (null) or replacing (a non-map) one
     // of its parents; the last one to touch it decides.
-    let touches: Vec<_> = cluster.layers.iter().filter_map(|l| touch(&l.node, &path).map(|t| (l, t))).collect();
+    let catalog_layer = cluster.catalog_layer();
+    let layers = std::iter::once(&catalog_layer).chain(&cluster.layers);
+    let touches: Vec<_> = layers.filter_map(|l| touch(&l.node, &path).map(|t| (l, t))).collect();
     if touches.is_empty() {
         match closest(&cluster.values, &args.key) {
             Some(key) => writeln!(out, "  no layer sets it; did you mean `{}`?", one_line(&key)),
