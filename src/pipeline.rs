@@ -147,7 +147,9 @@ pub fn resolve<'c>(catalog: &'c Catalog, req: &Request) -> Result<Cluster<'c>, V
 
 /// Renders a resolved cluster.
 pub fn render(cluster: Cluster<'_>, official: &SchemaSet) -> Result<Rendered, Vec<Diagnostic>> {
-    let Cluster { catalog, channel, values, mut warnings, empty_outputs, kube_version, .. } = cluster;
+    let Cluster { catalog, channel, values, mut warnings, empty_outputs, kube_version, layers } = cluster;
+    // Merged into `values`: nothing below reads them.
+    drop(layers);
     let fail = |mut warnings: Vec<Diagnostic>, errors: Vec<Diagnostic>| {
         warnings.extend(errors);
         diag::tidy(&mut warnings);
@@ -167,12 +169,12 @@ pub fn render(cluster: Cluster<'_>, official: &SchemaSet) -> Result<Rendered, Ve
         return Err(fail(warnings, vec![Diagnostic::new(Kind::Unsupported, Some(values.origin.clone()), "", msg)]));
     }
     warnings.extend(derived.iter().flat_map(|d| d.exposed_secrets(&values)));
-    let render::AppOfApps { docs, sources } = match render::documents(catalog, &ctx, &values, &derived) {
+    let render::AppOfApps { docs, sources } = match render::documents(catalog, &ctx, &values, derived) {
         Ok(d) => d,
         Err(e) => return Err(fail(warnings, e)),
     };
-    // Done with: their memory serves the documents' schemas (a render's heap peak is here).
-    drop((derived, ctx));
+    // Done with: its memory serves the documents' schemas.
+    drop(ctx);
     let invalid = validate::documents(catalog, official, &docs);
     if diag::has_errors(&invalid) {
         return Err(fail(warnings, invalid));

@@ -47,7 +47,7 @@ pub fn documents(
     catalog: &Catalog,
     ctx: &Context,
     values: &Node,
-    derived: &[Derived<'_>],
+    derived: Vec<Derived<'_>>,
 ) -> Result<AppOfApps, Vec<Diagnostic>> {
     let mut errors = Vec::new();
     let globals = Globals::read(values, &mut errors);
@@ -56,7 +56,8 @@ pub fn documents(
     let mut sources = BTreeMap::new();
     let mut namespaces: BTreeMap<String, (u32, Map)> = BTreeMap::new();
     for d in derived {
-        let name = d.component.name.as_str();
+        let (component, wave) = (d.component, d.wave);
+        let name = component.name.as_str();
         let ns = match d.settings.get_path(&["namespace"]) {
             Some(n) if n.as_str().is_some_and(|s| !s.is_empty()) => n.clone(),
             other => {
@@ -72,15 +73,15 @@ pub fn documents(
         };
         let (app, source) = globals.application(d, &ns);
         sources.insert(name.to_owned(), source);
-        docs.push((d.wave, 1, name.to_owned(), app));
-        if let Some(spec) = &d.component.spec.create_namespace {
+        docs.push((wave, 1, name.to_owned(), app));
+        if let Some(spec) = &component.spec.create_namespace {
             let entry =
-                namespaces.entry(ns.as_str().unwrap_or_default().to_owned()).or_insert_with(|| (d.wave, Map::new()));
-            entry.0 = entry.0.min(d.wave);
+                namespaces.entry(ns.as_str().unwrap_or_default().to_owned()).or_insert_with(|| (wave, Map::new()));
+            entry.0 = entry.0.min(wave);
             for a in &spec.annotations {
                 let on = match &a.when {
                     Some(expr) => ctx.holds(catalog, expr).unwrap_or_else(|e| {
-                        errors.push(Diagnostic::new(Kind::Catalog, Some(d.component.origin.clone()), "", e));
+                        errors.push(Diagnostic::new(Kind::Catalog, Some(component.origin.clone()), "", e));
                         false
                     }),
                     None => true,
@@ -140,7 +141,7 @@ impl<'v> Globals<'v> {
     }
 
     /// A component's Application (deploying into `ns`), and the chart it renders.
-    fn application(&self, d: &Derived<'_>, ns: &Node) -> (Node, ChartSource) {
+    fn application(&self, d: Derived<'_>, ns: &Node) -> (Node, ChartSource) {
         let name = d.component.name.as_str();
         let retain = d.settings.get_path(&["retain"]).and_then(Node::as_bool).unwrap_or(false);
         let mut metadata = vec![
@@ -179,7 +180,7 @@ impl<'v> Globals<'v> {
             application: name.to_owned(),
             path,
             namespace: ns.as_str().unwrap_or_default().to_owned(),
-            values: d.helm_values.clone(),
+            values: d.helm_values,
         };
         (app, chart)
     }
