@@ -95,12 +95,16 @@ startup() {
 # Two commands' ratio, paired: the two run in turn (scripts/interleave.rs), so both meet the same
 # load of a shared machine, in five rounds; the median of the rounds' ratios and their range.
 paired() {
-  local runs=$1 r ratios=()
+  local runs=$1 r
   shift
   for r in 1 2 3 4 5; do
-    ratios+=("$("$work/interleave" "$runs" "$@" | paste -sd/ | python3 -c 'print(eval(input()))')")
-  done
-  printf '%s\n' "${ratios[@]}" | sort -g | awk '{a[NR]=$1} END {printf "%.2fx (rounds %.2f-%.2fx)", a[3], a[1], a[5]}'
+    "$work/interleave" "$runs" "$@" | paste -sd/ | python3 -c 'print(eval(input()))'
+  done | rounds 2
+}
+
+# Five rounds' ratios, one a line: their median and range, with $1 decimals.
+rounds() {
+  sort -g | awk -v d="$1" '{a[NR] = $1} END {f = "%." d "fx (rounds %." d "f-%." d "fx)"; printf f, a[3], a[1], a[5]}'
 }
 
 # helm template against the render, paired by blocks: five rounds of ten helm runs, then 200
@@ -108,13 +112,12 @@ paired() {
 # helm left of the caches and measures that: 1.9 ms against 1.4 ms after a hello-world or a
 # render, in one sitting of scripts/interleave.rs.
 paired_helm() {
-  local r h k ratios=()
+  local r h k
   for r in 1 2 3 4 5; do
     h=$(median_ms 10 "$helm" template kubezero benches/app-of-apps)
     k=$(median_ms 200 "$kzs" render "$prod")
-    ratios+=("$(python3 -c "print($h / $k)")")
-  done
-  printf '%s\n' "${ratios[@]}" | sort -g | awk '{a[NR]=$1} END {printf "%.1fx (rounds %.1f-%.1fx)", a[3], a[1], a[5]}'
+    python3 -c "print($h / $k)"
+  done | rounds 1
 }
 
 row "measure" "median ms" "peak MiB" "ratio / budget"
