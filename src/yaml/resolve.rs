@@ -20,6 +20,11 @@ pub fn plain(s: &str) -> Value {
         ".nan" | ".NaN" | ".NAN" => return Value::Float(f64::NAN),
         _ => {}
     }
+    // Numbers start with a digit or `.` after their sign; most scalars are words.
+    let body = s.strip_prefix(['-', '+']).unwrap_or(s);
+    if !body.starts_with(|c: char| c.is_ascii_digit() || c == '.') {
+        return Value::Str(s.to_owned());
+    }
     if let Some(v) = int12(s) {
         return v;
     }
@@ -130,11 +135,22 @@ pub fn plain_safe(s: &str) -> bool {
     if bytes.len() <= 5 && (BOOL11.contains(&s) || matches!(s, "null" | "Null" | "NULL")) || s.ends_with(':') {
         return false;
     }
-    bytes.iter().all(|&c| {
-        c.is_ascii_alphanumeric()
-            || matches!(c, b'-' | b'_' | b'.' | b'/' | b':' | b'@' | b'+' | b'=' | b'*' | b'(' | b')' | b'$')
-    })
+    bytes.iter().all(|&c| PLAIN[usize::from(c)])
 }
+
+/// The bytes [`plain_safe`] lets stand unquoted: letters, digits and a few marks that mean
+/// nothing to either reader inside a word. A table, because every emitted string is checked.
+const PLAIN: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        table[c] = b.is_ascii_alphanumeric()
+            || matches!(b, b'-' | b'_' | b'.' | b'/' | b':' | b'@' | b'+' | b'=' | b'*' | b'(' | b')' | b'$');
+        c += 1;
+    }
+    table
+};
 
 #[cfg(test)]
 mod tests {
@@ -150,6 +166,10 @@ mod tests {
         assert_eq!(plain("1_000"), Value::Str("1_000".into()));
         assert_eq!(plain("99999999999999999999"), Value::Str("99999999999999999999".into()));
         assert_eq!(plain("1.16.12"), Value::Str("1.16.12".into()));
+        assert_eq!(plain(".5"), Value::Float(0.5));
+        assert_eq!(plain("-12"), Value::Int(-12));
+        assert_eq!(plain("+1e2"), Value::Float(100.0));
+        assert_eq!(plain("e3"), Value::Str("e3".into()));
     }
 
     #[test]
@@ -176,6 +196,14 @@ mod tests {
         assert_eq!(dis("8941"), None);
         assert_eq!(dis("vxlan"), None);
         assert_eq!(dis("0"), None);
+    }
+
+    #[test]
+    fn only_letters_digits_and_a_few_marks_stand_unquoted_inside_a_word() {
+        for c in (0..=255u8).map(char::from) {
+            let want = c.is_ascii_alphanumeric() || "-_./:@+=*()$".contains(c);
+            assert_eq!(plain_safe(&format!("a{c}b")), want, "{c:?}");
+        }
     }
 
     #[test]
