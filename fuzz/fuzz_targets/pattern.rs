@@ -9,7 +9,7 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let Ok(data) = std::str::from_utf8(data) else { return };
     let Some((pattern, text)) = data.split_once('\0') else { return };
-    let ours = Pattern::new(pattern, None).is_match(text);
+    let ours = Pattern::new(pattern.to_owned().into(), None).is_match(text);
     match regex_lite::Regex::new(pattern) {
         Ok(re) => assert_eq!(ours, Ok(re.is_match(text)), "`{pattern}` on {text:?}"),
         Err(_) => assert!(ours.is_err(), "`{pattern}` is invalid to regex_lite, matched here"),

@@ -86,7 +86,10 @@ impl Checker<'_> {
             match p.is_match(text) {
                 Ok(true) => {}
                 Ok(false) => {
-                    let v = Violation::Pattern { pattern: p.source.clone(), message: p.message.clone() };
+                    let v = Violation::Pattern {
+                        pattern: p.source.to_string(),
+                        message: p.message.as_deref().map(str::to_owned),
+                    };
                     out.push((path.clone(), v));
                 }
                 Err(e) => out.push((path.clone(), Violation::Broken(e))),
@@ -140,10 +143,10 @@ impl Checker<'_> {
         if let Some(max) = more.max_properties.filter(|max| n > *max) {
             out.push((path.clone(), Violation::MaxProperties(max)));
         }
-        let missing = |name: &String| !m.contains_key(name);
+        let missing = |name: &str| !m.contains_key(name);
         let dependent = more.dependent_required.iter().filter(|(k, _)| m.contains_key(k)).flat_map(|(_, names)| names);
         for name in s.required.iter().chain(dependent).filter(|n| missing(n)) {
-            out.push((path.join(Seg::Key(name.clone())), Violation::Required));
+            out.push((path.join(Seg::Key(name.to_string())), Violation::Required));
         }
         for (k, v) in m {
             path.push_key(k, &mut self.spare.borrow_mut());

@@ -34,7 +34,7 @@ pub(crate) struct Sub {
     /// Sorted by name.
     pub(crate) properties: Box<[(Cow<'static, str>, usize)]>,
     pub(crate) additional: Additional,
-    pub(crate) required: Box<[String]>,
+    pub(crate) required: Box<[Cow<'static, str>]>,
     more: Option<Box<More>>,
 }
 
@@ -57,7 +57,7 @@ pub(crate) struct More {
     pub(crate) contains: Option<usize>,
     pub(crate) pattern_properties: Vec<(Pattern, usize)>,
     pub(crate) property_names: Option<usize>,
-    pub(crate) dependent_required: BTreeMap<String, Vec<String>>,
+    pub(crate) dependent_required: BTreeMap<String, Vec<Cow<'static, str>>>,
     pub(crate) min_properties: Option<u64>,
     pub(crate) max_properties: Option<u64>,
     pub(crate) all_of: Vec<usize>,
@@ -290,7 +290,8 @@ impl<'a, D: Doc<'a>> Compiler<D> {
             "const" => s.more_mut().constant = Some(v.to_json()),
             "pattern" => {
                 let source = v.as_str().map_or_else(|| self.fail("expected a string"), Ok)?;
-                s.pattern = Some(Box::new(Pattern::new(source, m.get("x-message").and_then(D::as_str))));
+                s.pattern =
+                    Some(Box::new(Pattern::new(D::keep(source), m.get("x-message").and_then(D::as_str).map(D::keep))));
             }
             "minLength" => s.more_mut().min_length = Some(count(self, v)?),
             "maxLength" => s.more_mut().max_length = Some(count(self, v)?),
@@ -334,7 +335,7 @@ impl<'a, D: Doc<'a>> Compiler<D> {
                 let props = v.entries().map_or_else(|| self.fail("expected a map"), Ok)?;
                 for (k, sub) in props {
                     let sub = self.child(k, sub)?;
-                    s.more_mut().pattern_properties.push((Pattern::new(k, None), sub));
+                    s.more_mut().pattern_properties.push((Pattern::new(D::keep(k), None), sub));
                 }
             }
             "additionalProperties" => s.additional = Additional::Schema(self.sub_at(v)?),
@@ -374,9 +375,9 @@ impl<'a, D: Doc<'a>> Compiler<D> {
         items.enumerate().map(|(i, item)| self.child(&i.to_string(), item)).collect()
     }
 
-    fn strings(&self, v: D) -> Result<Vec<String>, Failed> {
+    fn strings(&self, v: D) -> Result<Vec<Cow<'static, str>>, Failed> {
         let items = v.elements().map_or_else(|| self.fail("expected a list of names"), Ok)?;
-        let name = |s: D| s.as_str().map(str::to_owned).map_or_else(|| self.fail("expected names"), Ok);
+        let name = |s: D| s.as_str().map(D::keep).map_or_else(|| self.fail("expected names"), Ok);
         items.map(name).collect()
     }
 }
