@@ -307,7 +307,7 @@ fn take(node: &mut Node, key: &str) -> Option<Node> {
 }
 
 fn typed<T: serde::de::DeserializeOwned>(node: &Node, errors: &mut Vec<Diagnostic>) -> Option<T> {
-    serde_json::from_value(node.to_json())
+    crate::value::from_node(node)
         .map_err(|e| {
             let msg = format!("invalid catalog file: {e}");
             errors.push(Diagnostic::new(Kind::Catalog, Some(node.origin.clone()), "", msg))

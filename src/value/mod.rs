@@ -3,6 +3,7 @@
 //! Loading produces it, merging combines it, templates and the emitter consume it. Maps are
 //! ordered by key so that everything downstream is deterministic without extra sorting.
 
+mod de;
 mod map;
 mod path;
 mod prepared;
@@ -13,6 +14,7 @@ use std::fmt;
 use std::sync::Arc;
 
 /// Maps keep their keys sorted: output order never depends on input order.
+pub use de::from_node;
 pub use map::Map;
 pub use path::{KeyBuffers, KeyPath, Seg};
 pub use prepared::{StaticNode, StaticValue};
