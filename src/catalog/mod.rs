@@ -182,7 +182,11 @@ impl Catalog {
     pub fn render_template(&self, name: &str, ctx: minijinja::Value) -> Result<String, minijinja::Error> {
         let again = {
             let mut rendered = self.rendered.lock().unwrap_or_else(PoisonError::into_inner);
-            rendered.contains(name) || !rendered.insert(name.to_owned())
+            let again = rendered.contains(name);
+            if !again {
+                rendered.insert(name.to_owned());
+            }
+            again
         };
         let source = name.strip_prefix(&self.root).and_then(|n| n.strip_prefix('/')).and_then(|rel| self.file(rel));
         match (again, source) {
