@@ -184,13 +184,19 @@ pub fn one_line(s: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push(' '),
-            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') => {
+            c if c.is_control() || reorders(c) || matches!(c, '\u{2028}' | '\u{2029}') => {
                 out.push_str(&format!("\\u{{{:x}}}", c as u32))
             }
             c => out.push(c),
         }
     }
     out
+}
+
+/// Unicode's bidirectional controls (marks, embeddings, overrides, isolates): printed raw they
+/// reorder the rest of a terminal line, so a key could make a line read as something else.
+pub fn reorders(c: char) -> bool {
+    matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// Sorts diagnostics (errors first, then by place) and drops exact repeats.
@@ -211,6 +217,8 @@ mod tests {
     #[test]
     fn messages_stay_on_one_line_without_control_characters() {
         assert_eq!(one_line("a\nb\r\x1b[31mred\u{2028}"), "a\\nb\\r\\u{1b}[31mred\\u{2028}");
+        // Bidi overrides and isolates would reorder what follows them on a terminal line.
+        assert_eq!(one_line("key\u{202e}txt.exe\u{2066}x\u{2069}"), "key\\u{202e}txt.exe\\u{2066}x\\u{2069}");
     }
 
     #[test]

@@ -14,6 +14,18 @@ pub enum GitError {
     /// The ref names no commit.
     #[error("`{0}` names no commit in this repository")]
     BadRef(String),
+    /// A commit's tree holds an entry git itself would refuse to check out.
+    #[error(
+        "{commit} holds `{path}`, which git refuses to check out ({why}); kzrender does not extract such a commit"
+    )]
+    Refused {
+        /// The commit.
+        commit: String,
+        /// The entry's path, escaped to one line.
+        path: String,
+        /// Which rule it breaks.
+        why: &'static str,
+    },
     /// git could not run or failed.
     #[error("git {args}: {message}")]
     Failed {
@@ -97,10 +109,16 @@ impl Repo {
         Ok(split_z(&self.git(&["ls-files", "-z", "--others", "--exclude-standard"])?))
     }
 
-    /// Every file of the tree of `sha`.
+    /// Every file of the tree of `sha`; an error when one is a path git would not check out.
     pub fn tree(&self, sha: &str) -> Result<Vec<Entry>, GitError> {
         let listing = self.git(&["ls-tree", "-r", "-z", "--full-tree", sha])?;
-        Ok(split_z(&listing).into_iter().filter_map(|line| entry(&line)).collect())
+        let entries: Vec<Entry> = split_z(&listing).into_iter().filter_map(|line| entry(&line)).collect();
+        checkout_safe(&entries).map_err(|(path, why)| GitError::Refused {
+            commit: sha.chars().take(12).collect(),
+            path: crate::diag::one_line(&path),
+            why,
+        })?;
+        Ok(entries)
     }
 
     /// The index (what is staged): every file with its blob and mode, relative to the root,
@@ -138,22 +156,38 @@ impl Repo {
         Ok(blobs)
     }
 
-    /// Writes tree entries (from [`Repo::tree`]) below `into`: files with their contents, read in
-    /// one `git cat-file --batch`, symlinks as symlinks, submodules not at all. Git trees hold
-    /// no absolute path and no `..`, so nothing lands outside `into`.
+    /// Writes tree entries (from [`Repo::tree`], so checked by [`checkout_safe`]) below `into`, an
+    /// empty directory: files with their contents, read in one `git cat-file --batch`, symlinks
+    /// as symlinks, submodules not at all. No path leaves `into` and no write goes through a
+    /// symlink: directories are created one level at a time and must be real directories, and a
+    /// file or a symlink is only ever created new, never opened where something already is.
     pub fn write_entries(&self, entries: &[&Entry], into: &Path) -> Result<(), GitError> {
         let entries: Vec<&&Entry> = entries.iter().filter(|e| !e.submodule).collect();
         let oids: Vec<&str> = entries.iter().map(|e| e.oid.as_str()).collect();
-        let io = |e: std::io::Error| failed("write the files of a commit", &e.to_string());
         for (entry, blob) in entries.iter().zip(self.blob_bytes(&oids)?) {
-            let target = into.join(&entry.path);
-            if let Some(dir) = target.parent() {
-                std::fs::create_dir_all(dir).map_err(io)?;
+            let io = |e: std::io::Error| {
+                failed("write the files of a commit", &format!("{}: {e}", crate::diag::one_line(&entry.path)))
+            };
+            let mut target = into.to_path_buf();
+            let mut parts = entry.path.split('/').peekable();
+            while let Some(part) = parts.next() {
+                target.push(part);
+                if parts.peek().is_none() {
+                    break;
+                }
+                match std::fs::symlink_metadata(&target) {
+                    Ok(meta) if meta.is_dir() => {}
+                    Ok(_) => return Err(io(std::io::Error::other("a directory of it is not a directory"))),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => std::fs::create_dir(&target).map_err(io)?,
+                    Err(e) => return Err(io(e)),
+                }
             }
             if entry.symlink {
                 std::os::unix::fs::symlink(String::from_utf8_lossy(&blob).as_ref(), &target).map_err(io)?;
             } else {
-                std::fs::write(&target, blob).map_err(io)?;
+                use std::io::Write;
+                let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&target).map_err(io)?;
+                file.write_all(&blob).map_err(io)?;
             }
         }
         Ok(())
@@ -162,6 +196,57 @@ impl Repo {
     fn git(&self, args: &[&str]) -> Result<String, GitError> {
         git_in(&self.root, args)
     }
+}
+
+/// Whether every entry of a tree is one git's own checkout would write (git's `verify_path`):
+/// no empty, `.` or `..` component, no absolute path, no `.git` in any spelling a case-folding
+/// or NTFS file system reads as `.git`, and nothing below a symlink or a file of the same tree.
+/// The first entry that is not, with the rule it breaks.
+pub fn checkout_safe(entries: &[Entry]) -> Result<(), (String, &'static str)> {
+    let mut by_path: std::collections::HashMap<&str, &Entry> = std::collections::HashMap::new();
+    for e in entries {
+        if let Some(why) = refused_path(&e.path) {
+            return Err((e.path.clone(), why));
+        }
+        if by_path.insert(&e.path, e).is_some() {
+            return Err((e.path.clone(), "the tree holds it twice"));
+        }
+    }
+    for e in entries {
+        let mut dirs = e.path.match_indices('/').map(|(i, _)| &e.path[..i]);
+        if let Some(above) = dirs.find_map(|d| by_path.get(d)) {
+            let why = match above.symlink {
+                true => "it lies below a symlink of the same tree",
+                false => "it lies below a file of the same tree",
+            };
+            return Err((e.path.clone(), why));
+        }
+    }
+    Ok(())
+}
+
+/// Why git would refuse a path of a tree, if it would.
+fn refused_path(path: &str) -> Option<&'static str> {
+    if path.starts_with('/') {
+        return Some("an absolute path");
+    }
+    for part in path.split('/') {
+        match part {
+            "" => return Some("an empty path component"),
+            "." | ".." => return Some("a `.` or `..` path component"),
+            _ if is_dot_git(part) => return Some("a `.git` path component"),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// `.git` as case-insensitive and NTFS file systems read it: any case, trailing dots and spaces,
+/// the 8.3 short name `git~1`.
+fn is_dot_git(part: &str) -> bool {
+    let lower = part.to_ascii_lowercase();
+    let trimmed = lower.trim_end_matches(['.', ' ']);
+    trimmed == ".git" || trimmed == "git~1"
 }
 
 /// `<mode> <type> <oid>\t<path>` (ls-tree) or `<mode> <oid> <stage>\t<path>` (ls-files -s).

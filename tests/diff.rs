@@ -349,6 +349,15 @@ fn head_compares_two_commits_and_ignores_the_working_tree() {
 
 #[test]
 fn sigterm_removes_the_private_scratch_directory() {
+    a_signal_removes_the_private_scratch_directory("-TERM", 15);
+}
+
+#[test]
+fn sighup_removes_the_private_scratch_directory() {
+    a_signal_removes_the_private_scratch_directory("-HUP", 1);
+}
+
+fn a_signal_removes_the_private_scratch_directory(signal: &str, number: i32) {
     use std::os::unix::fs::PermissionsExt;
     let repo = Repo::fleet();
     repo.edit("clusters/prod-eu/kubezero.yaml", "mtu: 8941", "mtu: 9001");
@@ -395,9 +404,9 @@ fn sigterm_removes_the_private_scratch_directory() {
     assert_eq!(scratch.len(), 1, "{scratch:?}");
     assert_eq!(std::fs::metadata(&scratch[0]).unwrap().permissions().mode() & 0o777, 0o700);
     assert!(scratch[0].file_name().unwrap().to_string_lossy().starts_with("kzrender-diff-"));
-    Command::new("kill").arg("-TERM").arg(child.id().to_string()).status().unwrap();
+    Command::new("kill").arg(signal).arg(child.id().to_string()).status().unwrap();
     let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(128 + 15));
+    assert_eq!(out.status.code(), Some(128 + number));
     assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0, "the scratch directory is gone");
 }
 
@@ -446,5 +455,141 @@ fn with_charts_a_chart_that_fails_on_the_new_side_is_reported_on_stderr() {
         "kzrender: clusters/prod-eu: Application kiam: cannot render its chart in the working tree: helm template failed: \
          execution error at (kubezero-kiam/templates/role-check.yaml:2:4): kiam.server.assumeRoleArn is required: \
          kiam's server assumes this role for every pod; Use --debug flag to render out invalid YAML\n"
+    );
+}
+
+/// A commit on top of HEAD whose root tree also holds `extra` (mktree lines, `<mode> <type>
+/// <oid>\t<name>`): trees git's own commands would never build, made with `git mktree` as a
+/// pushed branch could carry them. Returns the commit.
+fn hostile_commit(repo: &Repo, extra: &[String]) -> String {
+    let mut lines: Vec<String> =
+        repo.git(&["ls-tree", "HEAD"]).lines().map(str::to_owned).chain(extra.iter().cloned()).collect();
+    lines.push(String::new());
+    let tree = git_with_input(repo, &["mktree"], &lines.join("\n"));
+    repo.git(&["commit-tree", tree.trim(), "-p", "HEAD", "-m", "evil"]).trim().to_owned()
+}
+
+fn git_with_input(repo: &Repo, args: &[&str], input: &str) -> String {
+    use std::io::Write;
+    let mut child = Command::new("git")
+        .args(args)
+        .current_dir(repo.path(""))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "git {args:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A tree `outside/pwned.txt`, the payload of the hostile commits.
+fn payload(repo: &Repo) -> String {
+    let blob = git_with_input(repo, &["hash-object", "-w", "--stdin"], "pwned\n");
+    let file = git_with_input(repo, &["mktree"], &format!("100644 blob {}\tpwned.txt\n", blob.trim()));
+    git_with_input(repo, &["mktree"], &format!("040000 tree {}\toutside\n", file.trim())).trim().to_owned()
+}
+
+/// Runs a diff against `evil` with the scratch directory inside a fresh TMPDIR, and returns the
+/// outcome and every file that exists in that TMPDIR's parent afterwards under `outside`.
+fn diff_hostile(repo: &Repo, evil: &str) -> (Outcome, bool) {
+    let tmp = tempfile::tempdir().unwrap();
+    let scratch = tmp.path().join("a/b");
+    std::fs::create_dir_all(&scratch).unwrap();
+    let out = Test::new()
+        .current_dir(repo.path(""))
+        .env("TMPDIR", scratch.to_str().unwrap())
+        .args(["diff", "--color", "never", "--base", "HEAD", "--head", evil])
+        .run();
+    let escaped = walk_names(tmp.path()).iter().any(|n| n == "pwned.txt");
+    (out, escaped)
+}
+
+fn walk_names(dir: &std::path::Path) -> Vec<String> {
+    let mut names = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        names.push(e.file_name().to_string_lossy().into_owned());
+        if e.file_type().unwrap().is_dir() {
+            names.extend(walk_names(&e.path()));
+        }
+    }
+    names
+}
+
+#[test]
+fn a_commit_with_a_dot_dot_entry_is_refused_and_writes_nothing() {
+    let repo = Repo::fleet();
+    let evil = hostile_commit(&repo, &[format!("040000 tree {}\t..", payload(&repo))]);
+    let (out, escaped) = diff_hostile(&repo, &evil);
+    let out = out.failure(2);
+    assert!(!escaped, "a file was written outside the scratch directory");
+    assert_eq!(
+        out.stderr.replace(&evil[..12], "<commit>"),
+        "kzrender: <commit> holds `../outside/pwned.txt`, which git refuses to check out (a `.` or `..` \
+         path component); kzrender does not extract such a commit\n"
+    );
+}
+
+#[test]
+fn a_commit_with_a_directory_below_its_own_symlink_is_refused_and_writes_nothing() {
+    let repo = Repo::fleet();
+    let target = git_with_input(&repo, &["hash-object", "-w", "--stdin"], "../../../..");
+    let evil = hostile_commit(
+        &repo,
+        &[format!("120000 blob {}\tlink", target.trim()), format!("040000 tree {}\tlink", payload(&repo))],
+    );
+    let (out, escaped) = diff_hostile(&repo, &evil);
+    let out = out.failure(2);
+    assert!(!escaped, "a file was written through a symlink");
+    assert_eq!(
+        out.stderr.replace(&evil[..12], "<commit>"),
+        "kzrender: <commit> holds `link/outside/pwned.txt`, which git refuses to check out (it lies below a \
+         symlink of the same tree); kzrender does not extract such a commit\n"
+    );
+}
+
+#[test]
+fn git_dir_spellings_and_empty_components_are_refused() {
+    use kzrender::git::{checkout_safe, Entry};
+    let file = |path: &str| Entry { path: path.into(), oid: "0".repeat(40), symlink: false, submodule: false };
+    for bad in [".git/config", "a/.GIT/hooks/x", "a/.git. /x", "GIT~1/x", "a//b", "/etc/x", "a/./b", "a/.."] {
+        assert!(checkout_safe(&[file(bad)]).is_err(), "{bad} must be refused");
+    }
+    for good in ["a/.gitignore", "a/..b", "a/b..", ".github/x", "git~2"] {
+        assert_eq!(checkout_safe(&[file(good)]), Ok(()), "{good} is a path git checks out");
+    }
+    assert!(checkout_safe(&[file("a"), file("a/b")]).is_err(), "nothing lies below a file");
+    assert!(checkout_safe(&[file("a"), file("a")]).is_err(), "no path twice");
+}
+
+#[test]
+fn a_changed_submodule_is_named_as_skipped_never_no_changes() {
+    let repo = Repo::fleet();
+    let sha = |n: char| n.to_string().repeat(40);
+    let base = hostile_commit(&repo, &[format!("160000 commit {}\tclusters-extra", sha('a'))]);
+    repo.git(&["update-ref", "refs/heads/base", &base]);
+    repo.git(&["reset", "-q", "--hard", "base"]);
+    // The same tree with the submodule moved on to another commit.
+    let lines: Vec<String> = repo
+        .git(&["ls-tree", "HEAD"])
+        .lines()
+        .map(|l| {
+            if l.contains("clusters-extra") {
+                format!("160000 commit {}\tclusters-extra", sha('b'))
+            } else {
+                l.to_owned()
+            }
+        })
+        .chain([String::new()])
+        .collect();
+    let tree = git_with_input(&repo, &["mktree"], &lines.join("\n"));
+    let moved = repo.git(&["commit-tree", tree.trim(), "-p", "HEAD", "-m", "bump"]).trim().to_owned();
+    let out = repo.diff(&["--base", "HEAD", "--head", &moved]);
+    assert_eq!(out.code, 1, "a skipped change is not \"no changes\": {}", out.stderr);
+    assert_eq!(
+        out.stdout,
+        "clusters-extra: a git submodule that changed: kzrender does not render inside submodules, skipped\n\
+         no changes rendered (rendered 0 of 4 clusters; 1 changed submodule skipped)\n"
     );
 }

@@ -31,7 +31,7 @@ pub fn run(args: &DiffArgs) -> Result<Success, Failure> {
     let plan = diff::plan(&query, &cwd).map_err(trouble)?;
 
     // The other side's files go to a private directory (0700, unpredictable name), removed when
-    // the run ends, and also when SIGTERM or SIGINT ends it.
+    // the run ends, and also when SIGTERM, SIGINT or SIGHUP ends it.
     let private = <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o700);
     let scratch = tempfile::Builder::new().prefix("kzrender-diff-").permissions(private).tempdir().map_err(trouble)?;
     remove_on_signal(scratch.path().to_path_buf());
@@ -81,11 +81,11 @@ pub fn run(args: &DiffArgs) -> Result<Success, Failure> {
     report(args, &plan, &diffs, &leaves)
 }
 
-/// Removes `dir` and ends the process when SIGTERM or SIGINT arrives (128 + the signal, as a
-/// shell reports it).
+/// Removes `dir` and ends the process when SIGTERM, SIGINT or SIGHUP (a closed terminal or SSH
+/// session) arrives (128 + the signal, as a shell reports it).
 fn remove_on_signal(dir: PathBuf) {
-    use signal_hook::consts::{SIGINT, SIGTERM};
-    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGTERM, SIGINT]) else { return };
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGTERM, SIGINT, SIGHUP]) else { return };
     std::thread::spawn(move || {
         if let Some(signal) = signals.forever().next() {
             let _ = std::fs::remove_dir_all(&dir);
@@ -143,6 +143,11 @@ fn report(args: &DiffArgs, plan: &Plan, diffs: &[ClusterDiff], leaves: &[Vec<Lea
             }
         }
     }
+    // kzrender does not look inside a submodule: a changed one is said, never "no changes".
+    for module in &plan.submodules {
+        let msg = "a git submodule that changed: kzrender does not render inside submodules, skipped";
+        writeln!(out, "{}: {msg}", paint.bold(&one_line(module))).expect("writing to a String");
+    }
     let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
     let rendered = format!("rendered {} of {}", plan.affected.len(), plural(plan.total(), "cluster"));
     let broken = diffs.iter().filter(|d| matches!(d.new, Side::Broken(_)) || matches!(d.old, Side::Broken(_))).count();
@@ -152,8 +157,14 @@ fn report(args: &DiffArgs, plan: &Plan, diffs: &[ClusterDiff], leaves: &[Vec<Lea
         }
         None => plural(resources_changed, "resource"),
     };
+    let skipped = match plan.submodules.len() {
+        0 => String::new(),
+        n => format!("; {} skipped", plural(n, "changed submodule")),
+    };
+    let rendered = format!("{rendered}{skipped}");
     let summary = match (resources_changed, broken) {
-        (0, 0) => format!("no changes ({rendered})"),
+        (0, 0) if plan.submodules.is_empty() => format!("no changes ({rendered})"),
+        (0, 0) => format!("no changes rendered ({rendered})"),
         (_, 0) => format!("{}, {changed} changed ({rendered})", plural(clusters_changed, "cluster")),
         (_, b) => format!(
             "{}, {changed} changed; {} cannot be rendered, see stderr ({rendered})",
@@ -163,7 +174,7 @@ fn report(args: &DiffArgs, plan: &Plan, diffs: &[ClusterDiff], leaves: &[Vec<Lea
     };
     writeln!(out, "{summary}").expect("writing to a String");
     // A difference, like a cluster that cannot be rendered, is exit 1; an unreadable file 2.
-    if resources_changed > 0 {
+    if resources_changed > 0 || !plan.submodules.is_empty() {
         kinds.push(Kind::Invalid);
     }
     if kinds.is_empty() {

@@ -42,6 +42,9 @@ pub struct Plan {
     pub then: BTreeSet<String>,
     /// The clusters a changed file can affect, in path order.
     pub affected: Vec<String>,
+    /// Git submodules in scope that changed: kzrender does not look inside them, so the clusters
+    /// they may hold are named as skipped, never counted as unchanged.
+    pub submodules: Vec<String>,
     /// Shared inputs inside the repository, repository-relative.
     shared: Vec<String>,
     /// Symlink targets inside the repository, per cluster.
@@ -95,14 +98,20 @@ pub fn plan(query: &Query, cwd: &Path) -> Result<Plan, DiffError> {
         now,
         then,
         affected: Vec::new(),
+        submodules: Vec::new(),
         shared,
         tree_then: Vec::new(),
         tree_now: Vec::new(),
     };
     plan.links = plan.symlink_targets(&tree_then, &tree_now, &index)?;
+    let submodules: BTreeSet<String> =
+        tree_then.iter().chain(&tree_now).chain(&index).filter(|e| e.submodule).map(|e| e.path.clone()).collect();
     (plan.tree_then, plan.tree_now) = (tree_then, tree_now);
     let changed = plan.repo.changed_files(plan.base.as_deref(), plan.head.as_deref(), &untracked)?;
     plan.affected = plan.affected_by(&changed);
+    // A submodule is in scope when it lies in a scope or a scope lies in it.
+    let touches = |m: &str| in_scope(m) || scopes.iter().any(|s| s.starts_with(&format!("{m}/")));
+    plan.submodules = changed.into_iter().filter(|f| submodules.contains(f) && touches(f)).collect();
     Ok(plan)
 }
 
