@@ -137,17 +137,26 @@ fn values_file(
 }
 
 /// A values flag as a layer: what it sets on its own (for `explain`), its syntax checked. The
-/// layer is named by the flag as written, but for any value when the text names a secret.
+/// layer is named by the flag as written, but with everything after its first `=` hidden when
+/// the flag may set a secret: when its text names one once unescaped, or what it sets holds one.
+/// An error about such a flag never quotes its text either.
 fn flag(set: &Set, read_file: strvals::Reader<'_>) -> Result<Layer, Vec<Diagnostic>> {
-    let shown = match redact::is_secret_key(&set.text) {
-        false => set.text.clone(),
-        true => format!("{}={}", set.text.split('=').next().unwrap_or_default(), redact::REDACTED),
+    let hidden = || match set.text.split_once('=') {
+        Some((keys, _)) if !set.text.trim_start().starts_with('{') => format!("{keys}={}", redact::REDACTED),
+        _ => redact::REDACTED.to_owned(),
     };
+    let mut node = Node::empty_map(Origin::flag(""));
+    let applied = strvals::apply(set.flag, &set.text, &mut node, read_file, &Origin::flag(""));
+    let secret = redact::names_secret(&set.text) || redact::holds_secret(&node);
+    let shown = if secret { hidden() } else { set.text.clone() };
     let name = format!("{} {shown}", set.source);
     let origin = Origin::flag(&name);
-    let mut node = Node::empty_map(origin.clone());
-    strvals::apply(set.flag, &set.text, &mut node, read_file, &origin)
-        .map_err(|e| vec![Diagnostic::new(Kind::Assignment, Some(origin), "", e)])?;
+    if let Err(e) = applied {
+        let message = if secret { e.replace(&set.text, &shown) } else { e };
+        return Err(vec![Diagnostic::new(Kind::Assignment, Some(origin), "", message)]);
+    }
+    // The origin is known only now that secrecy is: every node the flag set carries it.
+    node.set_origin(&origin);
     Ok(Layer { kind: LayerKind::Set, name, note: None, node, set: Some(set.clone()) })
 }
 

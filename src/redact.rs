@@ -5,7 +5,7 @@
 //! such a key anywhere below is secret as a whole, since printing it would print the secret.
 //! Every printer asks [`shown`] (one value in a message) or [`redacted`] (a whole tree).
 
-use crate::value::{KeyPath, Node, Value};
+use crate::value::{KeyPath, Node, Seg, Value};
 
 /// The placeholder shown instead of a secret.
 pub const REDACTED: &str = "<redacted>";
@@ -14,6 +14,30 @@ pub const REDACTED: &str = "<redacted>";
 pub fn is_secret_key(key: &str) -> bool {
     let key = key.as_bytes();
     ["password", "secret", "token"].iter().any(|s| key.windows(s.len()).any(|w| w.eq_ignore_ascii_case(s.as_bytes())))
+}
+
+/// Whether a flag's text names a secret once unescaped: `pa\\ssword` (strvals) and `pa\\u0073sword`
+/// (JSON) set the key `password`. Anything in the text counts, values too: hiding too much is
+/// safe, hiding too little is not.
+pub fn names_secret(text: &str) -> bool {
+    let mut plain = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            plain.push(c);
+            continue;
+        }
+        let rest = chars.as_str();
+        let hex = rest.strip_prefix('u').and_then(|r| r.get(..4)).and_then(|h| u32::from_str_radix(h, 16).ok());
+        match hex.and_then(char::from_u32) {
+            Some(decoded) => {
+                plain.push(decoded);
+                chars = rest[5..].chars();
+            }
+            None => plain.extend(chars.next()),
+        }
+    }
+    is_secret_key(&plain)
 }
 
 /// Whether a secret-named key only refers to a secret (`apiTokenSecretRef`, `secretName`): its
@@ -49,6 +73,41 @@ pub fn shown(path: &KeyPath, node: &Node, render: impl FnOnce(&Node) -> String) 
     }
 }
 
+/// Whether `path` lies in the `data` or `stringData` of a Kubernetes Secret `doc`: those values
+/// are secrets whatever their keys are called.
+pub fn in_secret_object(doc: &Node, path: &KeyPath) -> bool {
+    let secret = doc.get_path(&["kind"]).and_then(Node::as_str) == Some("Secret");
+    secret && matches!(path.segs().first(), Some(Seg::Key(k)) if k == "data" || k == "stringData")
+}
+
+/// The text of every scalar `node` holds under a secret-named key, longest first: what
+/// [`scrub`] removes from another program's message about these values.
+pub fn secret_values(node: &Node) -> Vec<String> {
+    let mut out = Vec::new();
+    node.walk(&mut |path, n| {
+        let text = match &n.value {
+            Value::Str(s) => s.to_string(),
+            Value::Int(i) => i.to_string(),
+            Value::Float(f) => f.to_string(),
+            Value::Bool(b) => b.to_string(),
+            _ => return true,
+        };
+        if is_secret_path(path) && !text.is_empty() {
+            out.push(text);
+        }
+        true
+    });
+    out.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+    out.dedup();
+    out
+}
+
+/// `text` (another program's words, such as helm's stderr) with every one of `secrets`
+/// replaced by [`REDACTED`].
+pub fn scrub(text: &str, secrets: &[String]) -> String {
+    secrets.iter().fold(text.to_owned(), |t, s| t.replace(s.as_str(), REDACTED))
+}
+
 /// A copy of `node` (found at `path`) with every secret value replaced by [`REDACTED`].
 pub fn redacted(path: &KeyPath, node: &Node) -> Node {
     let placeholder = |n: &Node| Node::new(Value::Str(REDACTED.into()), n.origin.clone());
@@ -71,6 +130,36 @@ mod tests {
 
     fn tree(text: &str) -> Node {
         parse_stream(&Source { name: "t".into(), text: text.into() }, &mut Vec::new()).unwrap().remove(0)
+    }
+
+    #[test]
+    fn every_secret_value_is_scrubbed_from_another_programs_words() {
+        let values = tree("logging:\n  elastic_password: hunter2\n  apiToken: 42\n  user: hunter\n");
+        assert_eq!(secret_values(&values), ["hunter2", "42"]);
+        let helm = "Error: template: x: wrong type for value hunter2 (42), user hunter";
+        assert_eq!(
+            scrub(helm, &secret_values(&values)),
+            "Error: template: x: wrong type for value <redacted> (<redacted>), user hunter"
+        );
+    }
+
+    #[test]
+    fn a_secrets_data_and_string_data_are_secret_whatever_their_keys() {
+        let secret = tree("kind: Secret\ndata:\n  user: eA==\nstringData:\n  a: b\nmetadata:\n  name: s\n");
+        assert!(in_secret_object(&secret, &KeyPath::parse("data.user")));
+        assert!(in_secret_object(&secret, &KeyPath::parse("stringData.a")));
+        assert!(!in_secret_object(&secret, &KeyPath::parse("metadata.name")));
+        let config = tree("kind: ConfigMap\ndata:\n  user: x\n");
+        assert!(!in_secret_object(&config, &KeyPath::parse("data.user")));
+    }
+
+    #[test]
+    fn a_flag_names_a_secret_through_any_escape() {
+        assert!(names_secret(r"logging.elastic_pa\ssword=hunter2"));
+        assert!(names_secret(r#"{"logging":{"elastic_pa\u0073sword":"x"}}"#));
+        assert!(names_secret(r"a.\T\o\k\e\n=x"));
+        assert!(!names_secret(r"calico.mtu=9001"));
+        assert!(!names_secret(r"a\u00=x\"), "a broken escape is kept as text");
     }
 
     #[test]

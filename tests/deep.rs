@@ -115,3 +115,42 @@ fn unused_needs_charts() {
          For more information, try '--help'.\n"
     );
 }
+
+/// The test charts with `kubezero-logging` changed by `edit(templates dir)`.
+fn charts_with_logging(edit: impl FnOnce(&std::path::Path)) -> tempfile::TempDir {
+    let work = tempfile::tempdir().unwrap();
+    copy_tree(&charts(), work.path());
+    edit(&work.path().join("charts/kubezero-logging/templates"));
+    work
+}
+
+#[test]
+fn a_rendered_secrets_data_is_never_quoted_in_any_format() {
+    // A Secret whose data holds an integer: invalid, and reported without its value.
+    let work = charts_with_logging(|t| {
+        let secret = std::fs::read_to_string(t.join("secret.yaml")).unwrap();
+        std::fs::write(t.join("secret.yaml"), secret.replace("  elastic:", "  pin: 97531\n  elastic:")).unwrap();
+    });
+    for format in ["text", "json", "github", "junit"] {
+        let out = deep("fixtures/fleet/clusters/dev", work.path(), &["--format", format]);
+        assert_eq!(out.code, 1, "{}", out.stderr);
+        assert!(!out.stdout.contains("97531") && !out.stderr.contains("97531"), "{format}: {}", out.stdout);
+        let redacted = if format == "junit" { "&lt;redacted&gt;" } else { "<redacted>" };
+        let line = format!(
+            "Secret logging/logging-es-elastic-user: data.pin: expected null or string, got integer {redacted}"
+        );
+        assert!(out.stdout.contains(&line), "{format}: {}", out.stdout);
+    }
+}
+
+#[test]
+fn helms_words_never_quote_a_secret_value_it_was_given() {
+    let work = charts_with_logging(|t| {
+        let leak = "{{- with .Values.elastic_password }}{{ fail (printf \"refusing password %s\" .) }}{{ end }}\n";
+        std::fs::write(t.join("leak.yaml"), leak).unwrap();
+    });
+    let out = deep("fixtures/fleet/clusters/dev", work.path(), &["--format", "json"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(!out.stdout.contains("s3cr3t") && !out.stderr.contains("s3cr3t"), "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("refusing password <redacted>"), "{}", out.stdout);
+}

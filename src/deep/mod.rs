@@ -101,12 +101,16 @@ pub fn template(
 ) -> Result<Vec<Node>, Failure> {
     let dir = chart_dir(charts, &source.path)?;
     helm::check_chart(&dir).map_err(|p| problem(&dir, p))?;
-    leaf_manifests(&helm.template(&dir, &release(source, kube_version)), &source.application)
+    leaf_manifests(&helm.template(&dir, &release(source, kube_version)), &source.application, &source.values)
 }
 
-/// The manifests of `helm template`'s output, or why there are none.
-fn leaf_manifests(output: &Result<String, String>, release: &str) -> Result<Vec<Node>, Failure> {
-    let failed = |message| Failure { kind: Kind::Helm, message };
+/// The manifests of `helm template`'s output, or why there are none. Helm's words may quote
+/// what it was given: every secret among `values` is scrubbed from them.
+fn leaf_manifests(output: &Result<String, String>, release: &str, values: &Node) -> Result<Vec<Node>, Failure> {
+    let failed = |message: String| {
+        let secrets = crate::redact::secret_values(values);
+        Failure { kind: Kind::Helm, message: crate::redact::scrub(&message, &secrets) }
+    };
     let text = output.as_ref().map_err(|m| failed(format!("helm template failed: {m}")))?;
     manifests(text, release).map_err(failed)
 }
@@ -162,7 +166,7 @@ impl Deep<'_> {
     /// One distinct render, checked.
     fn render(&self, dir: &Path, release: &Release, values: &Node) -> Outcome {
         let baseline = self.helm.template(dir, release);
-        let result = leaf_manifests(&baseline, &release.name)
+        let result = leaf_manifests(&baseline, &release.name, values)
             .map(|docs| docs.iter().flat_map(|d| self.check_manifest(d)).collect());
         let unused = match (self.unused, &result) {
             (true, Ok(_)) => {

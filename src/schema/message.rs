@@ -95,7 +95,11 @@ pub fn diagnostic(v: &Violation, root: &Node, path: &KeyPath) -> Diagnostic {
         Violation::Unknown { .. } => Kind::UnknownKey,
         _ => Kind::Invalid,
     };
-    let shown = |n: Option<&Node>| n.map_or_else(|| "nothing".to_owned(), |n| shown(path, n));
+    let shown = |n: Option<&Node>| match n {
+        None => "nothing".to_owned(),
+        Some(n) if redact::in_secret_object(root, path) => format!("{} {}", n.type_name(), redact::REDACTED),
+        Some(n) => shown(path, n),
+    };
     let message = match v {
         Violation::Type(types) => {
             let names: Vec<&str> = types.iter().map(|t| type_name(t)).collect();

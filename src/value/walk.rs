@@ -37,6 +37,16 @@ impl Node {
         go(self, &mut KeyPath::root(), &mut KeyBuffers::default(), visit);
     }
 
+    /// Gives this node and every node below it the same origin (what one flag sets).
+    pub fn set_origin(&mut self, origin: &super::Origin) {
+        self.origin = origin.clone();
+        match &mut self.value {
+            Value::Map(m) => m.values_mut().for_each(|v| v.set_origin(origin)),
+            Value::Seq(items) => items.iter_mut().for_each(|v| v.set_origin(origin)),
+            _ => {}
+        }
+    }
+
     /// Every value below this node that is not a map (lists are whole values, as in Helm's
     /// merge), with its path.
     pub fn leaves(&self) -> Vec<(KeyPath, &Node)> {
