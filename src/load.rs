@@ -7,7 +7,7 @@
 //! gave (see `strvals`). Every file is read through the request's [`Guard`] with the input
 //! limits; every problem of every file is collected before giving up.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -59,14 +59,36 @@ pub fn load(catalog: &Catalog, req: &Request) -> Result<Loaded, Vec<Diagnostic>>
         Err(e) => errors.extend(e),
     }
     let read_file = |path: &str| read_text(&guard, req, Path::new(path)).map(|s| s.text).map_err(|d| d.message);
+    // A file named twice is read once; all overlays together stay within one budget.
+    let mut read_before: HashMap<&Path, Layer> = HashMap::new();
+    let (mut values, mut bytes) = (0, 0);
     for overlay in &req.overlays {
         let layer = match overlay {
-            Overlay::File(path) => values_file(&guard, req, path, &mut warnings),
+            Overlay::File(path) => match read_before.get(path.as_path()) {
+                Some(layer) => Ok(layer.clone()),
+                None => values_file(&guard, req, path, &mut warnings).inspect(|layer| {
+                    read_before.insert(path, layer.clone());
+                }),
+            },
             Overlay::Set(set) => flag(set, &read_file),
         };
+        let layer = layer.and_then(|layer| {
+            let (n, b) = layer.node.cost();
+            (values, bytes) = (values + n, bytes + b);
+            match values > MAX_OVERLAY_VALUES || bytes > MAX_OVERLAY_BYTES {
+                false => Ok(layer),
+                true => Err(vec![over_budget(&layer, values, bytes)]),
+            }
+        });
         match layer {
             Ok(layer) => layers.push(layer),
-            Err(e) => errors.extend(e),
+            Err(e) => {
+                let over = e.iter().any(|d| d.kind == Kind::Limit);
+                errors.extend(e);
+                if over {
+                    break;
+                }
+            }
         }
     }
     if !errors.is_empty() {
@@ -74,6 +96,22 @@ pub fn load(catalog: &Catalog, req: &Request) -> Result<Loaded, Vec<Diagnostic>>
     }
     let user = fold(&layers, &read_file)?;
     Ok(Loaded { layers, user, warnings, empty_outputs })
+}
+
+/// Most values all extra values files and flags may set together (ArgoCD's parameters too):
+/// twice what one file may hold.
+pub const MAX_OVERLAY_VALUES: usize = 2 * crate::yaml::parse::MAX_NODES;
+
+/// Most bytes of keys and text all extra values files and flags may hold together.
+pub const MAX_OVERLAY_BYTES: usize = 2 * crate::read::MAX_FILE_BYTES as usize;
+
+fn over_budget(layer: &Layer, values: usize, bytes: usize) -> Diagnostic {
+    let msg = format!(
+        "with this, the values files and flags set {values} values of {bytes} bytes together; the limit is \
+         {MAX_OVERLAY_VALUES} values and {} MiB (a file named twice counts twice)",
+        MAX_OVERLAY_BYTES >> 20
+    );
+    Diagnostic::new(Kind::Limit, Some(Origin::file(&layer.name)), "", msg)
 }
 
 /// The user's values: files merged in order, flags applied to what they gave.
@@ -105,15 +143,18 @@ pub fn read_map(
 /// A file's text, or standard input for `-`.
 fn read_text(guard: &Guard, req: &Request, path: &Path) -> Result<Source, Diagnostic> {
     let name = path.display().to_string();
-    if name.trim() == "-" {
-        let at = Some(Origin::file("-"));
-        let text = req
-            .stdin
-            .text()
-            .map_err(|e| Diagnostic::new(Kind::Io, at, "", format!("cannot read standard input: {e}")))?;
+    // In plugin mode `-` is a file of the repository like any other, never the sidecar's stdin.
+    if name.trim() == "-" && req.confine.is_none() {
+        let text = req.stdin.text()?;
         return Ok(Source { name: Arc::from("(stdin)"), text: text.to_owned() });
     }
-    guard.read(path, &name)
+    // A file named as an argument that cannot be read as one is kzrender unable to do its job.
+    guard.read(path, &name).map_err(|mut e| {
+        if e.kind == Kind::Shape {
+            e.kind = Kind::Io;
+        }
+        e
+    })
 }
 
 /// A `-f` file: like Helm, several YAML documents merge in order.

@@ -7,7 +7,6 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 use crate::diag::{Diagnostic, Kind};
-use crate::request::Confine;
 use crate::value::Origin;
 use crate::yaml::Source;
 
@@ -20,15 +19,17 @@ pub fn read_source(path: &Path, name: &str) -> Result<Source, Diagnostic> {
     let at = || Some(Origin::file(&name));
     let cannot = |e: std::io::Error| Diagnostic::new(Kind::Io, at(), "", format!("cannot read: {e}"));
     let meta = std::fs::metadata(path).map_err(cannot)?;
-    // A FIFO or a device could block or never end: only regular files are input.
-    if !meta.is_file() {
-        return Err(Diagnostic::new(Kind::Shape, at(), "", "not a regular file"));
-    }
     if meta.len() > MAX_FILE_BYTES {
         let msg = format!("file is {} bytes; the limit is 8 MiB", meta.len());
         return Err(Diagnostic::new(Kind::Limit, at(), "", msg));
     }
-    let bytes = std::fs::read(path).map_err(cannot)?;
+    let bytes = read_regular(path, MAX_FILE_BYTES).map_err(|e| match e.kind() {
+        std::io::ErrorKind::InvalidInput => Diagnostic::new(Kind::Shape, at(), "", "not a regular file"),
+        std::io::ErrorKind::FileTooLarge => {
+            Diagnostic::new(Kind::Limit, at(), "", "file is larger than 8 MiB; the limit is 8 MiB")
+        }
+        _ => cannot(e),
+    })?;
     let text = String::from_utf8(bytes).map_err(|e| {
         let ok = &e.as_bytes()[..e.utf8_error().valid_up_to()];
         let line = ok.iter().filter(|&&b| b == b'\n').count() + 1;
@@ -39,11 +40,36 @@ pub fn read_source(path: &Path, name: &str) -> Result<Source, Diagnostic> {
     Ok(Source { name, text })
 }
 
+/// The bytes of a regular file (symlinks followed), read up to `limit` bytes and no further
+/// whatever size the file reports (`/proc` files report 0). A FIFO or a device could block or
+/// never end: anything but a regular file is `InvalidInput`; a longer file `FileTooLarge`.
+pub fn read_regular(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::{Error, ErrorKind};
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(Error::new(ErrorKind::InvalidInput, "not a regular file"));
+    }
+    let bytes = crate::process::read_at_most(std::fs::File::open(path)?, limit)?;
+    if bytes.len() as u64 > limit {
+        return Err(Error::new(ErrorKind::FileTooLarge, format!("larger than {limit} bytes")));
+    }
+    Ok(bytes)
+}
+
 /// A path as shown to the user: the cluster directory as given, joined with the file.
 pub fn display(dir: &Path, rel: &str) -> String {
     let joined = dir.join(rel);
     let s = joined.to_string_lossy();
     s.strip_prefix("./").unwrap_or(&s).to_string()
+}
+
+/// A repository checkout that reads must stay inside, both written as the process was given
+/// them (lexically, not resolved through symlinks).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Confine {
+    /// The checkout's root, absolute.
+    pub root: PathBuf,
+    /// The absolute directory relative paths are read from (the working directory).
+    pub base: PathBuf,
 }
 
 /// Reads input files, refusing any path (or symlink) that leads outside the repository checkout

@@ -4,7 +4,9 @@
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
+use crate::diag::{Diagnostic, Kind};
 use crate::strvals::Flag;
+use crate::value::Origin;
 
 /// Everything that decides one render, resolved from the CLI or from ArgoCD's environment.
 #[derive(Clone, Debug, Default)]
@@ -50,24 +52,25 @@ impl Set {
     }
 }
 
-/// A repository checkout that reads must stay inside, both written as the process was given
-/// them (lexically, not resolved through symlinks).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Confine {
-    /// The checkout's root, absolute.
-    pub root: PathBuf,
-    /// The absolute directory relative paths are read from (the working directory).
-    pub base: PathBuf,
-}
+pub use crate::read::Confine;
 
 /// The process's standard input, read on first use and shared by every render of the run.
 #[derive(Clone, Debug, Default)]
-pub struct Stdin(Arc<OnceLock<Result<String, String>>>);
+pub struct Stdin(Arc<OnceLock<Result<String, Diagnostic>>>);
 
 impl Stdin {
-    /// The text of standard input.
-    pub fn text(&self) -> Result<&str, String> {
-        let read = self.0.get_or_init(|| std::io::read_to_string(std::io::stdin()).map_err(|e| e.to_string()));
+    /// The text of standard input, within the limits of an input file.
+    pub fn text(&self) -> Result<&str, Diagnostic> {
+        let read = self.0.get_or_init(|| {
+            let (limit, at) = (crate::read::MAX_FILE_BYTES, Some(Origin::file("-")));
+            let fail = |kind, msg: &str| Diagnostic::new(kind, at.clone(), "", format!("standard input {msg}"));
+            let bytes = crate::process::read_at_most(std::io::stdin(), limit)
+                .map_err(|e| fail(Kind::Io, &format!("cannot be read: {e}")))?;
+            if bytes.len() as u64 > limit {
+                return Err(fail(Kind::Limit, "is larger than 8 MiB; the limit is 8 MiB"));
+            }
+            String::from_utf8(bytes).map_err(|_| fail(Kind::Encoding, "is not UTF-8 text; send UTF-8"))
+        });
         read.as_deref().map_err(Clone::clone)
     }
 }

@@ -14,6 +14,7 @@ mod docs;
 mod errors;
 mod explain;
 mod helm;
+mod limits;
 mod official;
 mod precommit;
 mod process;

@@ -16,6 +16,10 @@ pub struct Refused {
     pub message: String,
 }
 
+/// Most steps one template evaluation may take: the built-in catalog's largest takes a few
+/// thousand; a `--kubezero` fork that loops without end stops here with an error.
+pub const FUEL: u64 = 1_000_000;
+
 /// Strict about undefined values (printing or iterating one fails, naming it), every printed
 /// value written as JSON (so a string can never smuggle YAML structure or a document separator
 /// into the output), debug info on, templates read from the catalog's files.
@@ -30,6 +34,7 @@ pub fn environment(root: &str, files: Arc<super::Files>) -> Environment<'static>
         .build();
     env.set_syntax(syntax.expect("the default delimiters are valid"));
     env.set_debug(true);
+    env.set_fuel(Some(FUEL));
     let prefix = format!("{root}/");
     env.set_loader(move |name| Ok(name.strip_prefix(&prefix).and_then(|rel| files.get(rel)).map(|t| t.to_string())));
     env.add_function("fail", |key: String, message: String| -> Result<String, Error> {

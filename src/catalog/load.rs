@@ -92,14 +92,12 @@ impl Catalog {
         let mut files = BTreeMap::new();
         for path in found.files {
             let rel = path.strip_prefix(dir).expect("below the root").to_string_lossy().replace('\\', "/");
-            match std::fs::read_to_string(&path) {
-                Ok(text) => {
-                    files.insert(rel, Cow::Owned(text));
+            let name = path.display().to_string();
+            match crate::read::read_source(&path, &name) {
+                Ok(src) => {
+                    files.insert(rel, Cow::Owned(src.text));
                 }
-                Err(e) => {
-                    let at = Some(Origin::file(&path.display().to_string()));
-                    errors.push(Diagnostic::new(Kind::Io, at, "", format!("cannot read: {e}")));
-                }
+                Err(e) => errors.push(e),
             }
         }
         if !errors.is_empty() {

@@ -26,7 +26,7 @@ mod embedded {
 }
 pub use schemas::InputSchema;
 
-pub use env::Refused;
+pub use env::{Refused, FUEL};
 
 /// A KubeZero channel: a branch of the distribution and the components it offers.
 #[derive(Debug)]

@@ -78,6 +78,16 @@ pub struct ChartArgs {
     /// The helm binary --charts runs.
     #[arg(long, value_name = "PATH", default_value = "helm")]
     pub helm: PathBuf,
+    /// Seconds one helm run may take before it is stopped (ArgoCD's repo-server allows 60).
+    #[arg(long, value_name = "SECONDS", default_value_t = 60.0, value_parser = positive_seconds)]
+    pub helm_timeout: f64,
+}
+
+fn positive_seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(s) if s.is_finite() && s > 0.0 && s <= 86_400.0 => Ok(s),
+        _ => Err("a number of seconds greater than 0, at most 86400".to_owned()),
+    }
 }
 
 // `kzrender docs`.

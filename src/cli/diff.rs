@@ -34,7 +34,7 @@ pub fn run(args: &DiffArgs) -> Result<Success, Failure> {
     // the run ends, and also when SIGTERM, SIGINT or SIGHUP ends it.
     let private = <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o700);
     let scratch = tempfile::Builder::new().prefix("kzrender-diff-").permissions(private).tempdir().map_err(trouble)?;
-    remove_on_signal(scratch.path().to_path_buf());
+    super::end_on_signal(Some(scratch.path().to_path_buf()));
     let (then_dir, now_dir) = (scratch.path().join("then"), scratch.path().join("now"));
     for d in [&then_dir, &now_dir] {
         std::fs::create_dir(d).map_err(trouble)?;
@@ -79,19 +79,6 @@ pub fn run(args: &DiffArgs) -> Result<Success, Failure> {
         _ => Vec::new(),
     };
     report(args, &plan, &diffs, &leaves)
-}
-
-/// Removes `dir` and ends the process when SIGTERM, SIGINT or SIGHUP (a closed terminal or SSH
-/// session) arrives (128 + the signal, as a shell reports it).
-fn remove_on_signal(dir: PathBuf) {
-    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGTERM, SIGINT, SIGHUP]) else { return };
-    std::thread::spawn(move || {
-        if let Some(signal) = signals.forever().next() {
-            let _ = std::fs::remove_dir_all(&dir);
-            std::process::exit(128 + signal);
-        }
-    });
 }
 
 /// Prints every changed resource of every affected cluster (with `--charts`, each changed

@@ -82,16 +82,30 @@ fn touch<'n>(layer: &'n Node, path: &KeyPath) -> Option<(&'n Node, Option<String
 }
 
 /// The key of the merged values closest to `key`, if one is close (a typo, not another key).
+/// Keys much longer than `key` cannot be close, nor can any key below them: the walk skips
+/// them, so a file of long nested keys costs what its short keys cost.
 fn closest(values: &Node, key: &str) -> Option<String> {
-    let mut keys = Vec::new();
+    let wanted = key.to_lowercase();
+    let (len, max) = (wanted.chars().count(), 2.max(key.len() / 8));
+    let mut best: Option<(usize, String)> = None;
     values.walk(&mut |path, _| {
-        if !path.is_empty() {
-            keys.push(path.to_string());
+        if path.is_empty() {
+            return true;
+        }
+        let k = path.to_string();
+        let k_len = k.chars().count();
+        if k_len > len + max {
+            return false;
+        }
+        if k_len + max >= len {
+            let d = distance(&k.to_lowercase(), &wanted);
+            if d <= max && best.as_ref().is_none_or(|(bd, bk)| (d, &k) < (*bd, bk)) {
+                best = Some((d, k));
+            }
         }
         true
     });
-    let (d, best) = keys.into_iter().map(|k| (distance(&k.to_lowercase(), &key.to_lowercase()), k)).min()?;
-    (d <= 2.max(key.len() / 8)).then_some(best)
+    best.map(|(_, k)| k)
 }
 
 /// One line for a value: scalars as YAML, containers by size.

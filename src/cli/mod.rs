@@ -240,6 +240,23 @@ pub fn require_cluster_dir(dir: &std::path::Path) -> Result<(), Failure> {
     Ok(())
 }
 
+/// When SIGTERM, SIGINT or SIGHUP (a closed terminal or SSH session) arrives: stops the helm
+/// runs under way, removes `scratch`, and ends the process with 128 + the signal, as a shell
+/// reports it. Without this a helm child would outlive the CI job that started it.
+pub fn end_on_signal(scratch: Option<std::path::PathBuf>) {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGTERM, SIGINT, SIGHUP]) else { return };
+    std::thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            kzrender::process::end_children();
+            if let Some(dir) = &scratch {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            std::process::exit(128 + signal);
+        }
+    });
+}
+
 /// The Helm `--charts` needs, when given.
 pub fn helm(args: &args::ChartArgs) -> Result<Option<kzrender::deep::Helm>, Failure> {
     match &args.charts {
@@ -251,7 +268,10 @@ pub fn helm(args: &args::ChartArgs) -> Result<Option<kzrender::deep::Helm>, Fail
                 dir.display()
             )))
         }
-        Some(_) => kzrender::deep::Helm::find(&args.helm).map(Some).map_err(Failure::Trouble),
+        Some(_) => {
+            let timeout = std::time::Duration::from_secs_f64(args.helm_timeout);
+            kzrender::deep::Helm::find(&args.helm, timeout).map(Some).map_err(Failure::Trouble)
+        }
     }
 }
 

@@ -46,6 +46,9 @@ pub fn run(args: &ValidateArgs) -> Result<Success, Failure> {
     let catalog = catalog(&args.values.catalog)?;
     let official = official_schemas(&args.schemas)?;
     let helm = helm(&args.charts)?;
+    if helm.is_some() {
+        super::end_on_signal(None);
+    }
     let files = args.values.files().map_err(Failure::Trouble)?;
     let found = fleet::find_clusters(&args.paths);
     if let (true, Some(e)) = (found.dirs.is_empty(), found.errors.first()) {

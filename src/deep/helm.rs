@@ -2,7 +2,10 @@
 //! before Helm sees it.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
+use std::time::Duration;
+
+use crate::process::{Bounds, Ran};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The Helm binary, and how many charts it rendered.
@@ -10,7 +13,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 pub struct Helm {
     program: PathBuf,
     runs: AtomicUsize,
+    /// How long one run may take before it is stopped.
+    timeout: Duration,
 }
+
+/// Most bytes of manifests one `helm template` may print (the 2020 KubeZero charts print at
+/// most 2 MiB, CRDs included); a chart that prints more is stopped.
+pub const MAX_OUTPUT_BYTES: u64 = 64 * 1024 * 1024;
 
 /// What one `helm template` renders: a release of a chart.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -26,18 +35,21 @@ pub struct Release {
 }
 
 impl Helm {
-    /// The Helm at `program` (a path, or a name looked up on PATH), if it runs.
-    pub fn find(program: &Path) -> Result<Helm, String> {
+    /// The Helm at `program` (a path, or a name looked up on PATH), if it runs; each of its runs
+    /// may take `timeout`.
+    pub fn find(program: &Path, timeout: Duration) -> Result<Helm, String> {
         let shown = program.display();
-        let out =
-            Command::new(program).args(["version", "--short"]).stdin(Stdio::null()).output().map_err(|e| {
-                format!("cannot run helm (`{shown}`): {e}; install Helm 3 or later, or pass --helm PATH")
-            })?;
-        if !out.status.success() {
-            let why = String::from_utf8_lossy(&out.stderr);
-            return Err(format!("`{shown} version` failed: {}", why.trim()));
-        }
-        Ok(Helm { program: program.to_path_buf(), runs: AtomicUsize::new(0) })
+        let helm = Helm { program: program.to_path_buf(), runs: AtomicUsize::new(0), timeout };
+        let mut cmd = Command::new(program);
+        cmd.args(["version", "--short"]);
+        let failed = match helm.run(&mut cmd, b"") {
+            Err(Run::Spawn(e)) => {
+                return Err(format!("cannot run helm (`{shown}`): {e}; install Helm 3 or later, or pass --helm PATH"))
+            }
+            Err(Run::Failed(why)) => why,
+            Ok(_) => return Ok(helm),
+        };
+        Err(format!("`{shown} version` failed: {failed}"))
     }
 
     /// How many times a chart was rendered.
@@ -55,26 +67,57 @@ impl Helm {
         if let Some(v) = &release.kube_version {
             cmd.args(["--kube-version", v]);
         }
-        let output = crate::process::output_with_input(&mut cmd, release.values.as_bytes())
-            .map_err(|e| format!("cannot run helm: {e}"))?;
-        if output.status.success() {
-            return String::from_utf8(output.stdout).map_err(|_| "helm rendered text that is not UTF-8".to_owned());
+        match self.run(&mut cmd, release.values.as_bytes()) {
+            Ok(stdout) => String::from_utf8(stdout).map_err(|_| "helm rendered text that is not UTF-8".to_owned()),
+            Err(Run::Spawn(e)) => Err(format!("cannot run helm: {e}")),
+            Err(Run::Failed(message)) => Err(message),
         }
-        let text = String::from_utf8_lossy(&output.stderr);
-        let message: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
-        let message = message.join("; ");
-        Err(message.strip_prefix("Error: ").unwrap_or(&message).to_owned())
     }
+
+    /// Runs helm within its bounds: its stdout, or why not in one line.
+    fn run(&self, cmd: &mut Command, input: &[u8]) -> Result<Vec<u8>, Run> {
+        let bounds = Bounds { stdout: MAX_OUTPUT_BYTES, stderr: 64 * 1024, time: Some(self.timeout) };
+        match crate::process::run(cmd, input, bounds).map_err(Run::Spawn)? {
+            Ran::Done { status, stdout, .. } if status.success() => Ok(stdout),
+            Ran::Done { stderr, .. } => {
+                let text = String::from_utf8_lossy(&stderr);
+                let message: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+                let message = message.join("; ");
+                Err(Run::Failed(message.strip_prefix("Error: ").unwrap_or(&message).to_owned()))
+            }
+            Ran::TooMuchOutput => {
+                Err(Run::Failed(format!("helm printed more than {} MiB and was stopped", MAX_OUTPUT_BYTES >> 20)))
+            }
+            Ran::TimedOut => Err(Run::Failed(format!(
+                "helm did not finish within {} s and was stopped (--helm-timeout)",
+                self.timeout.as_secs_f64()
+            ))),
+        }
+    }
+}
+
+/// Why a helm run gave no output.
+enum Run {
+    /// It could not be started.
+    Spawn(std::io::Error),
+    /// It failed, ran too long or printed too much: the message.
+    Failed(String),
+}
+
+/// A chart's text file, within the input limits.
+fn read_text(path: &Path) -> std::io::Result<String> {
+    let bytes = crate::read::read_regular(path, crate::read::MAX_FILE_BYTES)?;
+    String::from_utf8(bytes).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
 }
 
 /// Why a chart directory cannot be rendered: it is not a chart, or a dependency its
 /// `Chart.yaml` names is not under its `charts/` (Helm then refuses it, and ArgoCD too).
 pub fn check_chart(dir: &Path) -> Result<(), ChartProblem> {
     let manifest = dir.join("Chart.yaml");
-    let text = std::fs::read_to_string(&manifest).map_err(|e| ChartProblem::NotAChart(e.to_string()))?;
+    let text = read_text(&manifest).map_err(|e| ChartProblem::NotAChart(e.to_string()))?;
     let mut wanted = dependencies(&text);
     // Helm 2 charts (apiVersion v1) list them in requirements.yaml.
-    if let Ok(more) = std::fs::read_to_string(dir.join("requirements.yaml")) {
+    if let Ok(more) = read_text(&dir.join("requirements.yaml")) {
         wanted.extend(dependencies(&more));
     }
     let present = subcharts(&dir.join("charts"));
@@ -115,7 +158,7 @@ fn subcharts(dir: &Path) -> Vec<String> {
     for entry in entries.filter_map(Result::ok) {
         let path = entry.path();
         if path.is_dir() {
-            let text = std::fs::read_to_string(path.join("Chart.yaml")).unwrap_or_default();
+            let text = read_text(&path.join("Chart.yaml")).unwrap_or_default();
             let docs = crate::yaml::parse_documents(&text, "Chart.yaml").unwrap_or_default();
             found.extend(docs.first().and_then(|d| d.get("name")?.as_str().map(str::to_owned)));
         } else {

@@ -58,6 +58,9 @@ pub struct Report {
     pub renders: usize,
 }
 
+/// Most bytes a chart directory may hold, its subcharts included.
+pub const MAX_CHART_BYTES: u64 = 64 * 1024 * 1024;
+
 /// A chart render: which chart (by content) and which release of it.
 type Key = (usize, Release);
 
@@ -265,13 +268,25 @@ fn identify(dir: &Path, contents: &mut HashMap<Vec<u8>, usize>) -> Result<usize,
     helm::check_chart(dir).map_err(|p| problem(dir, p))?;
     let mut content = Vec::new();
     // Not `files::walk`: a chart is every file Helm may read, hidden ones (`.helmignore`) too.
+    // Only regular files (symlinks followed): a FIFO would block, a device never end. Helm
+    // meets those itself, within its timeout.
+    let mut left = MAX_CHART_BYTES;
     for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
         let entry = entry.map_err(|e| Failure { kind: Kind::Io, message: format!("cannot read the chart: {e}") })?;
-        if entry.file_type().is_dir() {
+        if !std::fs::metadata(entry.path()).is_ok_and(|m| m.is_file()) {
             continue;
         }
-        let bytes = std::fs::read(entry.path())
-            .map_err(|e| Failure { kind: Kind::Io, message: format!("cannot read {}: {e}", entry.path().display()) })?;
+        let cannot = |e: std::io::Error| {
+            let message = match e.kind() {
+                std::io::ErrorKind::FileTooLarge => {
+                    format!("the chart at {} holds more than {} MiB", dir.display(), MAX_CHART_BYTES >> 20)
+                }
+                _ => format!("cannot read {}: {e}", entry.path().display()),
+            };
+            Failure { kind: Kind::Io, message }
+        };
+        let bytes = crate::read::read_regular(entry.path(), left).map_err(cannot)?;
+        left -= bytes.len() as u64;
         let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path()).to_string_lossy().into_owned();
         for part in [rel.as_bytes(), &bytes] {
             content.extend((part.len() as u64).to_le_bytes());

@@ -19,3 +19,33 @@ fn a_chart_path_may_not_leave_the_checkout() {
     }
     assert_eq!(chart_dir(Path::new("co"), "charts/kubezero-x").unwrap(), Path::new("co/charts/kubezero-x"));
 }
+
+#[test]
+fn a_charts_identity_reads_only_regular_files_and_never_blocks() {
+    let chart = tempfile::tempdir().unwrap();
+    let dir = chart.path();
+    std::fs::write(dir.join("Chart.yaml"), "apiVersion: v2\nname: c\nversion: 1.0.0\n").unwrap();
+    let mut contents = HashMap::new();
+    let plain = identify(dir, &mut contents).unwrap();
+    // A FIFO would block the read, /dev/zero never end: both are skipped, the identity unchanged.
+    assert!(std::process::Command::new("mkfifo").arg(dir.join("pipe")).status().unwrap().success());
+    std::os::unix::fs::symlink("/dev/zero", dir.join("zero.yaml")).unwrap();
+    assert_eq!(identify(dir, &mut contents).unwrap(), plain, "the same regular files are the same chart");
+    std::fs::write(
+        dir.join("values.yaml"),
+        "a: 1
+",
+    )
+    .unwrap();
+    assert_ne!(identify(dir, &mut contents).unwrap(), plain, "a regular file counts");
+}
+
+#[test]
+fn a_chart_larger_than_the_limit_is_refused() {
+    let chart = tempfile::tempdir().unwrap();
+    std::fs::write(chart.path().join("Chart.yaml"), "apiVersion: v2\nname: c\nversion: 1.0.0\n").unwrap();
+    let big = std::fs::File::create(chart.path().join("big.tgz")).unwrap();
+    big.set_len(MAX_CHART_BYTES + 1).unwrap();
+    let e = identify(chart.path(), &mut HashMap::new()).unwrap_err();
+    assert_eq!(e.message, format!("the chart at {} holds more than 64 MiB", chart.path().display()));
+}

@@ -102,6 +102,10 @@ fn template_error(
         .filter(|r| r.end <= source.len() && source.is_char_boundary(r.start) && source.is_char_boundary(r.end));
     let message = match (e.kind(), &range) {
         (ErrorKind::UndefinedError, Some(r)) => format!("undefined value `{}`", &source[r.clone()]),
+        (ErrorKind::OutOfFuel, _) => format!(
+            "template error: the template took more than {} steps and was stopped; does a loop never end?",
+            crate::catalog::FUEL
+        ),
         _ => format!("template error: {}", e.detail().unwrap_or("failed")),
     };
     let Some(range) = range else {

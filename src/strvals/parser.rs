@@ -10,6 +10,9 @@ use crate::value::{Map, Node, Origin, Value};
 const MAX_INDEX: i64 = 65536;
 /// Helm's `MaxNestedNameLevel`.
 const MAX_NESTING: usize = 30;
+/// Most null items one flag may pad its lists with, all its indices together (Helm bounds only
+/// each index, so 60 of them in one ArgoCD `set` map cost gigabytes).
+pub const MAX_PADDING: usize = 2 * crate::yaml::parse::MAX_NODES;
 
 /// How a parse step ends when it does not simply go on.
 #[derive(Debug)]
@@ -33,11 +36,13 @@ pub struct Parser<'a> {
     flag: Flag,
     read_file: Reader<'a>,
     origin: Origin,
+    /// How many more null items lists may be padded with.
+    padding: usize,
 }
 
 impl<'a> Parser<'a> {
     pub fn new(text: &str, flag: Flag, read_file: Reader<'a>, origin: Origin) -> Self {
-        Parser { chars: text.chars().collect(), pos: 0, flag, read_file, origin }
+        Parser { chars: text.chars().collect(), pos: 0, flag, read_file, origin, padding: MAX_PADDING }
     }
 
     /// Applies every assignment to `data`; the first error stops it.
@@ -172,7 +177,7 @@ impl<'a> Parser<'a> {
         }
         let result = match last {
             None => return (list, Err(Stop::Eof)),
-            Some('=') => self.item_value().and_then(|v| set_index(&mut list, i, v)),
+            Some('=') => self.item_value().and_then(|v| set_index(&mut list, i, v, &mut self.padding)),
             Some('[') => self.nested_list(&mut list, i, level),
             Some(_) => {
                 let idx = i as usize;
@@ -181,7 +186,10 @@ impl<'a> Parser<'a> {
                     _ => Map::new(),
                 };
                 match self.key(&mut inner, level) {
-                    Ok(()) => set_index(&mut list, i, self.node(Value::Map(inner))),
+                    Ok(()) => {
+                        let node = self.node(Value::Map(inner));
+                        set_index(&mut list, i, node, &mut self.padding)
+                    }
                     Err(e) => Err(e),
                 }
             }
@@ -224,7 +232,8 @@ impl<'a> Parser<'a> {
         };
         let (inner, result) = self.list_item(current, next, level);
         result?;
-        set_index(list, i, self.node(Value::Seq(inner)))
+        let node = self.node(Value::Seq(inner));
+        set_index(list, i, node, &mut self.padding)
     }
 
     /// The index inside `[...]` (Go's `strconv.Atoi`).
@@ -331,7 +340,8 @@ fn set(data: &mut Map, k: &str, value: Node) {
     }
 }
 
-fn set_index(list: &mut Vec<Node>, index: i64, value: Node) -> Result<(), Stop> {
+/// `list[index] = value`, padding the list with nulls, within what is left of `padding`.
+fn set_index(list: &mut Vec<Node>, index: i64, value: Node, padding: &mut usize) -> Result<(), Stop> {
     if index < 0 {
         return err(format!("negative {index} index not allowed"));
     }
@@ -339,6 +349,13 @@ fn set_index(list: &mut Vec<Node>, index: i64, value: Node) -> Result<(), Stop> 
         return err(format!("index of {index} is greater than maximum supported index of {MAX_INDEX}"));
     }
     let index = index as usize;
+    let pad = (index + 1).saturating_sub(list.len());
+    if pad > *padding {
+        return err(format!(
+            "the list indices of this flag add up to more than {MAX_PADDING} empty items; set fewer, or lower indices"
+        ));
+    }
+    *padding -= pad;
     while list.len() <= index {
         list.push(Node::new(Value::Null, value.origin.clone()));
     }

@@ -37,6 +37,22 @@ impl Node {
         go(self, &mut KeyPath::root(), &mut KeyBuffers::default(), visit);
     }
 
+    /// What this tree costs: how many nodes, and how many bytes its keys and strings hold.
+    pub fn cost(&self) -> (usize, usize) {
+        let (mut nodes, mut bytes) = (0, 0);
+        self.walk(&mut |path, node| {
+            nodes += 1;
+            bytes += match (&node.value, path.segs().last()) {
+                (Value::Str(s), Some(Seg::Key(k))) => s.len() + k.len(),
+                (Value::Str(s), _) => s.len(),
+                (_, Some(Seg::Key(k))) => k.len(),
+                _ => 0,
+            };
+            true
+        });
+        (nodes, bytes)
+    }
+
     /// Gives this node and every node below it the same origin (what one flag sets).
     pub fn set_origin(&mut self, origin: &super::Origin) {
         self.origin = origin.clone();
