@@ -44,8 +44,11 @@ struct Planned {
 }
 
 /// Checks every source, then writes them into `cluster`. Nothing is written unless all are valid.
+/// Two imports into one cluster at once take turns: each holds a lock on the cluster directory
+/// from its first read of the cluster's files to its last write.
 pub fn import(catalog: &Catalog, sources: &[PathBuf], cluster: &Path) -> Result<Vec<Imported>, Vec<Diagnostic>> {
     let guard = Guard::open();
+    let _lock = lock(cluster).map_err(|e| vec![e])?;
     let mut errors = Vec::new();
     let mut planned: Vec<Planned> = Vec::new();
     for source in sources {
@@ -67,15 +70,61 @@ pub fn import(catalog: &Catalog, sources: &[PathBuf], cluster: &Path) -> Result<
     if !errors.is_empty() {
         return Err(errors);
     }
-    let imported: Vec<Imported> = planned.iter().map(|p| outcome(catalog, &guard, cluster, p)).collect();
-    let writes: Vec<(PathBuf, &[u8])> = planned
-        .iter()
-        .zip(&imported)
-        .filter(|(_, i)| i.outcome != Outcome::Unchanged)
-        .map(|(p, _)| (cluster.join(&p.target), p.bytes.as_slice()))
-        .collect();
+    let mut writes = Vec::new();
+    let mut imported = Vec::new();
+    for p in &planned {
+        let path = cluster.join(&p.target);
+        let old = existing(&path).map_err(|e| vec![e])?;
+        let outcome = match &old {
+            None => Outcome::Created,
+            Some(old) if *old == p.bytes => Outcome::Unchanged,
+            Some(_) => Outcome::Updated(changed_keys(catalog, &guard, &path, &p.values)),
+        };
+        if outcome != Outcome::Unchanged {
+            writes.push(Write { path, bytes: &p.bytes, old });
+        }
+        imported.push(Imported { target: p.target.clone(), outcome });
+    }
     commit(&writes).map_err(|e| vec![e])?;
     Ok(imported)
+}
+
+/// The exclusive lock on a cluster directory, held while the value lives (the directory's own
+/// lock: no lock file is left in the repository).
+fn lock(cluster: &Path) -> Result<std::fs::File, Diagnostic> {
+    let cannot = |e: std::io::Error| {
+        let at = Some(Origin::file(&cluster.display().to_string()));
+        Diagnostic::new(Kind::Io, at, "", format!("cannot lock the cluster directory: {e}"))
+    };
+    let dir = std::fs::File::open(cluster).map_err(cannot)?;
+    dir.lock().map_err(cannot)?;
+    Ok(dir)
+}
+
+/// The bytes of a target that is there: `None` when it is not; an error when it is something a
+/// file cannot replace (a directory) or is not a regular file.
+fn existing(path: &Path) -> Result<Option<Vec<u8>>, Diagnostic> {
+    let at = || Some(Origin::file(&path.display().to_string()));
+    match std::fs::symlink_metadata(path) {
+        // A file where a directory of the path should be is met when the directories are made.
+        Err(e) if matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory) => Ok(None),
+        Err(e) => Err(Diagnostic::new(Kind::Io, at(), "", format!("cannot read: {e}"))),
+        Ok(meta) if !meta.is_file() => {
+            let msg = "is in the way: not a regular file, so it cannot be replaced; move it away and import again";
+            Err(Diagnostic::new(Kind::Io, at(), "", msg))
+        }
+        Ok(_) => crate::read::read_regular(path, crate::read::MAX_FILE_BYTES)
+            .map(Some)
+            .map_err(|e| Diagnostic::new(Kind::Io, at(), "", format!("cannot read: {e}"))),
+    }
+}
+
+/// One file to write, with what it replaces.
+struct Write<'a> {
+    path: PathBuf,
+    bytes: &'a [u8],
+    /// The bytes it replaces; `None` for a new file.
+    old: Option<Vec<u8>>,
 }
 
 /// What the cluster's CloudBender files would disagree on once the planned files are in place:
@@ -133,53 +182,64 @@ fn plan(catalog: &Catalog, guard: &Guard, source: &Path) -> Result<Planned, Vec<
     Ok(Planned { target, bytes: src.text.into_bytes(), values: layer.node })
 }
 
-/// What importing `p` does to its target.
-fn outcome(catalog: &Catalog, guard: &Guard, cluster: &Path, p: &Planned) -> Imported {
-    let path = cluster.join(&p.target);
-    let outcome = match std::fs::read(&path).ok() {
-        None => Outcome::Created,
-        Some(old) if old == p.bytes => Outcome::Unchanged,
-        Some(_) => Outcome::Updated(changed_keys(catalog, guard, &path, &p.values)),
-    };
-    Imported { target: p.target.clone(), outcome }
-}
-
 /// Writes every target or none: each is staged in a temporary file beside it (private name,
-/// removed when dropped), and only when all are staged are they renamed into place.
-/// Directories made for staging are removed again when anything fails.
-fn commit(writes: &[(PathBuf, &[u8])]) -> Result<(), Diagnostic> {
-    use std::io::Write;
+/// removed when dropped), and only when all are staged are they renamed into place. A rename
+/// that fails puts back what the earlier ones replaced; directories made for staging are
+/// removed again when anything fails.
+fn commit(writes: &[Write<'_>]) -> Result<(), Diagnostic> {
     let mut made: Vec<PathBuf> = Vec::new();
     let mut staged = Vec::new();
-    let io = |path: &Path, what: &str, e: std::io::Error| {
-        Diagnostic::new(Kind::Io, Some(Origin::file(&path.display().to_string())), "", format!("cannot {what}: {e}"))
-    };
-    let staging = writes.iter().try_for_each(|(path, bytes)| {
-        let dir = path.parent().expect("a target has a directory");
+    let staging = writes.iter().try_for_each(|w| {
+        let dir = w.path.parent().expect("a target has a directory");
         let missing: Vec<&Path> = dir.ancestors().take_while(|d| !d.exists()).collect();
         for d in missing.into_iter().rev() {
             std::fs::create_dir(d).map_err(|e| io(d, "create directory", e))?;
             made.push(d.to_path_buf());
         }
-        let mode = <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o644);
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".kzrender-")
-            .permissions(mode)
-            .tempfile_in(dir)
-            .map_err(|e| io(path, "write", e))?;
-        tmp.write_all(bytes).and_then(|()| tmp.as_file().sync_all()).map_err(|e| io(path, "write", e))?;
-        staged.push((tmp, path));
+        staged.push((stage(&w.path, w.bytes)?, w));
         Ok(())
     });
+    let undo_dirs = |made: &[PathBuf]| made.iter().rev().for_each(|d| drop(std::fs::remove_dir(d)));
     if let Err(e) = staging {
         drop(staged);
-        made.iter().rev().for_each(|d| drop(std::fs::remove_dir(d)));
+        undo_dirs(&made);
         return Err(e);
     }
-    for (tmp, path) in staged {
-        tmp.persist(path).map_err(|e| io(path, "replace", e.error))?;
+    let mut done: Vec<&Write<'_>> = Vec::new();
+    for (tmp, w) in staged {
+        if let Err(e) = tmp.persist(&w.path) {
+            for earlier in done.into_iter().rev() {
+                let _ = match &earlier.old {
+                    Some(old) => stage(&earlier.path, old).and_then(|t| {
+                        t.persist(&earlier.path).map(drop).map_err(|e| io(&earlier.path, "restore", e.error))
+                    }),
+                    None => std::fs::remove_file(&earlier.path).map_err(|e| io(&earlier.path, "remove", e)),
+                };
+            }
+            undo_dirs(&made);
+            return Err(io(&w.path, "replace", e.error));
+        }
+        done.push(w);
     }
     Ok(())
+}
+
+/// `bytes` in a private temporary file beside `path`, synced, mode 0644.
+fn stage(path: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile, Diagnostic> {
+    use std::io::Write;
+    let dir = path.parent().expect("a target has a directory");
+    let mode = <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o644);
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".kzrender-")
+        .permissions(mode)
+        .tempfile_in(dir)
+        .map_err(|e| io(path, "write", e))?;
+    tmp.write_all(bytes).and_then(|()| tmp.as_file().sync_all()).map_err(|e| io(path, "write", e))?;
+    Ok(tmp)
+}
+
+fn io(path: &Path, what: &str, e: std::io::Error) -> Diagnostic {
+    Diagnostic::new(Kind::Io, Some(Origin::file(&path.display().to_string())), "", format!("cannot {what}: {e}"))
 }
 
 /// Dotted keys whose values differ between the file on disk and the new values.
@@ -188,16 +248,15 @@ fn changed_keys(catalog: &Catalog, guard: &Guard, path: &Path, new: &crate::valu
         let node = parse_map(&src, &mut Vec::new()).ok()?;
         cloudbender::layer(catalog, "old", node, &src.text).ok().map(|(l, _)| l.node)
     });
-    let old_leaves = old.as_ref().map(|o| o.leaves()).unwrap_or_default();
-    let new_leaves = new.leaves();
-    let same = |a: &[(crate::value::KeyPath, &crate::value::Node)],
-                k: &crate::value::KeyPath,
-                v: &crate::value::Node| { a.iter().any(|(ak, av)| ak == k && av.same_data(v)) };
+    let old_leaves: std::collections::HashMap<String, &crate::value::Node> =
+        old.as_ref().map(|o| o.leaves()).unwrap_or_default().into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    let new_leaves: std::collections::HashMap<String, &crate::value::Node> =
+        new.leaves().into_iter().map(|(k, v)| (k.to_string(), v)).collect();
     let mut keys: Vec<String> = new_leaves
         .iter()
-        .filter(|(k, v)| !same(&old_leaves, k, v))
-        .map(|(k, _)| k.to_string())
-        .chain(old_leaves.iter().filter(|(k, _)| !new_leaves.iter().any(|(nk, _)| nk == k)).map(|(k, _)| k.to_string()))
+        .filter(|(k, v)| !old_leaves.get(*k).is_some_and(|o| o.same_data(v)))
+        .map(|(k, _)| k.clone())
+        .chain(old_leaves.keys().filter(|k| !new_leaves.contains_key(*k)).cloned())
         .collect();
     keys.sort();
     keys.dedup();

@@ -217,3 +217,97 @@ mod import {
         assert!(!dir.path().join("outputs").exists());
     }
 }
+
+mod import_hardening {
+    use crate::support::{root, Test};
+
+    const EXPORT: &str = "fixtures/cloudbender/export/cloudbender.yaml";
+    const STORE: &str = "fixtures/cloudbender/store-outputs/outputs/kube/kube-control-plane.yaml";
+
+    fn cluster() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("kubezero.yaml"), "ClusterName: cb-test\nchannel: master\nregion: eu-central-1\ncert-manager: {enabled: true}\nkiam: {enabled: true}\n").unwrap();
+        dir
+    }
+
+    fn import(sources: &[&str], cluster: &std::path::Path) -> crate::support::Outcome {
+        Test::new().args(["outputs", "import"]).args(sources).args(["--cluster"]).arg_path(cluster).run()
+    }
+
+    #[test]
+    fn a_target_that_is_a_directory_fails_before_any_file_is_replaced() {
+        let dir = cluster();
+        import(&[EXPORT], dir.path()).success();
+        let before = std::fs::read(dir.path().join("cloudbender.yaml")).unwrap();
+        let newer = dir.path().join("newer.yaml");
+        let text = std::fs::read_to_string(root().join(EXPORT)).unwrap();
+        std::fs::write(&newer, text.replace("Domain: cb.example.com", "Domain: new.example.com")).unwrap();
+        let in_the_way = dir.path().join("outputs/kube/kube-control-plane.yaml");
+        std::fs::create_dir_all(&in_the_way).unwrap();
+        let out = import(&[newer.to_str().unwrap(), STORE], dir.path()).failure(2);
+        assert_eq!(
+            out.stderr,
+            format!(
+                "kzrender: outputs for {d}: 1 error, nothing written; first: is in the way: not a regular file, so it cannot be replaced; move it away and import again\n\
+                 error: {t}: is in the way: not a regular file, so it cannot be replaced; move it away and import again\n",
+                d = dir.path().display(),
+                t = in_the_way.display()
+            )
+        );
+        assert_eq!(std::fs::read(dir.path().join("cloudbender.yaml")).unwrap(), before, "cloudbender.yaml untouched");
+    }
+
+    #[test]
+    fn an_import_waits_for_another_holding_the_cluster_directory() {
+        let dir = cluster();
+        // Another import holds the lock (the cluster directory's own, as kzrender takes it).
+        let held = std::fs::File::open(dir.path()).unwrap();
+        held.lock().unwrap();
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_kzrender"))
+            .args(["outputs", "import", EXPORT, "--cluster"])
+            .arg(dir.path())
+            .current_dir(root())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        assert!(child.try_wait().unwrap().is_none(), "the import waits for the lock");
+        assert!(!dir.path().join("cloudbender.yaml").exists(), "and writes nothing meanwhile");
+        held.unlock().unwrap();
+        assert!(child.wait().unwrap().success());
+        assert!(dir.path().join("cloudbender.yaml").exists());
+    }
+
+    #[test]
+    fn a_changed_key_cannot_forge_a_line_or_a_terminal_escape() {
+        let dir = cluster();
+        import(&[EXPORT], dir.path()).success();
+        let newer = dir.path().join("newer.yaml");
+        let text = std::fs::read_to_string(root().join(EXPORT)).unwrap();
+        let forged = "calico:\n  values:\n    \"x\\nunchanged /etc/passwd\\e[2J\": 1\n";
+        std::fs::write(&newer, format!("{text}{forged}")).unwrap();
+        let out = import(&[newer.to_str().unwrap()], dir.path()).success();
+        assert_eq!(
+            out.stdout,
+            format!(
+                "updated {}: calico.values.x\\nunchanged /etc/passwd\\u{{1b}}[2J\n",
+                dir.path().join("cloudbender.yaml").display()
+            )
+        );
+    }
+
+    #[test]
+    fn forty_thousand_changed_leaves_are_all_named() {
+        let dir = cluster();
+        let leaves = |v: u32| -> String { (0..40_000).map(|i| format!("    k{i}: {v}\n")).collect() };
+        let text = std::fs::read_to_string(root().join(EXPORT)).unwrap();
+        let first = dir.path().join("first.yaml");
+        std::fs::write(&first, format!("{text}calico:\n  values:\n{}", leaves(1))).unwrap();
+        import(&[first.to_str().unwrap()], dir.path()).success();
+        let second = dir.path().join("second.yaml");
+        std::fs::write(&second, format!("{text}calico:\n  values:\n{}    extra: 1\n", leaves(2))).unwrap();
+        let out = import(&[second.to_str().unwrap()], dir.path()).success();
+        let keys = out.stdout.split_once(": ").unwrap().1.trim_end().split(", ").count();
+        assert_eq!(keys, 40_001);
+    }
+}

@@ -24,7 +24,10 @@ pub fn run(args: &OutputsArgs) -> Result<Success, Failure> {
             Outcome::Created => writeln!(out, "created {target}"),
             Outcome::Unchanged => writeln!(out, "unchanged {target}"),
             Outcome::Updated(keys) if keys.is_empty() => writeln!(out, "updated {target} (no value changed)"),
-            Outcome::Updated(keys) => writeln!(out, "updated {target}: {}", keys.join(", ")),
+            Outcome::Updated(keys) => {
+                let keys: Vec<String> = keys.iter().map(|k| kzrender::diag::one_line(k)).collect();
+                writeln!(out, "updated {target}: {}", keys.join(", "))
+            }
         }
         .expect("writing to a String");
     }
