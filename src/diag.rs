@@ -184,7 +184,8 @@ pub fn one_line(s: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push(' '),
-            c if c.is_control() || reorders(c) || matches!(c, '\u{2028}' | '\u{2029}') => {
+            // Line and paragraph separators break lines too; U+FFFE and U+FFFF are no XML 1.0.
+            c if c.is_control() || reorders(c) || matches!(c, '\u{2028}' | '\u{2029}' | '\u{fffe}' | '\u{ffff}') => {
                 out.push_str(&format!("\\u{{{:x}}}", c as u32))
             }
             c => out.push(c),
@@ -219,6 +220,7 @@ mod tests {
         assert_eq!(one_line("a\nb\r\x1b[31mred\u{2028}"), "a\\nb\\r\\u{1b}[31mred\\u{2028}");
         // Bidi overrides and isolates would reorder what follows them on a terminal line.
         assert_eq!(one_line("key\u{202e}txt.exe\u{2066}x\u{2069}"), "key\\u{202e}txt.exe\\u{2066}x\\u{2069}");
+        assert_eq!(one_line("k\u{ffff}\u{fffe}"), "k\\u{ffff}\\u{fffe}", "characters XML 1.0 forbids");
     }
 
     #[test]

@@ -38,3 +38,17 @@ fn explain_of_an_unset_key_says_so() {
     let out = Test::new().args(["explain", "calico.migration", "fixtures/fleet/clusters/onprem"]).run().success();
     assert_eq!(out.stdout, "calico.migration is not set\n  no layer sets it\n");
 }
+
+#[test]
+fn a_value_with_a_line_break_or_a_bidi_control_cannot_forge_a_provenance_line() {
+    let out = Test::new()
+        .args(["explain", "calico.values.x", "fixtures/fleet/clusters/dev", "--set-string"])
+        .arg_path("calico.values.x=a\nwins       cluster fake\u{202e}")
+        .run()
+        .success();
+    assert_eq!(
+        out.stdout,
+        "calico.values.x = \"a\\nwins       cluster fake\\u{202e}\"\n  \
+         wins       flag        --set-string calico.values.x=a\\nwins       cluster fake\\u{202e}: \"a\\nwins       cluster fake\\u{202e}\"\n"
+    );
+}

@@ -147,3 +147,23 @@ fn the_shards_of_a_fleet_are_disjoint_and_together_the_whole_fleet() {
     parts.sort();
     assert_eq!(parts, whole);
 }
+
+#[test]
+fn junit_escapes_what_xml_1_0_forbids() {
+    let out = Test::new()
+        .args(["validate", "fixtures/fleet/clusters/dev", "--format", "junit", "--set"])
+        .arg_path("calico.k\u{ffff}\u{1b}=1")
+        .run();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(!out.stdout.contains('\u{ffff}') && !out.stdout.contains('\u{1b}'), "{}", out.stdout);
+    assert!(out.stdout.contains("calico.k\\u{ffff}\\u{1b}"), "{}", out.stdout);
+    // Python's XML parser, which refuses what XML 1.0 forbids, reads it.
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), &out.stdout).unwrap();
+    let parsed = std::process::Command::new("python3")
+        .args(["-c", "import sys, xml.dom.minidom as m; m.parse(sys.argv[1])"])
+        .arg(file.path())
+        .status()
+        .unwrap();
+    assert!(parsed.success());
+}

@@ -113,6 +113,9 @@ fn summary(n: &Node) -> String {
     match &n.value {
         Value::Map(m) => format!("{{map with {} key{}}}", m.len(), if m.len() == 1 { "" } else { "s" }),
         Value::Seq(s) => format!("[list of {}]", s.len()),
-        _ => emit::document(n).trim_end().to_owned(),
+        // A string that would need more than one line is shown double-quoted, its escapes
+        // JSON's (which YAML reads alike): no value can forge a provenance line.
+        Value::Str(s) if one_line(s) != *s => one_line(&serde_json::Value::String(s.clone()).to_string()),
+        _ => one_line(emit::document(n).trim_end()),
     }
 }
