@@ -72,6 +72,9 @@ enum Frame {
         map: Entries,
         merge: Option<(Origin, Vec<Node>)>,
         key: Option<(String, Origin, bool)>,
+        /// What each plain key that is not a string reads as, to either YAML reader: `31` and
+        /// `0x1F` are one key twice (`integer 31`), though written differently.
+        read_as: HashMap<String, (String, Origin)>,
         origin: Origin,
         anchor: usize,
     },
@@ -236,7 +239,14 @@ impl<'a> Builder<'a> {
                 }
                 let frame = match event {
                     Event::SequenceStart(..) => Frame::Seq { items: Vec::new(), origin, anchor },
-                    _ => Frame::Map { map: Entries::default(), merge: None, key: None, origin, anchor },
+                    _ => Frame::Map {
+                        map: Entries::default(),
+                        merge: None,
+                        key: None,
+                        read_as: HashMap::new(),
+                        origin,
+                        anchor,
+                    },
                 };
                 if matches!(frame, Frame::Seq { .. }) {
                     self.path.push(Seg::Index(0));
@@ -314,7 +324,7 @@ impl<'a> Builder<'a> {
                     *last = Seg::Index(items.len());
                 }
             }
-            Some(Frame::Map { map, merge, key, .. }) => {
+            Some(Frame::Map { map, merge, key, read_as, .. }) => {
                 let (k, key_origin, plain) = key.take().expect("a value in a map follows its key");
                 self.path.pop();
                 if plain && k == "<<" {
@@ -344,6 +354,19 @@ impl<'a> Builder<'a> {
                     let msg = format!("duplicate key (first set at line {line}); keep one");
                     return Err(Diagnostic::new(Kind::DuplicateKey, Some(key_origin), key, msg));
                 }
+                for reading in plain.then(|| resolve::key_readings(&k)).into_iter().flatten() {
+                    if let Some((other, first)) = read_as.get(&reading) {
+                        let key = self.path.join(Seg::Key(k.clone())).to_string();
+                        let line = first.position().map_or(0, |(line, _)| line);
+                        let msg = format!(
+                            "duplicate key: YAML readers read `{}` and `{}` (line {line}) both as {reading}; keep one",
+                            crate::diag::one_line(&k),
+                            crate::diag::one_line(other)
+                        );
+                        return Err(Diagnostic::new(Kind::DuplicateKey, Some(key_origin), key, msg));
+                    }
+                    read_as.insert(reading, (k.clone(), key_origin.clone()));
+                }
                 map.push(k, node);
             }
         }
@@ -359,6 +382,12 @@ impl<'a> Builder<'a> {
     ) -> Result<Value, Diagnostic> {
         if let Some(tag) = tag {
             return self.tagged(text, tag, origin);
+        }
+        // A literal line or paragraph separator is a line break to YAML 1.1 readers, text to 1.2.
+        if style != ScalarStyle::DoubleQuoted && text.contains(['\u{2028}', '\u{2029}']) {
+            let msg = "holds a Unicode line separator (U+2028 or U+2029), which YAML 1.1 readers (Helm, ArgoCD) \
+                       read as a line break; write it as \"\\u2028\" in double quotes, or remove it";
+            self.warn(origin.clone(), msg.to_owned());
         }
         if style != ScalarStyle::Plain {
             return Ok(Value::Str(text.to_owned()));
@@ -384,7 +413,7 @@ impl<'a> Builder<'a> {
         Ok(value)
     }
 
-    fn tagged(&self, text: &str, tag: &saphyr_parser::Tag, origin: &Origin) -> Result<Value, Diagnostic> {
+    fn tagged(&mut self, text: &str, tag: &saphyr_parser::Tag, origin: &Origin) -> Result<Value, Diagnostic> {
         let core = tag.is_yaml_core_schema() || tag.handle == "!!";
         let value = match (core, tag.suffix.as_str()) {
             (false, "") | (true, "str") => Some(Value::Str(text.to_owned())),
@@ -392,8 +421,11 @@ impl<'a> Builder<'a> {
                 v @ Value::Int(_) => Some(v),
                 _ => None,
             },
+            // Decimal only: neither reader makes a float of `0x1F` or `0o17`.
             (true, "float") => match resolve::plain(text) {
-                Value::Int(i) => Some(Value::Float(i as f64)),
+                Value::Int(i) if text.trim_start_matches(['-', '+']).bytes().all(|b| b.is_ascii_digit()) => {
+                    Some(Value::Float(i as f64))
+                }
                 v @ Value::Float(_) => Some(v),
                 _ => None,
             },
@@ -408,9 +440,21 @@ impl<'a> Builder<'a> {
             }
         };
         let shown = if self.in_secret() { crate::redact::REDACTED } else { text };
-        value.ok_or_else(|| {
+        let value = value.ok_or_else(|| {
             self.err(Kind::Shape, origin.clone(), format!("`{shown}` is not a valid `{}`", tag_name(tag)))
-        })
+        })?;
+        // A tag does not settle the number: `!!int 012` is 10 to YAML 1.1 readers, 12 to 1.2.
+        if let Some(reading) = resolve::yaml11_disagrees(text, &value) {
+            let msg = format!(
+                "`{shown}` tagged `{}` is read as {} by YAML 1.1 readers (Helm, ArgoCD) but as {} by YAML 1.2; write \
+                 the number without a leading zero, base prefix or underscore",
+                tag_name(tag),
+                if self.in_secret() { "another value" } else { &reading },
+                if self.in_secret() { "another".to_owned() } else { describe(&value) },
+            );
+            self.warn(origin.clone(), msg);
+        }
+        Ok(value)
     }
 
     /// Whether the value being read sits under a secret's key (its text must not be shown).

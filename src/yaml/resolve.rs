@@ -123,6 +123,24 @@ pub fn yaml11_disagrees(s: &str, v12: &Value) -> Option<String> {
     }
 }
 
+/// What a plain map key that is not a string reads as, to YAML 1.2 and to YAML 1.1 (once when
+/// they agree): `0x1F` → `integer 31`, `012` → `integer 12` and `integer 10`, `on` → `boolean
+/// true` (1.1 only). Nothing for a key both read as a string.
+pub fn key_readings(key: &str) -> Vec<String> {
+    let v12 = plain(key);
+    let read12 = match &v12 {
+        Value::Str(_) => None,
+        Value::Int(i) => Some(format!("integer {i}")),
+        Value::Float(f) => Some(format!("number {f}")),
+        Value::Bool(b) => Some(format!("boolean {b}")),
+        _ => Some("null".to_owned()),
+    };
+    let read11 = yaml11_disagrees(key, &v12);
+    let mut out: Vec<String> = read12.into_iter().chain(read11).collect();
+    out.dedup();
+    out
+}
+
 /// Whether a string can be written unquoted and still read back as the same string by both a
 /// YAML 1.1 and a YAML 1.2 reader. Deliberately conservative: anything unusual gets quotes.
 pub fn plain_safe(s: &str) -> bool {
