@@ -62,6 +62,8 @@ pub fn parse_documents(text: &str, name: &str) -> Result<Vec<serde_json::Value>,
     Ok(docs.iter().filter(|d| d.value != Value::Null).map(Node::to_json).collect())
 }
 
+// At most MAX_DEPTH frames live at once: their size is no cost worth a box per map.
+#[allow(clippy::large_enum_variant)]
 enum Frame {
     Seq {
         items: Vec<Node>,
