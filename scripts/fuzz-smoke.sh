@@ -32,9 +32,17 @@ mkdir -p "$corpus/strvals"
 printf '\001a.b=1,l[2]=x,k={a,b}' > "$corpus/strvals/set"
 printf '\002a={"b":[1,2]},c=null' > "$corpus/strvals/json"
 
+mkdir -p "$corpus/git_tree"
+printf 'fclusters/a/kubezero.yaml\tcalico: {}\nlclusters/a/link\t../b\nfclusters/b/x.yaml\tx: 1\nsmodule\t\n' > "$corpus/git_tree/tree"
+printf 'f../x\tx\nllink\t/tmp\nflink/x\tx\n' > "$corpus/git_tree/hostile"
+mkdir -p "$corpus/plugin_parameters"
+printf '[{"name":"set","map":{"calico.mtu":"9001"}},{"name":"values","array":["values-a.yaml"]}]' > "$corpus/plugin_parameters/set"
+printf '[{"name":"values","array":["../../outside.yaml","-"]}]\000values-a.yaml,values-a.yaml' > "$corpus/plugin_parameters/escape"
+printf '[{"name":"set","map":{"calico.values.k[65536]":"x"}}]' > "$corpus/plugin_parameters/index"
+
 cd fuzz
 cargo fuzz build --sanitizer none --release
-for target in render yaml_roundtrip strvals cloudbender schema pattern; do
+for target in render yaml_roundtrip strvals cloudbender schema pattern git_tree plugin_parameters; do
   echo "fuzz-smoke: $target for ${seconds}s"
   cargo fuzz run --sanitizer none --release "$target" "$corpus/$target" -- \
     -max_total_time="$seconds" -rss_limit_mb=2048 -print_final_stats=0 2>&1 | tail -n 2

@@ -156,46 +156,57 @@ impl Repo {
         Ok(blobs)
     }
 
-    /// Writes tree entries (from [`Repo::tree`], so checked by [`checkout_safe`]) below `into`, an
-    /// empty directory: files with their contents, read in one `git cat-file --batch`, symlinks
-    /// as symlinks, submodules not at all. No path leaves `into` and no write goes through a
-    /// symlink: directories are created one level at a time and must be real directories, and a
-    /// file or a symlink is only ever created new, never opened where something already is.
+    /// Writes tree entries (from [`Repo::tree`], so checked by [`checkout_safe`]) below `into`,
+    /// an empty directory, with their contents read in one `git cat-file --batch`; submodules
+    /// not at all. See [`write_tree`].
     pub fn write_entries(&self, entries: &[&Entry], into: &Path) -> Result<(), GitError> {
-        let entries: Vec<&&Entry> = entries.iter().filter(|e| !e.submodule).collect();
+        let entries: Vec<&Entry> = entries.iter().copied().filter(|e| !e.submodule).collect();
         let oids: Vec<&str> = entries.iter().map(|e| e.oid.as_str()).collect();
-        for (entry, blob) in entries.iter().zip(self.blob_bytes(&oids)?) {
-            let io = |e: std::io::Error| {
-                failed("write the files of a commit", &format!("{}: {e}", crate::diag::one_line(&entry.path)))
-            };
-            let mut target = into.to_path_buf();
-            let mut parts = entry.path.split('/').peekable();
-            while let Some(part) = parts.next() {
-                target.push(part);
-                if parts.peek().is_none() {
-                    break;
-                }
-                match std::fs::symlink_metadata(&target) {
-                    Ok(meta) if meta.is_dir() => {}
-                    Ok(_) => return Err(io(std::io::Error::other("a directory of it is not a directory"))),
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => std::fs::create_dir(&target).map_err(io)?,
-                    Err(e) => return Err(io(e)),
-                }
-            }
-            if entry.symlink {
-                std::os::unix::fs::symlink(String::from_utf8_lossy(&blob).as_ref(), &target).map_err(io)?;
-            } else {
-                use std::io::Write;
-                let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&target).map_err(io)?;
-                file.write_all(&blob).map_err(io)?;
-            }
-        }
-        Ok(())
+        let blobs = self.blob_bytes(&oids)?;
+        write_tree(entries.into_iter().zip(blobs), into).map_err(|(path, e)| {
+            failed("write the files of a commit", &format!("{}: {e}", crate::diag::one_line(&path)))
+        })
     }
 
     fn git(&self, args: &[&str]) -> Result<String, GitError> {
         git_in(&self.root, args)
     }
+}
+
+/// Writes files (their contents) and symlinks (their targets) of a tree that passed
+/// [`checkout_safe`] below `into`, an empty directory. No path leaves `into` and no write goes
+/// through a symlink: directories are created one level at a time and must be real
+/// directories, and a file or a symlink is only ever created new, never opened where something
+/// already is. The first failure, with the entry's path.
+pub fn write_tree<'e>(
+    entries: impl IntoIterator<Item = (&'e Entry, Vec<u8>)>,
+    into: &Path,
+) -> Result<(), (String, std::io::Error)> {
+    for (entry, blob) in entries {
+        let fail = |e: std::io::Error| (entry.path.clone(), e);
+        let mut target = into.to_path_buf();
+        let mut parts = entry.path.split('/').peekable();
+        while let Some(part) = parts.next() {
+            target.push(part);
+            if parts.peek().is_none() {
+                break;
+            }
+            match std::fs::symlink_metadata(&target) {
+                Ok(meta) if meta.is_dir() => {}
+                Ok(_) => return Err(fail(std::io::Error::other("a directory of it is not a directory"))),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => std::fs::create_dir(&target).map_err(fail)?,
+                Err(e) => return Err(fail(e)),
+            }
+        }
+        if entry.symlink {
+            std::os::unix::fs::symlink(String::from_utf8_lossy(&blob).as_ref(), &target).map_err(fail)?;
+        } else {
+            use std::io::Write;
+            let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&target).map_err(fail)?;
+            file.write_all(&blob).map_err(fail)?;
+        }
+    }
+    Ok(())
 }
 
 /// Whether every entry of a tree is one git's own checkout would write (git's `verify_path`):
