@@ -22,12 +22,8 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// The modes. A run builds only its own subcommand's flags (`defer`; the whole tree costs as
-/// much as a hello-world's start again): each subcommand's help text is its doc comment here,
-/// and the flag structs and nested command enums carry none of their own, which would replace it
-/// once built. [`whole`] builds them all, for completions and the man page.
+/// The modes; each subcommand's help text is its doc comment here.
 #[derive(Debug, Subcommand)]
-#[command(defer = true)]
 pub enum Command {
     /// Render one cluster directory to a YAML stream on stdout.
     Render(RenderArgs),
@@ -49,7 +45,7 @@ pub enum Command {
     Man,
 }
 
-// `--kubezero DIR`, wherever the catalog is used.
+/// `--kubezero DIR`, wherever the catalog is used.
 #[derive(Debug, Args)]
 pub struct CatalogArgs {
     /// Use the KubeZero catalog in DIR instead of the built-in one.
@@ -57,7 +53,7 @@ pub struct CatalogArgs {
     pub kubezero: Option<PathBuf>,
 }
 
-// Official schemas the documents are checked against.
+/// Official schemas the documents are checked against.
 #[derive(Debug, Args)]
 pub struct SchemaArgs {
     /// Also validate documents against the schemas in DIR (kubeconform layouts, CRD YAML); repeatable.
@@ -68,7 +64,7 @@ pub struct SchemaArgs {
     pub ignore_missing_schemas: bool,
 }
 
-// Deep validation: the charts the Applications render.
+/// Deep validation: the charts the Applications render.
 #[derive(Debug, Args)]
 pub struct ChartArgs {
     /// Also render every Application's chart from DIR, a checkout of the KubeZero repository
@@ -90,7 +86,7 @@ fn positive_seconds(text: &str) -> Result<f64, String> {
     }
 }
 
-// `kzrender docs`.
+/// `kzrender docs`.
 #[derive(Debug, Args)]
 pub struct DocsArgs {
     /// Only this channel's components and versions.
@@ -100,7 +96,7 @@ pub struct DocsArgs {
     pub catalog: CatalogArgs,
 }
 
-// `kzrender completions`.
+/// `kzrender completions`.
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
     /// The shell.
@@ -119,7 +115,7 @@ pub enum Shell {
     Fish,
 }
 
-// `kzrender outputs`.
+/// `kzrender outputs`.
 #[derive(Debug, Args)]
 pub struct OutputsArgs {
     /// What to do with outputs.
@@ -127,14 +123,14 @@ pub struct OutputsArgs {
     pub command: OutputsCommand,
 }
 
-// `kzrender outputs` commands.
+/// `kzrender outputs` commands.
 #[derive(Debug, Subcommand)]
 pub enum OutputsCommand {
     /// Check CloudBender output files and copy them into a cluster directory.
     Import(ImportArgs),
 }
 
-// `kzrender outputs import`.
+/// `kzrender outputs import`.
 #[derive(Debug, Args)]
 pub struct ImportArgs {
     /// CloudBender files: StoreOutputs (`outputs/<path>/<stack>.yaml`) or export files.
@@ -147,7 +143,7 @@ pub struct ImportArgs {
     pub catalog: CatalogArgs,
 }
 
-// `kzrender diff`.
+/// `kzrender diff`.
 #[derive(Debug, Args)]
 pub struct DiffArgs {
     /// Where to look for cluster directories (default: the working directory).
@@ -184,7 +180,7 @@ pub enum Color {
     Never,
 }
 
-// `kzrender argocd`.
+/// `kzrender argocd`.
 #[derive(Debug, Args)]
 pub struct ArgocdArgs {
     /// Which plugin command.
@@ -192,7 +188,7 @@ pub struct ArgocdArgs {
     pub command: ArgocdCommand,
 }
 
-// The plugin's commands.
+/// The plugin's commands.
 #[derive(Debug, Subcommand)]
 pub enum ArgocdCommand {
     /// Render the cluster in the working directory, options from ArgoCD's environment.
@@ -201,7 +197,7 @@ pub enum ArgocdCommand {
     Parameters(ParametersArgs),
 }
 
-// `kzrender argocd generate`.
+/// `kzrender argocd generate`.
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
     #[command(flatten)]
@@ -210,7 +206,7 @@ pub struct GenerateArgs {
     pub schemas: SchemaArgs,
 }
 
-// `kzrender argocd parameters`.
+/// `kzrender argocd parameters`.
 #[derive(Debug, Args)]
 pub struct ParametersArgs {
     #[command(flatten)]
@@ -218,7 +214,7 @@ pub struct ParametersArgs {
 }
 
 // Values laid over every cluster's own files, as Helm takes them: every `-f` file first, then
-// `--set-json`, `--set`, `--set-string`, `--set-file`, `--set-literal`, each in the order given.
+/// `--set-json`, `--set`, `--set-string`, `--set-file`, `--set-literal`, each in the order given.
 #[derive(Debug, Args)]
 pub struct ValuesArgs {
     /// Values file relative to the working directory; `-` reads stdin; `a.yaml,b.yaml` is two (repeatable, later wins).
@@ -246,7 +242,7 @@ pub struct ValuesArgs {
     pub catalog: CatalogArgs,
 }
 
-// `kzrender render`.
+/// `kzrender render`.
 #[derive(Debug, Args)]
 pub struct RenderArgs {
     /// The cluster directory.
@@ -261,7 +257,7 @@ pub struct RenderArgs {
     pub values: ValuesArgs,
 }
 
-// `kzrender explain`.
+/// `kzrender explain`.
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
     /// Dotted key, e.g. `kiam.IamArn`.
@@ -273,7 +269,7 @@ pub struct ExplainArgs {
     pub values: ValuesArgs,
 }
 
-// `kzrender validate`.
+/// `kzrender validate`.
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
     /// Where to look for cluster directories.
@@ -325,27 +321,6 @@ pub enum Output {
     Yaml,
     /// Concatenated JSON objects.
     Json,
-}
-
-/// The whole command line, every subcommand's flags included: what completions and the man page
-/// describe. Each subcommand gets its flags up front instead of on first use, so clap's `help`
-/// subcommand also learns the nested ones (`help argocd generate`).
-pub fn whole() -> clap::Command {
-    fn eager(cli: clap::Command, name: &str, augment: fn(clap::Command) -> clap::Command) -> clap::Command {
-        // The deferred augment is done here; a no-op takes its place.
-        cli.mut_subcommand(name, |sub| augment(sub).defer(|sub| sub))
-    }
-    let mut cli = Cli::command();
-    cli = eager(cli, "render", RenderArgs::augment_args);
-    cli = eager(cli, "explain", ExplainArgs::augment_args);
-    cli = eager(cli, "validate", ValidateArgs::augment_args);
-    cli = eager(cli, "diff", DiffArgs::augment_args);
-    cli = eager(cli, "argocd", ArgocdArgs::augment_args);
-    cli = eager(cli, "outputs", OutputsArgs::augment_args);
-    cli = eager(cli, "docs", DocsArgs::augment_args);
-    cli = eager(cli, "completions", CompletionsArgs::augment_args);
-    // `mut_subcommand` puts what it changes last: all of them, in the order `--help` lists them.
-    eager(cli, "man", |man| man)
 }
 
 /// Parses the process arguments.
@@ -462,42 +437,15 @@ mod tests {
     }
 
     /// Each subcommand with its help text and flags, its own subcommands after it.
-    fn shape(command: &clap::Command, into: &mut Vec<String>) {
-        let about = command.get_about().map(ToString::to_string).unwrap_or_default();
-        let flags: Vec<String> = command.get_arguments().map(|a| a.get_id().to_string()).collect();
-        into.push(format!("{} ({about}): {}", command.get_name(), flags.join(" ")));
-        for sub in command.get_subcommands() {
-            shape(sub, into);
-        }
-    }
-
     #[test]
-    fn the_whole_command_line_is_what_runs_build_one_subcommand_at_a_time() {
-        let (mut run, mut whole) = (Cli::command(), whole());
-        run.build();
-        whole.build();
-        let (mut ran, mut described) = (Vec::new(), Vec::new());
-        for sub in run.get_subcommands().filter(|s| s.get_name() != "help") {
-            shape(sub, &mut ran);
-        }
-        for sub in whole.get_subcommands().filter(|s| s.get_name() != "help") {
-            shape(sub, &mut described);
-        }
-        assert_eq!(described, ran);
-        assert!(ran.iter().any(|s| s.starts_with("render (Render one cluster directory") && s.contains("set_json")));
-        // A subcommand's help once built is what `kzrender --help` lists for it before.
-        let listed: Vec<_> = Cli::command().get_subcommands().map(|s| s.get_about().map(ToString::to_string)).collect();
-        let built: Vec<_> =
-            run.get_subcommands().take(listed.len()).map(|s| s.get_about().map(ToString::to_string)).collect();
-        assert_eq!(built, listed);
-        // What building them up front is for: `help` knows the nested subcommands too.
-        let help = whole.find_subcommand("help").expect("a help subcommand");
-        let nested: Vec<&str> = help
-            .find_subcommand("argocd")
-            .into_iter()
-            .flat_map(|a| a.get_subcommands())
-            .map(|s| s.get_name())
-            .collect();
+    fn help_knows_the_nested_subcommands_and_each_subcommand_its_doc_comment() {
+        let mut cli = Cli::command();
+        cli.build();
+        let about = |name: &str| cli.find_subcommand(name).and_then(|s| s.get_about()).map(ToString::to_string);
+        assert_eq!(about("render").as_deref(), Some("Render one cluster directory to a YAML stream on stdout."));
+        let help = cli.find_subcommand("help").expect("a help subcommand");
+        let nested: Vec<&str> =
+            help.find_subcommand("argocd").into_iter().flat_map(|a| a.get_subcommands()).map(|s| s.get_name()).collect();
         assert_eq!(nested, ["generate", "parameters"]);
     }
 

@@ -19,6 +19,8 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::sync::OnceLock;
 
+use clap::CommandFactory;
+
 use kzrender::catalog::Catalog;
 use kzrender::diag::{self, Diagnostic, Kind};
 use kzrender::pipeline;
@@ -94,14 +96,14 @@ fn completions(args: &args::CompletionsArgs) -> Success {
         args::Shell::Fish => Shell::Fish,
     };
     let mut script = Vec::new();
-    clap_complete::generate(shell, &mut args::whole(), "kzrender", &mut script);
+    clap_complete::generate(shell, &mut args::Cli::command(), "kzrender", &mut script);
     Success { stdout: String::from_utf8_lossy(&script).into_owned(), warnings: Vec::new() }
 }
 
 /// `kzrender man`: the man page, generated from the flags themselves.
 fn man() -> Result<Success, Failure> {
     let mut page = Vec::new();
-    clap_mangen::Man::new(args::whole()).render(&mut page).map_err(|e| Failure::Trouble(e.to_string()))?;
+    clap_mangen::Man::new(args::Cli::command()).render(&mut page).map_err(|e| Failure::Trouble(e.to_string()))?;
     Ok(Success { stdout: String::from_utf8_lossy(&page).into_owned(), warnings: Vec::new() })
 }
 
