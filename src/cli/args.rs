@@ -442,10 +442,14 @@ mod tests {
         let mut cli = Cli::command();
         cli.build();
         let about = |name: &str| cli.find_subcommand(name).and_then(|s| s.get_about()).map(ToString::to_string);
-        assert_eq!(about("render").as_deref(), Some("Render one cluster directory to a YAML stream on stdout."));
+        assert_eq!(about("render").as_deref(), Some("Render one cluster directory to a YAML stream on stdout"));
         let help = cli.find_subcommand("help").expect("a help subcommand");
-        let nested: Vec<&str> =
-            help.find_subcommand("argocd").into_iter().flat_map(|a| a.get_subcommands()).map(|s| s.get_name()).collect();
+        let nested: Vec<&str> = help
+            .find_subcommand("argocd")
+            .into_iter()
+            .flat_map(|a| a.get_subcommands())
+            .map(|s| s.get_name())
+            .collect();
         assert_eq!(nested, ["generate", "parameters"]);
     }
 
