@@ -14,7 +14,7 @@ use crate::catalog::Catalog;
 use crate::diag::{Diagnostic, Kind};
 use crate::files;
 use crate::layer::{Layer, LayerKind};
-use crate::read::{display, Guard};
+use crate::read::{display, Budget, Guard};
 use crate::redact;
 use crate::value::{KeyPath, Map, Node, Origin, Value};
 use crate::yaml::parse_map;
@@ -52,6 +52,7 @@ pub fn read(
     catalog: &Catalog,
     guard: &Guard,
     dir: &Path,
+    budget: &mut Budget,
     warnings: &mut Vec<Diagnostic>,
 ) -> Result<Outputs, Vec<Diagnostic>> {
     let mut files = Vec::new();
@@ -61,6 +62,8 @@ pub fn read(
     let mut errors = Vec::new();
     let outputs = dir.join(OUTPUTS_DIR);
     if outputs.is_dir() {
+        // A symlinked outputs/ is walked only where it stays inside the checkout.
+        guard.check(&outputs, &display(dir, OUTPUTS_DIR)).map_err(|e| vec![e])?;
         let found = files::walk(&outputs, |_| true);
         errors.extend(found.errors);
         let yaml = found.files.into_iter().filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"));
@@ -81,6 +84,8 @@ pub fn read(
                 continue;
             }
         };
+        // Many files are no more than the cluster's inputs may hold together.
+        budget.spend(&node, &name).map_err(|e| vec![e])?;
         match layer(catalog, &name, node, &src.text) {
             Ok((layer, empty)) => {
                 out.empty.extend(empty);

@@ -26,6 +26,14 @@ pub enum GitError {
         /// Which rule it breaks.
         why: &'static str,
     },
+    /// A file of a commit could not be extracted.
+    #[error("cannot extract `{path}` of a commit: {message}")]
+    Extract {
+        /// The entry's path, escaped to one line.
+        path: String,
+        /// Why.
+        message: String,
+    },
     /// git could not run or failed.
     #[error("git {args}: {message}")]
     Failed {
@@ -163,9 +171,8 @@ impl Repo {
         let entries: Vec<&Entry> = entries.iter().copied().filter(|e| !e.submodule).collect();
         let oids: Vec<&str> = entries.iter().map(|e| e.oid.as_str()).collect();
         let blobs = self.blob_bytes(&oids)?;
-        write_tree(entries.into_iter().zip(blobs), into).map_err(|(path, e)| {
-            failed("write the files of a commit", &format!("{}: {e}", crate::diag::one_line(&path)))
-        })
+        write_tree(entries.into_iter().zip(blobs), into)
+            .map_err(|(path, e)| GitError::Extract { path: crate::diag::one_line(&path), message: e.to_string() })
     }
 
     fn git(&self, args: &[&str]) -> Result<String, GitError> {
@@ -177,7 +184,9 @@ impl Repo {
 /// [`checkout_safe`] below `into`, an empty directory. No path leaves `into` and no write goes
 /// through a symlink: directories are created one level at a time and must be real
 /// directories, and a file or a symlink is only ever created new, never opened where something
-/// already is. The first failure, with the entry's path.
+/// already is. No read leaves it either: a symlink whose target leads outside `into` (absolute,
+/// or `..` above it) is refused, so rendering the tree reads only what the commit holds. The
+/// first failure, with the entry's path.
 pub fn write_tree<'e>(
     entries: impl IntoIterator<Item = (&'e Entry, Vec<u8>)>,
     into: &Path,
@@ -199,7 +208,12 @@ pub fn write_tree<'e>(
             }
         }
         if entry.symlink {
-            std::os::unix::fs::symlink(String::from_utf8_lossy(&blob).as_ref(), &target).map_err(fail)?;
+            let to = String::from_utf8_lossy(&blob).into_owned();
+            if !stays_inside(&entry.path, &to) {
+                let why = format!("a symlink to `{}`, outside the commit's tree", crate::diag::one_line(&to));
+                return Err(fail(std::io::Error::other(why)));
+            }
+            std::os::unix::fs::symlink(&to, &target).map_err(fail)?;
         } else {
             use std::io::Write;
             let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&target).map_err(fail)?;
@@ -207,6 +221,25 @@ pub fn write_tree<'e>(
         }
     }
     Ok(())
+}
+
+/// Whether the symlink at `link` (a tree path) to `target` can only lead inside the tree: a
+/// relative target whose `..` all come first and climb no higher than the link's directory.
+/// (A `..` after a name could climb out of a directory that name links to.)
+fn stays_inside(link: &str, target: &str) -> bool {
+    use std::path::Component;
+    let depth = link.matches('/').count();
+    let mut climbs = 0;
+    let mut named = false;
+    for c in Path::new(target).components() {
+        match c {
+            Component::ParentDir if !named => climbs += 1,
+            Component::Normal(_) => named = true,
+            Component::CurDir => {}
+            _ => return false,
+        }
+    }
+    !target.is_empty() && climbs <= depth
 }
 
 /// Whether every entry of a tree is one git's own checkout would write (git's `verify_path`):

@@ -131,7 +131,9 @@ struct Write<'a> {
 /// an import must not land a conflict that breaks the next render. (A cluster whose other
 /// files cannot be read is left for `render` to report.)
 fn disagreements(catalog: &Catalog, guard: &Guard, cluster: &Path, planned: &[Planned]) -> Vec<Diagnostic> {
-    let Ok(existing) = cloudbender::read(catalog, guard, cluster, &mut Vec::new()) else { return Vec::new() };
+    let Ok(existing) = cloudbender::read(catalog, guard, cluster, &mut Default::default(), &mut Vec::new()) else {
+        return Vec::new();
+    };
     let replaced: Vec<String> = planned.iter().map(|p| display(cluster, &p.target)).collect();
     let mut layers: Vec<Layer> = existing.layers.into_iter().filter(|l| !replaced.contains(&l.name)).collect();
     layers.extend(planned.iter().map(|p| Layer {

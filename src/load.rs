@@ -16,7 +16,7 @@ use crate::cloudbender;
 use crate::diag::{Diagnostic, Kind};
 use crate::layer::{Layer, LayerKind};
 use crate::merge::merge_into;
-use crate::read::{display, Guard};
+use crate::read::{display, Budget, Guard};
 use crate::redact;
 use crate::request::{Overlay, Request, Set};
 use crate::strvals;
@@ -45,13 +45,17 @@ pub fn load(catalog: &Catalog, req: &Request) -> Result<Loaded, Vec<Diagnostic>>
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
     let mut layers = Vec::new();
+    let mut budget = Budget::default();
     let name = display(&req.dir, CLUSTER_FILE);
     match read_map(&guard, &req.dir.join(CLUSTER_FILE), &name, &mut warnings) {
-        Ok(node) => layers.push(Layer { kind: LayerKind::Cluster, name, note: None, node, set: None }),
+        Ok(node) => {
+            budget.spend(&node, &name).map_err(|e| vec![e])?;
+            layers.push(Layer { kind: LayerKind::Cluster, name, note: None, node, set: None })
+        }
         Err(e) => errors.extend(e),
     }
     let mut empty_outputs = Default::default();
-    match cloudbender::read(catalog, &guard, &req.dir, &mut warnings) {
+    match cloudbender::read(catalog, &guard, &req.dir, &mut budget, &mut warnings) {
         Ok(cb) => {
             layers.extend(cb.layers);
             empty_outputs = cb.empty;
@@ -59,9 +63,8 @@ pub fn load(catalog: &Catalog, req: &Request) -> Result<Loaded, Vec<Diagnostic>>
         Err(e) => errors.extend(e),
     }
     let read_file = |path: &str| read_text(&guard, req, Path::new(path)).map(|s| s.text).map_err(|d| d.message);
-    // A file named twice is read once; all overlays together stay within one budget.
+    // A file named twice is read once, and counts twice.
     let mut read_before: HashMap<&Path, Layer> = HashMap::new();
-    let (mut values, mut bytes) = (0, 0);
     for overlay in &req.overlays {
         let layer = match overlay {
             Overlay::File(path) => match read_before.get(path.as_path()) {
@@ -72,13 +75,9 @@ pub fn load(catalog: &Catalog, req: &Request) -> Result<Loaded, Vec<Diagnostic>>
             },
             Overlay::Set(set) => flag(set, &read_file),
         };
-        let layer = layer.and_then(|layer| {
-            let (n, b) = layer.node.cost();
-            (values, bytes) = (values + n, bytes + b);
-            match values > MAX_OVERLAY_VALUES || bytes > MAX_OVERLAY_BYTES {
-                false => Ok(layer),
-                true => Err(vec![over_budget(&layer, values, bytes)]),
-            }
+        let layer = layer.and_then(|layer| match budget.spend(&layer.node, &layer.name) {
+            Ok(()) => Ok(layer),
+            Err(e) => Err(vec![e]),
         });
         match layer {
             Ok(layer) => layers.push(layer),
@@ -96,22 +95,6 @@ pub fn load(catalog: &Catalog, req: &Request) -> Result<Loaded, Vec<Diagnostic>>
     }
     let user = fold(&layers, &read_file)?;
     Ok(Loaded { layers, user, warnings, empty_outputs })
-}
-
-/// Most values all extra values files and flags may set together (ArgoCD's parameters too):
-/// twice what one file may hold.
-pub const MAX_OVERLAY_VALUES: usize = 2 * crate::yaml::parse::MAX_NODES;
-
-/// Most bytes of keys and text all extra values files and flags may hold together.
-pub const MAX_OVERLAY_BYTES: usize = 2 * crate::read::MAX_FILE_BYTES as usize;
-
-fn over_budget(layer: &Layer, values: usize, bytes: usize) -> Diagnostic {
-    let msg = format!(
-        "with this, the values files and flags set {values} values of {bytes} bytes together; the limit is \
-         {MAX_OVERLAY_VALUES} values and {} MiB (a file named twice counts twice)",
-        MAX_OVERLAY_BYTES >> 20
-    );
-    Diagnostic::new(Kind::Limit, Some(Origin::file(&layer.name)), "", msg)
 }
 
 /// The user's values: files merged in order, flags applied to what they gave.

@@ -13,6 +13,42 @@ use crate::yaml::Source;
 /// Largest input file accepted.
 pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 
+/// Most values all inputs of one cluster may hold together (its files, CloudBender's files,
+/// extra values files and flags): four times what one file may hold.
+pub const MAX_CLUSTER_VALUES: usize = 4 * crate::yaml::parse::MAX_NODES;
+
+/// Most bytes of keys and text all inputs of one cluster may hold together.
+pub const MAX_CLUSTER_BYTES: usize = 4 * MAX_FILE_BYTES as usize;
+
+/// What the inputs of one cluster read so far hold: each file is within the limits of one file,
+/// and all of them together within [`MAX_CLUSTER_VALUES`] and [`MAX_CLUSTER_BYTES`], so a
+/// directory of many files (or a values file named many times) cannot cost more either.
+#[derive(Debug, Default)]
+pub struct Budget {
+    values: usize,
+    bytes: usize,
+}
+
+impl Budget {
+    /// Counts what `node` (read from `name`) holds; an error once the inputs hold too much.
+    pub fn spend(&mut self, node: &crate::value::Node, name: &str) -> Result<(), Diagnostic> {
+        let (values, bytes) = node.cost();
+        self.values += values;
+        self.bytes += bytes;
+        if self.values <= MAX_CLUSTER_VALUES && self.bytes <= MAX_CLUSTER_BYTES {
+            return Ok(());
+        }
+        let msg = format!(
+            "with this, the inputs of the cluster hold {} values of {} bytes together; the limit is {MAX_CLUSTER_VALUES} \
+             values and {} MiB (a file named twice counts twice)",
+            self.values,
+            self.bytes,
+            MAX_CLUSTER_BYTES >> 20
+        );
+        Err(Diagnostic::new(Kind::Limit, Some(Origin::file(name)), "", msg))
+    }
+}
+
 /// Reads a file, enforcing the size limit and UTF-8. Errors are diagnostics at the file.
 pub fn read_source(path: &Path, name: &str) -> Result<Source, Diagnostic> {
     let name: Arc<str> = Arc::from(name);

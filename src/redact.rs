@@ -5,7 +5,7 @@
 //! such a key anywhere below is secret as a whole, since printing it would print the secret.
 //! Every printer asks [`shown`] (one value in a message) or [`redacted`] (a whole tree).
 
-use crate::value::{KeyPath, Node, Seg, Value};
+use crate::value::{KeyPath, Node, Value};
 
 /// The placeholder shown instead of a secret.
 pub const REDACTED: &str = "<redacted>";
@@ -73,11 +73,17 @@ pub fn shown(path: &KeyPath, node: &Node, render: impl FnOnce(&Node) -> String) 
     }
 }
 
-/// Whether `path` lies in the `data` or `stringData` of a Kubernetes Secret `doc`: those values
-/// are secrets whatever their keys are called.
+/// Whether `path` of the Kubernetes document `doc` holds what is never quoted whatever its key
+/// is called: the `data` and `stringData` of a Secret, and an Application's `helm.values` (one
+/// string holding a whole values document, secrets included).
 pub fn in_secret_object(doc: &Node, path: &KeyPath) -> bool {
-    let secret = doc.get_path(&["kind"]).and_then(Node::as_str) == Some("Secret");
-    secret && matches!(path.segs().first(), Some(Seg::Key(k)) if k == "data" || k == "stringData")
+    let kind = doc.get_path(&["kind"]).and_then(Node::as_str);
+    let first = path.segs().first().and_then(|s| s.key());
+    match kind {
+        Some("Secret") => matches!(first, Some("data" | "stringData")),
+        Some("Application") => path.to_string().starts_with("spec.source.helm.values"),
+        _ => false,
+    }
 }
 
 /// The text of every scalar `node` holds under a secret-named key, longest first: what
@@ -151,6 +157,9 @@ mod tests {
         assert!(!in_secret_object(&secret, &KeyPath::parse("metadata.name")));
         let config = tree("kind: ConfigMap\ndata:\n  user: x\n");
         assert!(!in_secret_object(&config, &KeyPath::parse("data.user")));
+        let app = tree("kind: Application\nspec:\n  source:\n    helm:\n      values: 'password: x'\n    path: p\n");
+        assert!(in_secret_object(&app, &KeyPath::parse("spec.source.helm.values")));
+        assert!(!in_secret_object(&app, &KeyPath::parse("spec.source.path")));
     }
 
     #[test]

@@ -550,6 +550,50 @@ fn a_commit_with_a_directory_below_its_own_symlink_is_refused_and_writes_nothing
 }
 
 #[test]
+fn a_commit_whose_symlinks_lead_outside_its_tree_is_refused_and_nothing_outside_is_read() {
+    let repo = Repo::fleet();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("p.yaml"), "calico: {mtu: 1}\n").unwrap();
+    for (i, target) in [outside.path().to_str().unwrap(), "../../..", "prod-eu/../..", "."].iter().enumerate() {
+        let link = git_with_input(&repo, &["hash-object", "-w", "--stdin"], target);
+        // clusters/dev/outputs -> target, in place of the cluster's own outputs.
+        let dev = repo.git(&["ls-tree", "HEAD", "clusters/dev/"]);
+        let mut lines: Vec<String> =
+            dev.lines().filter(|l| !l.ends_with("/outputs")).map(|l| l.replace("clusters/dev/", "")).collect();
+        lines.push(format!("120000 blob {}\toutputs", link.trim()));
+        lines.push(String::new());
+        let dev_tree = git_with_input(&repo, &["mktree"], &lines.join("\n"));
+        let clusters: Vec<String> = repo
+            .git(&["ls-tree", "HEAD", "clusters/"])
+            .lines()
+            .map(|l| match l.ends_with("clusters/dev") {
+                true => format!("040000 tree {}\tdev", dev_tree.trim()),
+                false => l.replace("clusters/", ""),
+            })
+            .chain([String::new()])
+            .collect();
+        let clusters_tree = git_with_input(&repo, &["mktree"], &clusters.join("\n"));
+        let root = format!("040000 tree {}\tclusters\n", clusters_tree.trim());
+        let tree = git_with_input(&repo, &["mktree"], &root);
+        let evil = repo.git(&["commit-tree", tree.trim(), "-p", "HEAD", "-m", "link"]).trim().to_owned();
+        let out = repo.diff(&["--base", "HEAD", "--head", &evil]);
+        if i == 3 {
+            // `.` stays inside the cluster: no error of extraction, the render says what it finds.
+            assert!(!out.stderr.contains("outside the commit's tree"), "{}", out.stderr);
+            continue;
+        }
+        let out = out.failure(2);
+        assert_eq!(
+            out.stderr,
+            format!(
+                "kzrender: cannot extract `clusters/dev/outputs` of a commit: a symlink to `{target}`, outside the commit's tree\n"
+            ),
+            "{target}"
+        );
+    }
+}
+
+#[test]
 fn git_dir_spellings_and_empty_components_are_refused() {
     use kzrender::git::{checkout_safe, Entry};
     let file = |path: &str| Entry { path: path.into(), oid: "0".repeat(40), symlink: false, submodule: false };

@@ -203,7 +203,6 @@ fn sigterm_stops_the_helm_runs_under_way() {
         .arg(&helm)
         .current_dir(root())
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
     let started: Vec<u32> = loop {
@@ -211,6 +210,9 @@ fn sigterm_stops_the_helm_runs_under_way() {
         let pids: Vec<u32> = text.lines().filter_map(|l| l.parse().ok()).collect();
         if !pids.is_empty() {
             break pids;
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("kzrender ended ({status}) before it started helm");
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
     };
@@ -229,4 +231,63 @@ fn sigterm_stops_the_helm_runs_under_way() {
         }
         assert!(!alive(), "helm {pid} outlived kzrender");
     }
+}
+
+/// `kzrender argocd generate` in `clusters/dev` of a repository `setup` lays out.
+fn plugin_in(setup: impl FnOnce(&Path), parameters: &str) -> Outcome {
+    let repo = tempfile::tempdir().unwrap();
+    let dir = repo.path().join("clusters/dev");
+    copy_tree(&root().join(DEV), &dir);
+    setup(repo.path());
+    Test::new()
+        .current_dir(&dir)
+        .env("ARGOCD_APP_NAME", "dev")
+        .env("ARGOCD_APP_SOURCE_PATH", "clusters/dev")
+        .env("ARGOCD_APP_PARAMETERS", parameters)
+        .args(["argocd", "generate"])
+        .run()
+}
+
+#[test]
+fn many_cloudbender_files_are_bounded_together() {
+    let out = plugin_in(
+        |repo| {
+            let outputs = repo.join("clusters/dev/outputs/many");
+            std::fs::create_dir_all(&outputs).unwrap();
+            let items = vec!["1"; 99_000].join(",");
+            for i in 0..8 {
+                let text = format!("ClusterName: dev\ncalico:\n  values:\n    l{i}: [{items}]\n");
+                std::fs::write(outputs.join(format!("o{i}.yaml")), text).unwrap();
+            }
+        },
+        "[]",
+    )
+    .failure(1);
+    assert!(
+        out.stderr.contains("with this, the inputs of the cluster hold ")
+            && out.stderr.contains("the limit is 400000 values and 32 MiB"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_symlinked_outputs_directory_leading_outside_the_checkout_is_not_walked() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret-name.yaml"), "ClusterName: x\n").unwrap();
+    let out = plugin_in(
+        |repo| {
+            let outputs = repo.join("clusters/dev/outputs");
+            std::fs::remove_dir_all(&outputs).unwrap();
+            std::os::unix::fs::symlink(outside.path(), &outputs).unwrap();
+        },
+        "[]",
+    )
+    .failure(1);
+    assert_eq!(
+        out.stderr,
+        "kzrender: Application dev: 1 error, nothing rendered; first: resolves outside the repository checkout; only files inside the repository may be used\n\
+         error: outputs: resolves outside the repository checkout; only files inside the repository may be used\n"
+    );
+    assert!(!out.stderr.contains("secret-name"), "the directory outside is not listed");
 }

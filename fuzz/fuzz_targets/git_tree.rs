@@ -47,6 +47,13 @@ fuzz_target!(|data: &[u8]| {
     for path in &found {
         assert!(path.starts_with(&into), "{} was written outside the scratch directory", path.display());
     }
+    // Nothing written leads outside either: every symlink that resolves, resolves inside.
+    let real = into.canonicalize().expect("the scratch directory resolves");
+    for path in &found {
+        if let Ok(resolved) = path.canonicalize() {
+            assert!(resolved.starts_with(&real), "{} leads outside to {}", path.display(), resolved.display());
+        }
+    }
     // Nothing a symlink points at was created through it: every regular file found is one of
     // the tree's own paths.
     for path in found.iter().filter(|p| p.symlink_metadata().is_ok_and(|m| m.is_file())) {

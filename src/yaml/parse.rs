@@ -138,12 +138,14 @@ struct Size {
     weight: usize,
     nodes: usize,
     depth: usize,
+    /// Whether the anchored value sits under a secret's key.
+    secret: bool,
 }
 
 impl Size {
     fn of(node: &Node) -> Size {
         const NODE: usize = 32;
-        let mut size = Size { weight: 0, nodes: 0, depth: 0 };
+        let mut size = Size { weight: 0, nodes: 0, depth: 0, secret: false };
         node.walk(&mut |path, n| {
             let key = path.segs().last().and_then(|s| s.key()).map_or(0, str::len);
             size.nodes += 1;
@@ -222,7 +224,7 @@ impl<'a> Builder<'a> {
                 let value = self.scalar(&text, style, tag.as_deref(), &origin)?;
                 let node = Node::new(value, origin);
                 if anchor > 0 {
-                    self.anchors.insert(anchor, (node.clone(), Size::of(&node)));
+                    self.anchor(anchor, &node);
                 }
                 self.push(node)
             }
@@ -277,7 +279,7 @@ impl<'a> Builder<'a> {
                     }
                 };
                 if anchor > 0 {
-                    self.anchors.insert(anchor, (node.clone(), Size::of(&node)));
+                    self.anchor(anchor, &node);
                 }
                 self.push(node)
             }
@@ -296,6 +298,13 @@ impl<'a> Builder<'a> {
                         origin,
                         format!("the alias nests deeper than {MAX_DEPTH} levels"),
                     ));
+                }
+                // A secret's value is redacted by the key it sits under: aliased under another
+                // key it would be printed.
+                if size.secret && !self.in_secret() {
+                    let msg = "an alias of a secret's value under a key not named as a secret would show the secret; \
+                               write the value again, or name the key as a secret";
+                    return Err(self.err(Kind::Shape, origin, msg));
                 }
                 self.charge(size.weight, &origin)?;
                 self.count(size.nodes, &origin)?;
@@ -457,6 +466,12 @@ impl<'a> Builder<'a> {
             self.warn(origin.clone(), msg);
         }
         Ok(value)
+    }
+
+    /// Remembers an anchored value for its aliases, with whether it is a secret's.
+    fn anchor(&mut self, anchor: usize, node: &Node) {
+        let size = Size { secret: self.in_secret(), ..Size::of(node) };
+        self.anchors.insert(anchor, (node.clone(), size));
     }
 
     /// Whether the value being read sits under a secret's key (its text must not be shown).
