@@ -19,10 +19,6 @@ if [ "$static" = 1 ]; then
   RUSTFLAGS="-C target-feature=+crt-static -C relocation-model=static" \
     cargo build --release --locked --quiet --target "$target" --target-dir target/static
   kzs=$root/target/static/$target/release/kzrender
-  # build.rs orders the start-up functions (deploy/symbol-order.txt); names gone from the binary
-  # lost their place: many of them mean scripts/order-symbols.sh is due.
-  ordered=$(nm --defined-only "$kzs" | awk 'NR == FNR { have[$3] = 1; next } ($1 in have) { n++ } END { print n + 0 }' - deploy/symbol-order.txt)
-  echo "static binary: $ordered of $(wc -l <deploy/symbol-order.txt) ordered start-up functions present"
 fi
 helm=$root/.cache/tools/helm
 [ -x "$helm" ] || bash scripts/fetch-tools.sh >/dev/null
