@@ -62,28 +62,6 @@ fn main() {
         t.sort_by(f64::total_cmp);
         println!("{:<40} {:>9.1} µs", what, t[50]);
     }
-    let mut sources = Vec::new();
-    let mut dirs = vec![root.join("kubezero")];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(dir).expect("kubezero/ is readable") {
-            let path = entry.expect("readable").path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if path.extension().is_some_and(|e| e == "json") {
-                let json = serde_json::from_str(&std::fs::read_to_string(&path).expect("readable")).expect("JSON");
-                collect_patterns(&json, &mut sources);
-            }
-        }
-    }
-    let start = Instant::now();
-    for p in &sources {
-        drop(regex_lite::Regex::new(p).expect("valid"));
-    }
-    println!(
-        "{:<40} {:>9.1} µs",
-        format!("catalog: compile its {} patterns", sources.len()),
-        start.elapsed().as_secs_f64() * 1e6
-    );
     let prod = Request { dir: root.join("fixtures/fleet/clusters/prod-eu"), ..Default::default() };
     let cold = median(
         || {
@@ -102,18 +80,5 @@ fn main() {
         println!("{:<40} {:>9.1} µs", format!("{cluster}: load + merge"), resolve.as_secs_f64() * 1e6);
         println!("{:<40} {:>9.1} µs", format!("{cluster}: whole render incl. validation"), render.as_secs_f64() * 1e6);
         println!("{:<40} {:>9.1} µs", format!("{cluster}: emit YAML"), emit.as_secs_f64() * 1e6);
-    }
-}
-
-fn collect_patterns(json: &serde_json::Value, out: &mut Vec<String>) {
-    match json {
-        serde_json::Value::Object(m) => {
-            if let Some(p) = m.get("pattern").and_then(|p| p.as_str()) {
-                out.push(p.to_owned());
-            }
-            m.values().for_each(|v| collect_patterns(v, out));
-        }
-        serde_json::Value::Array(a) => a.iter().for_each(|v| collect_patterns(v, out)),
-        _ => {}
     }
 }

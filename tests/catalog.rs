@@ -194,7 +194,7 @@ fn a_broken_component_schema_is_a_catalog_error_when_a_cluster_sets_that_compone
     // Component schemas compile when a cluster first sets the component: onprem sets calico.
     let cat = fork();
     edit(&cat.path().join("components/calico/schema.json"), "\"type\": \"integer\"", "\"type\": \"integr\"");
-    let why = "invalid schema: #/properties/mtu/type: `integr` is not a JSON Schema type";
+    let why = "invalid schema: #/properties/mtu/type: \"integr\" is not valid under any of the schemas listed in the 'anyOf' keyword";
     assert_eq!(
         refused(&cat),
         format!(

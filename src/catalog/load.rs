@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use serde::Deserialize;
 
-use super::{embedded, env, prepared, template_name, Catalog, Channel, Component, ComponentSpec, Files, Kubernetes};
+use super::{embedded, env, template_name, Catalog, Channel, Component, ComponentSpec, Files, Kubernetes};
 use crate::diag::{Diagnostic, Kind};
 use crate::files;
 use crate::value::{Node, Origin, Value};
@@ -53,7 +53,7 @@ impl Catalog {
             .collect();
         let files = embedded::FILES.iter().filter(|(p, _)| *p == "catalog.yaml");
         let files = files.map(|(p, t)| (p.to_string(), Cow::Borrowed(*t))).collect();
-        let spec = Reader { root: "kubezero", files: &files, prepared: prepared::current() }
+        let spec = Reader { root: "kubezero", files: &files }
             .parse("catalog.yaml", &mut Vec::new())
             .and_then(|node| node.get_path(&["defaultChannel"]).and_then(Node::as_str).map(str::to_owned));
         match spec {
@@ -65,14 +65,7 @@ impl Catalog {
 
     /// Builds the built-in catalog afresh (what the first [`Catalog::embedded`] costs).
     pub fn build_embedded() -> Result<Catalog, Vec<Diagnostic>> {
-        Catalog::from_files("kubezero", embedded_files(), prepared::current())
-    }
-
-    /// Builds the built-in catalog from its files alone, as a `--kubezero` copy of it is built:
-    /// what `prepared` is checked against.
-    #[cfg(test)]
-    pub(super) fn build_embedded_unprepared() -> Result<Catalog, Vec<Diagnostic>> {
-        Catalog::from_files("kubezero", embedded_files(), false)
+        Catalog::from_files("kubezero", embedded_files())
     }
 
     /// A catalog read from a directory laid out like `kubezero/`.
@@ -103,15 +96,14 @@ impl Catalog {
         if !errors.is_empty() {
             return Err(errors);
         }
-        Catalog::from_files(&root, files, false)
+        Catalog::from_files(&root, files)
     }
 
-    /// Builds the catalog from its files; `prepared` when they are the built-in catalog's and
-    /// `prepared` holds them read ahead of time.
-    fn from_files(root: &str, files: Files, prepared: bool) -> Result<Catalog, Vec<Diagnostic>> {
+    /// Builds the catalog from its files (the built-in ones, or a `--kubezero` fork's).
+    fn from_files(root: &str, files: Files) -> Result<Catalog, Vec<Diagnostic>> {
         let files = Arc::new(files);
         let mut errors = Vec::new();
-        let reader = Reader { root, files: &files, prepared };
+        let reader = Reader { root, files: &files };
         let (spec, defaults) = match reader.parse("catalog.yaml", &mut errors) {
             Some(mut node) => {
                 let defaults = take(&mut node, "defaults");
@@ -142,7 +134,6 @@ impl Catalog {
             outputs: yaml::Memo::default(),
             rendered: Mutex::default(),
             files,
-            prepared,
             input_schema: OnceLock::new(),
             output_schemas: OnceLock::new(),
         })
@@ -158,16 +149,11 @@ pub(super) fn embedded_files() -> Files {
 pub(super) struct Reader<'a> {
     pub(super) root: &'a str,
     pub(super) files: &'a Files,
-    /// Take each file's tree from `prepared` instead of parsing it.
-    pub(super) prepared: bool,
 }
 
 impl Reader<'_> {
     pub(super) fn parse(&self, rel: &str, errors: &mut Vec<Diagnostic>) -> Option<Node> {
         let name = format!("{}/{rel}", self.root);
-        if let Some(node) = prepared::yaml(rel).filter(|_| self.prepared) {
-            return Some(node.to_node(&Arc::from(name)));
-        }
         let Some(text) = self.files.get(rel) else {
             errors.push(Diagnostic::new(Kind::Catalog, Some(Origin::file(&name)), "", "catalog file is missing"));
             return None;

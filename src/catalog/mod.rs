@@ -18,7 +18,6 @@ use crate::value::{Node, Origin, Value};
 
 mod env;
 mod load;
-mod prepared;
 mod schemas;
 
 mod embedded {
@@ -157,8 +156,6 @@ pub struct Catalog {
     outputs: crate::yaml::Memo,
     /// The templates rendered so far (see [`Catalog::render_template`]).
     rendered: Mutex<std::collections::BTreeSet<String>>,
-    /// Whether the YAML files and schemas come read ahead of time from `prepared`.
-    prepared: bool,
     input_schema: OnceLock<Result<schemas::InputSchema, Vec<Diagnostic>>>,
     output_schemas: OnceLock<Result<BTreeMap<String, Schema>, Vec<Diagnostic>>>,
 }

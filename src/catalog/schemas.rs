@@ -6,9 +6,9 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
-use super::{prepared, Catalog};
+use super::Catalog;
 use crate::diag::{Diagnostic, Kind};
-use crate::schema::{self, Doc, PreparedSchema, Schema};
+use crate::schema::{self, Schema};
 use crate::value::{KeyPath, Node, Origin, Seg};
 
 /// The schema of a cluster's values: `schemas/cluster.json` with every component's settings
@@ -54,10 +54,7 @@ impl Catalog {
         let schemas = self.output_schemas.get_or_init(|| {
             let mut out = BTreeMap::new();
             for (kind, rel) in OUTPUT_SCHEMAS {
-                let schema = match self.prepared_schema(rel) {
-                    Some(prepared) => self.compile_prepared(rel, prepared)?,
-                    None => self.compile(rel, &self.schema_json(rel)?)?,
-                };
+                let schema = self.compile(rel, &self.schema_json(rel)?)?;
                 out.insert(kind.to_owned(), schema);
             }
             Ok(out)
@@ -69,16 +66,6 @@ impl Catalog {
     /// every component has.
     pub fn component_schema_json(&self, component: &str) -> Result<serde_json::Value, Vec<Diagnostic>> {
         self.with_common(component, &self.schema_json("schemas/component.json")?)
-    }
-
-    /// The schema from `rel` as composed and read ahead of time, when the catalog is the
-    /// built-in one and `prepared` holds it.
-    fn prepared_schema(&self, rel: &str) -> Option<&'static PreparedSchema> {
-        if self.prepared {
-            prepared::schema(rel)
-        } else {
-            None
-        }
     }
 
     fn with_common(&self, component: &str, common: &serde_json::Value) -> Result<serde_json::Value, Vec<Diagnostic>> {
@@ -114,10 +101,7 @@ impl Catalog {
 
     fn compose_input_schema(&self) -> Result<InputSchema, Vec<Diagnostic>> {
         let rel = "schemas/cluster.json";
-        let top = match self.prepared_schema(rel) {
-            Some(prepared) => self.compile_prepared(rel, prepared)?,
-            None => self.compile(rel, &self.top_schema_json()?)?,
-        };
+        let top = self.compile(rel, &self.top_schema_json()?)?;
         Ok(InputSchema {
             top,
             common: OnceLock::new(),
@@ -136,9 +120,6 @@ impl Catalog {
         common: &OnceLock<Result<serde_json::Value, Vec<Diagnostic>>>,
     ) -> Result<Schema, Vec<Diagnostic>> {
         let rel = format!("components/{name}/schema.json");
-        if let Some(prepared) = self.prepared_schema(&rel) {
-            return self.compile_prepared(&rel, prepared);
-        }
         let common = common.get_or_init(|| self.schema_json("schemas/component.json"));
         let json = self.with_common(name, common.as_ref().map_err(Clone::clone)?)?;
         self.compile(&rel, &json)
@@ -166,16 +147,10 @@ impl Catalog {
         }
     }
 
-    fn compile<'a>(&self, rel: &str, doc: impl Doc<'a>) -> Result<Schema, Vec<Diagnostic>> {
-        schema::compile(doc).map_err(|e| self.invalid_schema(rel, &e))
-    }
-
-    fn compile_prepared(&self, rel: &str, prepared: &'static PreparedSchema) -> Result<Schema, Vec<Diagnostic>> {
-        schema::compile_prepared(prepared).map_err(|e| self.invalid_schema(rel, &e))
-    }
-
-    fn invalid_schema(&self, rel: &str, e: &str) -> Vec<Diagnostic> {
-        let at = Some(Origin::file(&format!("{}/{rel}", self.root)));
-        vec![Diagnostic::new(Kind::Catalog, at, "", format!("invalid schema: {e}"))]
+    fn compile(&self, rel: &str, json: &serde_json::Value) -> Result<Schema, Vec<Diagnostic>> {
+        Schema::standalone(json).map_err(|e| {
+            let at = Some(Origin::file(&format!("{}/{rel}", self.root)));
+            vec![Diagnostic::new(Kind::Catalog, at, "", e.message)]
+        })
     }
 }

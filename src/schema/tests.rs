@@ -6,7 +6,7 @@ fn check(schema: &str, doc: &str) -> Vec<String> {
         let src = Source { name: name.into(), text: text.to_owned() };
         parse_stream(&src, &mut Vec::new()).unwrap().remove(0)
     };
-    let schema = compile(&parse("s", schema).to_json()).unwrap();
+    let schema = Schema::standalone(&parse("s", schema).to_json()).unwrap();
     let mut errors = validate(&schema, &parse("v.yaml", doc));
     crate::diag::tidy(&mut errors);
     errors.iter().map(ToString::to_string).collect()
@@ -68,63 +68,127 @@ fn one_of_means_exactly_one() {
 }
 
 #[test]
-fn keywords_the_engine_does_not_implement_are_refused_by_name() {
-    for (schema, keyword) in [
-        (serde_json::json!({"unevaluatedProperties": false}), "unevaluatedProperties"),
-        (serde_json::json!({"properties": {"a": {"$dynamicRef": "#x"}}}), "$dynamicRef"),
-        (serde_json::json!({"dependentSchemas": {}}), "dependentSchemas"),
-    ] {
-        let e = compile(&schema).unwrap_err();
-        assert!(e.contains(&format!("`{keyword}` is not supported by kzrender's own schema engine")), "{e}");
-    }
-    assert_eq!(
-        compile(&serde_json::json!({"type": "strin"})).unwrap_err(),
-        "#/type: `strin` is not a JSON Schema type"
-    );
-}
-
-#[test]
-fn a_recursive_ref_costs_what_its_use_costs() {
-    let schema = serde_json::json!({"properties": {"a": {"$ref": "#"}, "b": {"$ref": "#"}, "c": {"$ref": "#"}}, "type": "object"});
-    let compiled = compile(&schema).unwrap();
-    assert_eq!(compiled.subs.len(), 4, "one sub-schema per place, the references shared");
+fn a_recursive_ref_is_followed_where_the_document_goes() {
+    let schema = serde_json::json!({"properties": {"a": {"$ref": "#"}, "b": {"$ref": "#"}}, "type": "object"});
     let mut doc = String::from("x");
     for _ in 0..50 {
-        doc = format!("{{a: {doc}, b: {{}}, c: {{}}}}");
+        doc = format!("{{a: {doc}, b: {{}}}}");
     }
     assert_eq!(check(&schema.to_string(), &doc).len(), 1, "the innermost value is not a map");
-    let looping = compile(&serde_json::json!({"$ref": "#"})).unwrap();
-    let node = parse_stream(&Source { name: "v".into(), text: "1".into() }, &mut Vec::new()).unwrap().remove(0);
-    assert_eq!(validate(&looping, &node)[0].message, "the schema refers to itself without end");
+}
+
+/// JSON Schema 2020-12's keywords (core, applicators, validation, unevaluated, format, content,
+/// meta-data), and the catalog's own `x-` annotations.
+const KEYWORDS: &[&str] = &[
+    "$schema",
+    "$id",
+    "$ref",
+    "$defs",
+    "$comment",
+    "$anchor",
+    "$dynamicRef",
+    "$dynamicAnchor",
+    "$vocabulary",
+    "allOf",
+    "anyOf",
+    "oneOf",
+    "not",
+    "if",
+    "then",
+    "else",
+    "dependentSchemas",
+    "prefixItems",
+    "items",
+    "contains",
+    "properties",
+    "patternProperties",
+    "additionalProperties",
+    "propertyNames",
+    "type",
+    "enum",
+    "const",
+    "multipleOf",
+    "maximum",
+    "exclusiveMaximum",
+    "minimum",
+    "exclusiveMinimum",
+    "maxLength",
+    "minLength",
+    "pattern",
+    "maxItems",
+    "minItems",
+    "uniqueItems",
+    "maxContains",
+    "minContains",
+    "maxProperties",
+    "minProperties",
+    "required",
+    "dependentRequired",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+    "format",
+    "contentEncoding",
+    "contentMediaType",
+    "contentSchema",
+    "title",
+    "description",
+    "default",
+    "deprecated",
+    "readOnly",
+    "writeOnly",
+    "examples",
+    "x-message",
+    "x-kubernetes-group-version-kind",
+];
+
+/// The keys of every schema object in `schema`, with where they are.
+fn keys_in(schema: &serde_json::Value, at: &str, out: &mut Vec<(String, String)>) {
+    use serde_json::Value as J;
+    let J::Object(m) = schema else { return };
+    for (k, v) in m {
+        out.push((k.clone(), at.to_owned()));
+        let here = format!("{at}/{k}");
+        match (k.as_str(), v) {
+            ("properties" | "patternProperties" | "$defs" | "dependentSchemas", J::Object(subs)) => {
+                subs.iter().for_each(|(name, sub)| keys_in(sub, &format!("{here}/{name}"), out))
+            }
+            ("allOf" | "anyOf" | "oneOf" | "prefixItems", J::Array(subs)) => {
+                subs.iter().enumerate().for_each(|(i, sub)| keys_in(sub, &format!("{here}/{i}"), out))
+            }
+            ("enum" | "const" | "default" | "examples" | "required" | "dependentRequired", _) => {}
+            (k, sub) if !k.starts_with("x-") => keys_in(sub, &here, out),
+            _ => {}
+        }
+    }
 }
 
 #[test]
-fn a_prepared_schema_with_references_compiles_as_its_json_does() {
-    use super::compile::analyse;
-    use super::{compile_prepared, PreparedSchema, StaticJson::*};
-    let json = serde_json::json!({
-        "$defs": {"node": {"properties": {"next": {"$ref": "#/$defs/node"}}, "type": "object"}},
-        "$ref": "#/$defs/node",
-    });
-    static PREPARED: PreparedSchema = PreparedSchema {
-        doc: Object(&[
-            (
-                "$defs",
-                Object(&[(
-                    "node",
-                    Object(&[
-                        ("properties", Object(&[("next", Object(&[("$ref", Str("#/$defs/node"))]))])),
-                        ("type", Str("object")),
-                    ]),
-                )]),
-            ),
-            ("$ref", Str("#/$defs/node")),
-        ]),
-        references: &["/$defs/node"],
-        maps: 5,
-    };
-    assert_eq!(analyse(&json), (vec!["/$defs/node".to_owned()], 5));
-    let from_json = compile(&json).unwrap();
-    assert_eq!(format!("{:?}", compile_prepared(&PREPARED).unwrap()), format!("{from_json:?}"));
-    assert_eq!(from_json.subs.len(), 3, "the root, the node and `next`: the reference to the node is an index");
+fn every_keyword_the_catalogs_schemas_use_is_one_the_engine_applies() {
+    // JSON Schema ignores a keyword it does not know: a misspelt `maxLenght` would check nothing.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("kubezero");
+    let mut files = Vec::new();
+    for dir in ["schemas", "components"] {
+        for entry in walkdir::WalkDir::new(root.join(dir)) {
+            let path = entry.unwrap().into_path();
+            if path.extension().is_some_and(|e| e == "json") {
+                files.push(path);
+            }
+        }
+    }
+    assert!(files.len() >= 13, "{files:?}");
+    let mut unknown = Vec::new();
+    for file in &files {
+        let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+        let mut keys = Vec::new();
+        keys_in(&json, "#", &mut keys);
+        unknown.extend(
+            keys.into_iter()
+                .filter(|(k, _)| !KEYWORDS.contains(&k.as_str()))
+                .map(|(k, at)| format!("{}: {at}/{k}", file.display())),
+        );
+    }
+    assert!(unknown.is_empty(), "keywords no JSON Schema engine applies:\n{}", unknown.join("\n"));
+    let mut misspelt = Vec::new();
+    keys_in(&serde_json::json!({"properties": {"a": {"maxLenght": 3}}}), "#", &mut misspelt);
+    assert!(misspelt.iter().any(|(k, _)| !KEYWORDS.contains(&k.as_str())), "the check finds a misspelt keyword");
 }

@@ -6,7 +6,6 @@
 mod de;
 mod map;
 mod path;
-mod prepared;
 mod walk;
 
 use std::cmp::Ordering;
@@ -17,7 +16,6 @@ use std::sync::Arc;
 pub use de::from_node;
 pub use map::Map;
 pub use path::{KeyBuffers, KeyPath, Seg};
-pub use prepared::{StaticNode, StaticValue};
 
 /// Where a value was written.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -7,15 +7,15 @@
 //! directories, unless missing schemas are ignored (kubeconform's `-ignore-missing-schemas`).
 
 mod crd;
-mod errors;
 mod index;
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use serde_json::Value as J;
 
+use super::Schema;
 use crate::diag::{Diagnostic, Kind};
 use crate::value::{Node, Origin};
 use index::{Dir, Gvk};
@@ -29,17 +29,7 @@ pub struct SchemaSet {
 }
 
 /// A kind's schema, compiled, or none in any directory, or why it cannot be used.
-type Lookup = Result<Option<Arc<Compiled>>, Diagnostic>;
-
-/// A kind's compiled schema, with the documents its errors may point into.
-#[derive(Debug)]
-pub struct Compiled {
-    validator: jsonschema::Validator,
-    /// The kind's own schema document.
-    schema: J,
-    /// The directory's `_definitions.json`, where a `$ref` leads.
-    definitions: Option<Arc<J>>,
-}
+type Lookup = Result<Option<Arc<Schema>>, Diagnostic>;
 
 /// A directory's `_definitions.json`, parsed and registered once.
 struct Definitions {
@@ -97,7 +87,7 @@ impl SchemaSet {
                 );
                 vec![Diagnostic::new(Kind::MissingSchema, None, "kind", msg)]
             }
-            Ok(Some(c)) => errors::diagnostics(&c, doc),
+            Ok(Some(c)) => c.check(doc),
         }
     }
 
@@ -114,39 +104,12 @@ impl SchemaSet {
         for (dir, registry) in &self.dirs {
             let Some(found) = dir.find(gvk)? else { continue };
             let defs = registry.get_or_init(|| definitions(dir)).as_ref().map_err(Clone::clone)?;
-            let mut compiled = compile(&found.schema, &found.file, &defs.registry)?;
+            let mut compiled = Schema::compile(&found.schema, &found.file, &defs.registry)?;
             compiled.definitions = defs.doc.clone();
             return Ok(Some(Arc::new(compiled)));
         }
         Ok(None)
     }
-}
-
-impl Compiled {
-    /// A schema that refers to nothing outside itself.
-    pub fn standalone(schema: &J) -> Result<Compiled, Diagnostic> {
-        let registry = jsonschema::Registry::new()
-            .prepare()
-            .map_err(|e| Diagnostic::new(Kind::Invalid, None, "", format!("invalid schema: {e}")))?;
-        compile(schema, Path::new("(schema)"), &registry)
-    }
-
-    /// Every finding on a document.
-    pub fn check(&self, doc: &Node) -> Vec<Diagnostic> {
-        errors::diagnostics(self, doc)
-    }
-}
-
-/// A schema document compiled against a directory's registry.
-pub fn compile(schema: &J, file: &Path, registry: &jsonschema::Registry<'static>) -> Result<Compiled, Diagnostic> {
-    let validator =
-        jsonschema::options().offline().should_validate_formats(false).with_registry(registry).build(schema).map_err(
-            |e| {
-                let msg = format!("invalid schema: {}", crate::diag::one_line(&e.to_string()));
-                Diagnostic::new(Kind::Invalid, Some(Origin::file(&file.display().to_string())), "", msg)
-            },
-        )?;
-    Ok(Compiled { validator, schema: schema.clone(), definitions: None })
 }
 
 /// The registry of a directory: its `_definitions.json` under every name kubeconform's and
