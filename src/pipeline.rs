@@ -147,9 +147,7 @@ pub fn resolve<'c>(catalog: &'c Catalog, req: &Request) -> Result<Cluster<'c>, V
 
 /// Renders a resolved cluster.
 pub fn render(cluster: Cluster<'_>, official: &SchemaSet) -> Result<Rendered, Vec<Diagnostic>> {
-    let Cluster { catalog, channel, values, mut warnings, empty_outputs, kube_version, layers } = cluster;
-    // Merged into `values`: nothing below reads them.
-    drop(layers);
+    let Cluster { catalog, channel, values, mut warnings, empty_outputs, kube_version, .. } = cluster;
     let fail = |mut warnings: Vec<Diagnostic>, errors: Vec<Diagnostic>| {
         warnings.extend(errors);
         diag::tidy(&mut warnings);
@@ -173,8 +171,6 @@ pub fn render(cluster: Cluster<'_>, official: &SchemaSet) -> Result<Rendered, Ve
         Ok(d) => d,
         Err(e) => return Err(fail(warnings, e)),
     };
-    // Done with: its memory serves the documents' schemas.
-    drop(ctx);
     let invalid = validate::documents(catalog, official, &docs);
     if diag::has_errors(&invalid) {
         return Err(fail(warnings, invalid));

@@ -69,7 +69,7 @@ fn generate(
     let official = official_schemas(schemas)?;
     let rendered = pipeline::render_cluster(catalog, &official, &req).map_err(|diags| Failure::invalid(app, diags))?;
     let stdout = rendered.yaml();
-    Ok(super::last_use(rendered, stdout))
+    Ok(Success { stdout, warnings: rendered.warnings })
 }
 
 fn parameters(cwd: &Path, env: &dyn Fn(&str) -> Option<String>, kubezero: &CatalogArgs) -> Result<Success, Failure> {

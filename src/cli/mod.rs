@@ -23,7 +23,6 @@ use clap::CommandFactory;
 
 use kzrender::catalog::Catalog;
 use kzrender::diag::{self, Diagnostic, Kind};
-use kzrender::pipeline;
 
 pub use args::Command;
 
@@ -105,15 +104,6 @@ fn man() -> Result<Success, Failure> {
     let mut page = Vec::new();
     clap_mangen::Man::new(args::Cli::command()).render(&mut page).map_err(|e| Failure::Trouble(e.to_string()))?;
     Ok(Success { stdout: String::from_utf8_lossy(&page).into_owned(), warnings: Vec::new() })
-}
-
-/// The outcome of a command that renders one cluster and ends: the render's warnings with its
-/// output. The rest of what the render built dies with the process a moment later; freeing it
-/// piece by piece first would cost a twentieth of the render.
-fn last_use(mut rendered: pipeline::Rendered, stdout: String) -> Success {
-    let warnings = std::mem::take(&mut rendered.warnings);
-    std::mem::forget(rendered);
-    Success { stdout, warnings }
 }
 
 fn finish(outcome: Result<Success, Failure>) -> ExitCode {

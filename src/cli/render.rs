@@ -19,5 +19,5 @@ pub fn run(args: &RenderArgs) -> Result<Success, Failure> {
         Output::Yaml => rendered.yaml(),
         Output::Json => rendered.json(),
     };
-    Ok(super::last_use(rendered, stdout))
+    Ok(Success { stdout, warnings: rendered.warnings })
 }

@@ -7,8 +7,8 @@ use std::fmt::Write;
 use kzrender::diag::{one_line, Diagnostic};
 use kzrender::value::Origin;
 
-use super::validate::{Render, Verdict};
 use super::{capped, MAX_LISTED};
+use kzrender::fleet::{Render, Verdict};
 
 fn line(out: &mut String, text: &str) {
     out.push_str(text);
@@ -152,6 +152,16 @@ fn escape_data(s: &str) -> String {
 
 fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// The deep validation line of the text report: Applications, distinct renders, helm runs.
+pub fn charts(counts: Option<(usize, usize, usize)>) -> String {
+    match counts {
+        Some((apps, renders, runs)) => {
+            format!("charts: {apps} Applications, {renders} distinct renders, {runs} helm runs\n")
+        }
+        None => String::new(),
+    }
 }
 
 /// JUnit XML: one test suite, one test case per cluster, one failure per invalid cluster

@@ -1,5 +1,10 @@
-//! A fleet repository: finding its cluster directories (README.md, "A fleet repository") and
-//! rendering many clusters on all cores. Used by `validate` and `diff`.
+//! A fleet repository: finding its cluster directories (README.md, "A fleet repository"),
+//! rendering many clusters on all cores, and checking them ([`verdict`]). Used by `validate`
+//! and `diff`.
+
+pub mod verdict;
+
+pub use verdict::{check, shard, values_files, Check, Checked, Render, Verdict};
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
