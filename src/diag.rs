@@ -194,6 +194,25 @@ pub fn one_line(s: &str) -> String {
     out
 }
 
+/// A library error that is about no one place of the input (a tool that failed, a catalog
+/// rule that cannot be read, a flag that does not parse): its kind decides the exit code, as a
+/// diagnostic's does, and its message says what to do.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct Error {
+    /// What kind of problem it is.
+    pub kind: Kind,
+    /// What went wrong, and what to do.
+    pub message: String,
+}
+
+impl Error {
+    /// An error of `kind`.
+    pub fn new(kind: Kind, message: impl Into<String>) -> Error {
+        Error { kind, message: message.into() }
+    }
+}
+
 /// Unicode's bidirectional controls (marks, embeddings, overrides, isolates): printed raw they
 /// reorder the rest of a terminal line, so a key could make a line read as something else.
 pub fn reorders(c: char) -> bool {

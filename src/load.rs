@@ -62,7 +62,9 @@ pub fn load(catalog: &Catalog, req: &Request) -> Result<Loaded, Vec<Diagnostic>>
         }
         Err(e) => errors.extend(e),
     }
-    let read_file = |path: &str| read_text(&guard, req, Path::new(path)).map(|s| s.text).map_err(|d| d.message);
+    let read_file = |path: &str| {
+        read_text(&guard, req, Path::new(path)).map(|s| s.text).map_err(|d| crate::diag::Error::new(d.kind, d.message))
+    };
     // A file named twice is read once, and counts twice.
     let mut read_before: HashMap<&Path, Layer> = HashMap::new();
     for overlay in &req.overlays {
@@ -105,8 +107,11 @@ fn fold(layers: &[Layer], read_file: strvals::Reader<'_>) -> Result<Node, Vec<Di
             None => merge_into(&mut user, layer.node.clone(), true),
             Some(set) => {
                 let origin = &layer.node.origin;
-                strvals::apply(set.flag, &set.text, &mut user, read_file, origin)
-                    .map_err(|e| vec![Diagnostic::new(Kind::Assignment, Some(origin.clone()), "", e)])?;
+                // The flag as its layer shows it: with its text hidden when it sets a secret.
+                let shown = layer.name.strip_prefix(&format!("{} ", set.source)).unwrap_or(&layer.name);
+                strvals::apply(set.flag, &set.text, &mut user, read_file, origin).map_err(|e| {
+                    vec![Diagnostic::new(e.kind, Some(origin.clone()), "", e.message.replace(&set.text, shown))]
+                })?;
             }
         }
     }
@@ -176,8 +181,7 @@ fn flag(set: &Set, read_file: strvals::Reader<'_>) -> Result<Layer, Vec<Diagnost
     let name = format!("{} {shown}", set.source);
     let origin = Origin::flag(&name);
     if let Err(e) = applied {
-        let message = if secret { e.replace(&set.text, &shown) } else { e };
-        return Err(vec![Diagnostic::new(Kind::Assignment, Some(origin), "", message)]);
+        return Err(vec![Diagnostic::new(e.kind, Some(origin), "", e.message.replace(&set.text, &shown))]);
     }
     // The origin is known only now that secrecy is: every node the flag set carries it.
     node.set_origin(&origin);
@@ -194,7 +198,7 @@ mod tests {
     }
 
     fn flag_layer(s: &Set) -> Layer {
-        flag(s, &|p: &str| Err(format!("no file {p}"))).unwrap()
+        flag(s, &|p: &str| Err(crate::diag::Error::new(Kind::Io, format!("no file {p}")))).unwrap()
     }
 
     #[test]

@@ -81,7 +81,7 @@ pub fn documents(
             for a in &spec.annotations {
                 let on = match &a.when {
                     Some(expr) => ctx.holds(catalog, expr).unwrap_or_else(|e| {
-                        errors.push(Diagnostic::new(Kind::Catalog, Some(component.origin.clone()), "", e));
+                        errors.push(Diagnostic::new(e.kind, Some(component.origin.clone()), "", e.message));
                         false
                     }),
                     None => true,

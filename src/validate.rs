@@ -68,7 +68,7 @@ fn kubernetes(catalog: &Catalog, channel: &Channel, values: &Node, from_env: Opt
             Ok(false) => needs.entry(range).or_default().push(name),
             Err(e) => {
                 let msg = format!("invalid kubeVersion range: {e}");
-                errors.push(Diagnostic::new(Kind::Catalog, Some(c.origin.clone()), "", msg))
+                errors.push(Diagnostic::new(e.kind, Some(c.origin.clone()), "", msg))
             }
         }
     }

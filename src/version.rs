@@ -1,6 +1,7 @@
 //! Kubernetes versions against Helm-style `kubeVersion` ranges (`>=1.16.0-0`, `>=1.16 <1.19`,
 //! `~1.16 || ^1.18`), as Helm's Masterminds semver reads them, for what KubeZero needs.
 
+use crate::diag::{Error, Kind};
 use std::cmp::Ordering;
 
 /// A parsed version: major.minor.patch and whether it carries a pre-release tag.
@@ -36,7 +37,7 @@ impl Version {
 }
 
 /// Whether `version` satisfies `range`. `Err` carries a message when the range cannot be read.
-pub fn satisfies(version: &Version, range: &str) -> Result<bool, String> {
+pub fn satisfies(version: &Version, range: &str) -> Result<bool, Error> {
     let mut any = false;
     for alternative in range.split("||") {
         let mut all = true;
@@ -46,18 +47,19 @@ pub fn satisfies(version: &Version, range: &str) -> Result<bool, String> {
             all &= check(version, constraint)?;
         }
         if !seen {
-            return Err(format!("empty constraint in `{range}`"));
+            return Err(Error::new(Kind::Catalog, format!("empty constraint in `{range}`")));
         }
         any |= all;
     }
     Ok(any)
 }
 
-fn check(v: &Version, constraint: &str) -> Result<bool, String> {
+fn check(v: &Version, constraint: &str) -> Result<bool, Error> {
     let op_len = constraint.find(|c: char| c.is_ascii_digit() || c == 'v').unwrap_or(constraint.len());
     let (op, rest) = constraint.split_at(op_len);
-    let bound =
-        Version::parse(rest).ok_or_else(|| format!("cannot read version `{rest}` in constraint `{constraint}`"))?;
+    let bound = Version::parse(rest).ok_or_else(|| {
+        Error::new(Kind::Catalog, format!("cannot read version `{rest}` in constraint `{constraint}`"))
+    })?;
     // A `-0` bound admits pre-releases (the usual `>=1.16.0-0` idiom, for EKS's `1.16.8-eks`);
     // otherwise compare releases only, as Helm does for release versions.
     let ord = if bound.pre { v.cmp_core(&bound) } else { v.parts.cmp(&bound.parts) };
@@ -71,7 +73,7 @@ fn check(v: &Version, constraint: &str) -> Result<bool, String> {
         "!=" => ord != Ordering::Equal,
         "~" => ord != Ordering::Less && v.parts[..fields.min(2)] == bound.parts[..fields.min(2)],
         "^" => ord != Ordering::Less && v.parts[0] == bound.parts[0],
-        _ => return Err(format!("unknown operator `{op}` in constraint `{constraint}`")),
+        _ => return Err(Error::new(Kind::Catalog, format!("unknown operator `{op}` in constraint `{constraint}`"))),
     })
 }
 

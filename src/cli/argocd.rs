@@ -32,7 +32,7 @@ pub fn run(args: &ArgocdArgs) -> Result<Success, Failure> {
 fn working_directory() -> Result<PathBuf, Failure> {
     use std::os::unix::fs::MetadataExt;
     let cwd =
-        std::env::current_dir().map_err(|e| Failure::Trouble(format!("cannot read the working directory: {e}")))?;
+        std::env::current_dir().map_err(|e| Failure::trouble(format!("cannot read the working directory: {e}")))?;
     let same = |a: &Path, b: &Path| match (std::fs::metadata(a), std::fs::metadata(b)) {
         (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
         _ => false,
@@ -48,7 +48,7 @@ fn environment_error(app: &str, e: argocd::EnvError) -> Failure {
     if e.is_input() {
         Failure::invalid(app, vec![Diagnostic::new(Kind::Parameter, None, "", e.to_string())])
     } else {
-        Failure::Trouble(format!("{app}: {e}"))
+        Failure::trouble(format!("{app}: {e}"))
     }
 }
 
@@ -61,7 +61,7 @@ fn generate(
     let app = app_name(env);
     let req = argocd::request(cwd, env).map_err(|e| environment_error(&app, e))?;
     if !cwd.join(CLUSTER_FILE).exists() {
-        return Err(Failure::Trouble(format!(
+        return Err(Failure::trouble(format!(
             "{app}: the source path has no {CLUSTER_FILE}; point the Application at a cluster directory"
         )));
     }

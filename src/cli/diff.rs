@@ -17,13 +17,13 @@ use super::args::{Color, DiffArgs};
 use super::{catalog, helm, official_schemas, Failure, Success};
 
 fn trouble(e: impl std::fmt::Display) -> Failure {
-    Failure::Trouble(e.to_string())
+    Failure::trouble(e)
 }
 
 /// Diffs the clusters under `args.paths` between `args.base` and the working tree (or `args.head`).
 pub fn run(args: &DiffArgs) -> Result<Success, Failure> {
     let cwd = std::env::current_dir().map_err(trouble)?;
-    let files = args.values.files().map_err(Failure::Trouble)?;
+    let files = args.values.files().map_err(Failure::trouble)?;
     let helm = helm(&args.charts)?;
     let mut shared = files.clone();
     shared.extend(args.values.catalog.kubezero.clone());

@@ -10,7 +10,7 @@ pub fn run(args: &DocsArgs) -> Result<Success, Failure> {
         None => None,
         Some(name) => Some(catalog.channels.get(name).ok_or_else(|| {
             let known: Vec<&str> = catalog.channels.keys().map(String::as_str).collect();
-            Failure::Trouble(format!("unknown channel `{name}`; choose one of: {}", known.join(", ")))
+            Failure::trouble(format!("unknown channel `{name}`; choose one of: {}", known.join(", ")))
         })?),
     };
     let stdout = kzrender::docs::markdown(catalog, channel).map_err(|diags| Failure::invalid("catalog", diags))?;

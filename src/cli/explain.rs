@@ -17,7 +17,7 @@ use super::{catalog, Failure, Success};
 pub fn run(args: &ExplainArgs) -> Result<Success, Failure> {
     super::require_cluster_dir(&args.dir)?;
     let catalog = catalog(&args.values.catalog)?;
-    let files = args.values.files().map_err(Failure::Trouble)?;
+    let files = args.values.files().map_err(Failure::trouble)?;
     let req = args.values.request(args.dir.clone(), &files, &kzrender::request::Stdin::default());
     let cluster =
         pipeline::resolve(catalog, &req).map_err(|diags| Failure::invalid(args.dir.display().to_string(), diags))?;

@@ -34,11 +34,16 @@ pub enum Failure {
     /// The command found invalid clusters or differences: its report goes to stdout and the
     /// clusters it could not render to stderr; `kinds` are the kinds of every problem found.
     Found { report: String, problems: String, kinds: Vec<Kind> },
-    /// kzrender could not do its job (usage, I/O, git, internal).
-    Trouble(String),
+    /// kzrender could not do its job (usage, I/O, git, a tool, internal).
+    Trouble(diag::Error),
 }
 
 impl Failure {
+    /// kzrender could not do its job: an I/O problem, a path it cannot read, a usage mistake.
+    pub fn trouble(message: impl std::fmt::Display) -> Failure {
+        Failure::Trouble(diag::Error::new(Kind::Io, message.to_string()))
+    }
+
     /// Invalid input for a command that renders.
     pub fn invalid(subject: impl Into<String>, diags: Vec<Diagnostic>) -> Failure {
         Failure::Invalid { subject: subject.into(), diags, nothing: "rendered" }
@@ -49,7 +54,7 @@ impl Failure {
         match self {
             Failure::Invalid { diags, .. } => diag::exit_code(diags).max(1),
             Failure::Found { kinds, .. } => kinds.iter().map(|k| k.exit_code()).max().unwrap_or(0).max(1),
-            Failure::Trouble(_) => Kind::Io.exit_code(),
+            Failure::Trouble(e) => e.kind.exit_code().max(1),
         }
     }
 }
@@ -102,7 +107,7 @@ fn completions(args: &args::CompletionsArgs) -> Success {
 /// `kzrender man`: the man page, generated from the flags themselves.
 fn man() -> Result<Success, Failure> {
     let mut page = Vec::new();
-    clap_mangen::Man::new(args::Cli::command()).render(&mut page).map_err(|e| Failure::Trouble(e.to_string()))?;
+    clap_mangen::Man::new(args::Cli::command()).render(&mut page).map_err(Failure::trouble)?;
     Ok(Success { stdout: String::from_utf8_lossy(&page).into_owned(), warnings: Vec::new() })
 }
 
@@ -135,7 +140,7 @@ fn finish(outcome: Result<Success, Failure>) -> ExitCode {
                     write_stdout(&report, &mut err).unwrap_or(code)
                 }
                 Failure::Trouble(msg) => {
-                    let _ = writeln!(err, "kzrender: {}", diag::one_line(&msg));
+                    let _ = writeln!(err, "kzrender: {}", diag::one_line(&msg.message));
                     code
                 }
             }
@@ -220,10 +225,10 @@ pub fn catalog(args: &args::CatalogArgs) -> Result<&'static Catalog, Failure> {
 /// A path that is not a cluster directory is a usage problem (exit 2), not an invalid cluster.
 pub fn require_cluster_dir(dir: &std::path::Path) -> Result<(), Failure> {
     if !dir.is_dir() {
-        return Err(Failure::Trouble(format!("{}: no such directory", dir.display())));
+        return Err(Failure::trouble(format!("{}: no such directory", dir.display())));
     }
     if !dir.join(kzrender::load::CLUSTER_FILE).is_file() {
-        return Err(Failure::Trouble(format!(
+        return Err(Failure::trouble(format!(
             "{}: not a cluster directory (it has no {})",
             dir.display(),
             kzrender::load::CLUSTER_FILE
@@ -255,7 +260,7 @@ pub fn helm(args: &args::ChartArgs) -> Result<Option<kzrender::deep::Helm>, Fail
         None => Ok(None),
         Some(dir) if !dir.is_dir() => {
             let why = std::fs::metadata(dir).err().map_or("not a directory".to_owned(), |e| e.to_string());
-            Err(Failure::Trouble(format!(
+            Err(Failure::trouble(format!(
                 "--charts {}: {why}; pass a checkout of the KubeZero repository",
                 dir.display()
             )))

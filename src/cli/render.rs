@@ -10,7 +10,7 @@ use super::{catalog, Failure, Success};
 pub fn run(args: &RenderArgs) -> Result<Success, Failure> {
     super::require_cluster_dir(&args.dir)?;
     let catalog = catalog(&args.values.catalog)?;
-    let files = args.values.files().map_err(Failure::Trouble)?;
+    let files = args.values.files().map_err(Failure::trouble)?;
     let req = args.values.request(args.dir.clone(), &files, &Stdin::default());
     let official = super::official_schemas(&args.schemas)?;
     let rendered = pipeline::render_cluster(catalog, &official, &req)

@@ -16,15 +16,15 @@ pub fn run(args: &ValidateArgs) -> Result<Success, Failure> {
     if helm.is_some() {
         super::end_on_signal(None);
     }
-    let files = args.values.files().map_err(Failure::Trouble)?;
+    let files = args.values.files().map_err(Failure::trouble)?;
     let found = fleet::find_clusters(&args.paths);
     if let (true, Some(e)) = (found.dirs.is_empty(), found.errors.first()) {
         let at = e.origin.as_ref().map(ToString::to_string).unwrap_or_default();
-        return Err(Failure::Trouble(format!("{at}: {}", e.message)));
+        return Err(Failure::trouble(format!("{at}: {}", e.message)));
     }
     if found.dirs.is_empty() {
         let paths: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
-        return Err(Failure::Trouble(format!(
+        return Err(Failure::trouble(format!(
             "no cluster directory (a directory with kubezero.yaml) under {}",
             paths.join(" ")
         )));

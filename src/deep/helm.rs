@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use crate::diag::{Error, Kind};
 use crate::process::{Bounds, Ran};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -16,6 +17,9 @@ pub struct Helm {
     /// How long one run may take before it is stopped.
     timeout: Duration,
 }
+
+/// What one `helm template` gives: the manifests, or why not.
+pub type Output = Result<String, Error>;
 
 /// Most bytes of manifests one `helm template` may print (the 2020 KubeZero charts print at
 /// most 2 MiB, CRDs included); a chart that prints more is stopped.
@@ -37,19 +41,19 @@ pub struct Release {
 impl Helm {
     /// The Helm at `program` (a path, or a name looked up on PATH), if it runs; each of its runs
     /// may take `timeout`.
-    pub fn find(program: &Path, timeout: Duration) -> Result<Helm, String> {
+    pub fn find(program: &Path, timeout: Duration) -> Result<Helm, Error> {
         let shown = program.display();
         let helm = Helm { program: program.to_path_buf(), runs: AtomicUsize::new(0), timeout };
         let mut cmd = Command::new(program);
         cmd.args(["version", "--short"]);
-        let failed = match helm.run(&mut cmd, b"") {
+        let why = match helm.run(&mut cmd, b"") {
             Err(Run::Spawn(e)) => {
-                return Err(format!("cannot run helm (`{shown}`): {e}; install Helm 3 or later, or pass --helm PATH"))
+                format!("cannot run helm (`{shown}`): {e}; install Helm 3 or later, or pass --helm PATH")
             }
-            Err(Run::Failed(why)) => why,
+            Err(Run::Failed(why)) => format!("`{shown} version` failed: {why}"),
             Ok(_) => return Ok(helm),
         };
-        Err(format!("`{shown} version` failed: {failed}"))
+        Err(Error::new(Kind::Tool, why))
     }
 
     /// How many times a chart was rendered.
@@ -59,7 +63,7 @@ impl Helm {
 
     /// `helm template`: the rendered manifests, or Helm's message. `--include-crds` as ArgoCD
     /// does; the values go in on stdin, so no file is written.
-    pub fn template(&self, chart: &Path, release: &Release) -> Result<String, String> {
+    pub fn template(&self, chart: &Path, release: &Release) -> Output {
         self.runs.fetch_add(1, Ordering::Relaxed);
         let mut cmd = Command::new(&self.program);
         cmd.arg("template").arg(&release.name).arg(chart);
@@ -68,9 +72,11 @@ impl Helm {
             cmd.args(["--kube-version", v]);
         }
         match self.run(&mut cmd, release.values.as_bytes()) {
-            Ok(stdout) => String::from_utf8(stdout).map_err(|_| "helm rendered text that is not UTF-8".to_owned()),
-            Err(Run::Spawn(e)) => Err(format!("cannot run helm: {e}")),
-            Err(Run::Failed(message)) => Err(message),
+            Ok(stdout) => {
+                String::from_utf8(stdout).map_err(|_| Error::new(Kind::Helm, "helm rendered text that is not UTF-8"))
+            }
+            Err(Run::Spawn(e)) => Err(Error::new(Kind::Tool, format!("cannot run helm: {e}"))),
+            Err(Run::Failed(message)) => Err(Error::new(Kind::Helm, message)),
         }
     }
 

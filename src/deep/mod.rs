@@ -86,14 +86,8 @@ struct Finding {
     value: Option<Node>,
 }
 
-/// Why a chart could not be rendered.
-#[derive(Clone, Debug)]
-pub struct Failure {
-    /// What went wrong, for the exit status.
-    pub kind: Kind,
-    /// Helm's message, or kzrender's.
-    pub message: String,
-}
+/// Why a chart could not be rendered: helm's message, or kzrender's, with its kind.
+pub use crate::diag::Error as Failure;
 
 /// Renders one chart release: the manifests, or why not.
 pub fn template(
@@ -109,12 +103,12 @@ pub fn template(
 
 /// The manifests of `helm template`'s output, or why there are none. Helm's words may quote
 /// what it was given: every secret among `values` is scrubbed from them.
-fn leaf_manifests(output: &Result<String, String>, release: &str, values: &Node) -> Result<Vec<Node>, Failure> {
+fn leaf_manifests(output: &helm::Output, release: &str, values: &Node) -> Result<Vec<Node>, Failure> {
     let failed = |message: String| {
         let secrets = crate::redact::secret_values(values);
         Failure { kind: Kind::Helm, message: crate::redact::scrub(&message, &secrets) }
     };
-    let text = output.as_ref().map_err(|m| failed(format!("helm template failed: {m}")))?;
+    let text = output.as_ref().map_err(|e| failed(format!("helm template failed: {}", e.message)))?;
     manifests(text, release).map_err(failed)
 }
 

@@ -20,8 +20,7 @@ use std::collections::BTreeSet;
 
 use crate::value::{KeyPath, Map, Node, Seg, Value};
 
-/// A chart's output for some values: the manifests, or Helm's message.
-pub type Output = Result<String, String>;
+pub use super::helm::Output;
 
 const PROBE: &str = "kzrender-probe";
 

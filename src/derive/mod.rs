@@ -149,7 +149,7 @@ fn check_component(
     if let Some(req) = &c.spec.required {
         let applies = match &req.when {
             Some(expr) => ctx.holds(catalog, expr).unwrap_or_else(|e| {
-                errors.push(Diagnostic::new(Kind::Catalog, Some(c.origin.clone()), "", e));
+                errors.push(Diagnostic::new(e.kind, Some(c.origin.clone()), "", e.message));
                 false
             }),
             None => true,

@@ -44,12 +44,15 @@ impl Context {
     }
 
     /// Evaluates a catalog condition such as `enabled.kiam`.
-    pub fn holds(&self, catalog: &Catalog, expr: &str) -> Result<bool, String> {
+    pub fn holds(&self, catalog: &Catalog, expr: &str) -> Result<bool, crate::diag::Error> {
         let ctx =
             minijinja::context! { values => &self.values, enabled => &self.enabled, channel => self.channel.as_str() };
-        catalog.condition(expr, ctx).map(|v| v.is_true()).map_err(|e| match e.kind() {
-            ErrorKind::SyntaxError => format!("invalid catalog condition `{expr}`: {e}"),
-            _ => format!("catalog condition `{expr}`: {e}"),
+        catalog.condition(expr, ctx).map(|v| v.is_true()).map_err(|e| {
+            let message = match e.kind() {
+                ErrorKind::SyntaxError => format!("invalid catalog condition `{expr}`: {e}"),
+                _ => format!("catalog condition `{expr}`: {e}"),
+            };
+            crate::diag::Error::new(Kind::Catalog, message)
         })
     }
 }

@@ -9,6 +9,7 @@
 mod json;
 mod parser;
 
+use crate::diag::{Error, Kind};
 use crate::merge::merge_into;
 use crate::value::{Node, Origin, Value};
 
@@ -44,7 +45,11 @@ impl Flag {
 }
 
 /// Applies one flag's text to `data` (a map) as Helm does. The error is Helm's own text.
-pub fn apply(flag: Flag, text: &str, data: &mut Node, read_file: Reader<'_>, origin: &Origin) -> Result<(), String> {
+pub fn apply(flag: Flag, text: &str, data: &mut Node, read_file: Reader<'_>, origin: &Origin) -> Result<(), Error> {
+    apply_text(flag, text, data, read_file, origin).map_err(|e| Error::new(Kind::Assignment, e))
+}
+
+fn apply_text(flag: Flag, text: &str, data: &mut Node, read_file: Reader<'_>, origin: &Origin) -> Result<(), String> {
     if flag == Flag::Json && text.trim().starts_with('{') {
         let object: serde_json::Map<String, serde_json::Value> =
             serde_json::from_str(text.trim()).map_err(|_| format!("failed parsing --set-json data JSON: {text}"))?;

@@ -28,7 +28,7 @@ fn err<T>(msg: String) -> Result<T, Stop> {
 }
 
 /// Reads a value's text for a flag (`--set-file` reads the file it names).
-pub type Reader<'r> = &'r dyn Fn(&str) -> Result<String, String>;
+pub type Reader<'r> = &'r dyn Fn(&str) -> Result<String, crate::diag::Error>;
 
 pub struct Parser<'a> {
     chars: Vec<char>,
@@ -274,7 +274,7 @@ impl<'a> Parser<'a> {
     fn read(&self, text: &str) -> Result<Node, Stop> {
         let value = match self.flag {
             Flag::Typed => typed(text),
-            Flag::File => Value::Str((self.read_file)(text).map_err(Stop::Error)?),
+            Flag::File => Value::Str((self.read_file)(text).map_err(|e| Stop::Error(e.message))?),
             _ => Value::Str(text.to_owned()),
         };
         Ok(self.node(value))

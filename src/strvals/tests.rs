@@ -6,10 +6,10 @@ fn set(flags: &[(Flag, &str)]) -> Result<serde_json::Value, String> {
     let mut data = Node::empty_map(Origin::Generated);
     let files = |path: &str| match path {
         "f1.txt" => Ok("hello\n".to_owned()),
-        other => Err(format!("open {other}: no such file or directory")),
+        other => Err(Error::new(Kind::Io, format!("open {other}: no such file or directory"))),
     };
     for (flag, text) in flags {
-        apply(*flag, text, &mut data, &files, &Origin::Generated)?;
+        apply(*flag, text, &mut data, &files, &Origin::Generated).map_err(|e| e.message)?;
     }
     Ok(data.to_json())
 }
