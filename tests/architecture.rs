@@ -1,6 +1,6 @@
 //! The shape of the library, checked: its top-level modules import each other without a cycle
-//! (each stage depends only on the ones below it), and no comment cites a document the
-//! repository does not hold.
+//! (each stage depends only on the ones below it), and so do the submodules of every module;
+//! no comment cites a document the repository does not hold.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -93,6 +93,107 @@ fn the_librarys_modules_import_each_other_without_a_cycle() {
     let graph = graph();
     assert!(graph.len() > 10 && graph["load"].contains("cloudbender"), "the scan sees the imports: {graph:?}");
     assert_eq!(cycle(&graph), None, "an import cycle between the library's modules");
+}
+
+/// A file's module path (`src/schema/official/index.rs` → `schema::official::index`, a
+/// `mod.rs` its directory's), the crate roots left out.
+fn module_path(src: &Path, file: &Path) -> Vec<String> {
+    let rel = file.strip_prefix(src).unwrap().with_extension("");
+    let mut path: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    if matches!(path.last().map(String::as_str), Some("mod" | "lib" | "main")) {
+        path.pop();
+    }
+    path
+}
+
+/// The module paths a file names: `crate::a::b`, `super::a`, `self::a`, and the members of a
+/// `{...}` group after any of them, as written (resolved against `at`, the file's module).
+fn named_paths(text: &str, at: &[String]) -> Vec<Vec<String>> {
+    let ident = |s: &str| s.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect::<String>();
+    let mut out = Vec::new();
+    let parent = at[..at.len().saturating_sub(1)].to_vec();
+    for (prefix, base) in [("crate::", Vec::new()), ("super::", parent), ("self::", at.to_vec())] {
+        for (i, _) in text.match_indices(prefix) {
+            if prefix != "crate::" && text[..i].ends_with(|c: char| c.is_alphanumeric() || c == ':') {
+                continue;
+            }
+            let mut rest = &text[i + prefix.len()..];
+            let mut path = base.clone();
+            loop {
+                if let Some(group) = rest.strip_prefix('{') {
+                    let group = &group[..group.find('}').unwrap_or(group.len())];
+                    for member in group.split(',').map(|m| ident(m.trim())).filter(|m| !m.is_empty()) {
+                        out.push([path.clone(), vec![member]].concat());
+                    }
+                    break;
+                }
+                let name = ident(rest);
+                if name.is_empty() {
+                    break;
+                }
+                path.push(name.clone());
+                rest = &rest[name.len()..];
+                match rest.strip_prefix("::") {
+                    Some(more) => rest = more,
+                    None => break,
+                }
+            }
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// For every module with submodules (the crate roots too): which of its submodules import which.
+fn sibling_graphs(dir: &str) -> BTreeMap<Vec<String>, BTreeMap<String, BTreeSet<String>>> {
+    let src = root().join(dir);
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let modules: BTreeSet<Vec<String>> = files.iter().map(|f| module_path(&src, f)).collect();
+    let mut graphs: BTreeMap<Vec<String>, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
+    for file in files.iter().filter(|f| !f.ends_with("tests.rs")) {
+        let at = module_path(&src, file);
+        let text = std::fs::read_to_string(file).unwrap();
+        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+        for named in named_paths(code, &at) {
+            // The module the name leads into: its longest prefix that is a module.
+            let Some(target) = (0..=named.len()).rev().map(|n| named[..n].to_vec()).find(|p| modules.contains(p))
+            else {
+                continue;
+            };
+            // The two meet below their common parent, each as one of its submodules.
+            let common = at.iter().zip(&target).take_while(|(a, b)| a == b).count();
+            if common < at.len() && common < target.len() {
+                graphs
+                    .entry(at[..common].to_vec())
+                    .or_default()
+                    .entry(at[common].clone())
+                    .or_default()
+                    .insert(target[common].clone());
+            }
+        }
+    }
+    graphs
+}
+
+#[test]
+fn the_submodules_of_every_module_import_each_other_without_a_cycle() {
+    let mut found = Vec::new();
+    for dir in ["src"] {
+        for (parent, graph) in sibling_graphs(dir) {
+            if let Some(c) = cycle(&graph) {
+                found.push(format!(
+                    "{}: {}",
+                    if parent.is_empty() { "crate".into() } else { parent.join("::") },
+                    c.join(" → ")
+                ));
+            }
+        }
+    }
+    let graphs = sibling_graphs("src");
+    assert!(graphs[&vec!["deep".to_owned()]]["unused"].contains("helm"), "the scan sees submodules: {graphs:?}");
+    assert!(graphs[&vec!["cli".to_owned()]]["validate"].contains("report"), "and the binary's: {graphs:?}");
+    assert_eq!(found, Vec::<String>::new(), "import cycles between submodules");
 }
 
 #[test]

@@ -10,6 +10,7 @@ mod cli;
 mod cloudbender;
 mod deep;
 mod diff;
+mod diff_extract;
 mod docs;
 mod errors;
 mod explain;

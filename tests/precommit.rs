@@ -23,7 +23,7 @@ fn git(dir: &Path, args: &[&str]) {
 /// `pre-commit run ARGS` in `dir`: exit code and everything it printed.
 fn pre_commit(dir: &Path, home: &Path, args: &[&str]) -> (i32, String) {
     let bin = Path::new(env!("CARGO_BIN_EXE_kzrender")).parent().unwrap();
-    let out = Command::new(root().join(".cache/tools/venv/bin/pre-commit"))
+    let out = Command::new(crate::support::venv("pre-commit"))
         .arg("run")
         .args(args)
         .current_dir(dir)

@@ -16,7 +16,7 @@ fn the_engine_agrees_with_python_jsonschema_on_every_keyword() {
     let corpus_path = root().join("tests/schema-corpus.json");
     let corpus: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(&corpus_path).unwrap()).unwrap();
     assert!(corpus.len() >= 60, "a corpus of at least 60 pairs");
-    let python = root().join(".cache/tools/venv/bin/python");
+    let python = crate::support::venv("python");
     let out = Command::new(&python)
         .arg(root().join("tests/oracle/verdicts.py"))
         .arg(&corpus_path)

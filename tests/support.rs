@@ -197,25 +197,38 @@ impl Outcome {
     }
 }
 
+/// A test oracle `scripts/fetch-tools.sh` installs. Without it the whole run stops at once with
+/// one line saying what to do, instead of a panic in every test that needs it.
+pub fn tool(path: PathBuf) -> PathBuf {
+    if !path.exists() {
+        eprintln!(
+            "\nerror: {} is missing: the tests compare kzrender with real tools; run scripts/fetch-tools.sh \
+             (scripts/test.sh, the README's test command, runs it first)\n",
+            path.display()
+        );
+        std::process::exit(2);
+    }
+    path
+}
+
 /// The helm binary: `$KZ_HELM`, or the one `scripts/fetch-tools.sh` installs.
 pub fn helm() -> PathBuf {
-    let path = std::env::var_os("KZ_HELM").map(PathBuf::from).unwrap_or_else(|| root().join(".cache/tools/helm"));
-    assert!(
-        path.is_file(),
-        "helm not found at {}; run scripts/fetch-tools.sh (the README's test command does)",
-        path.display()
-    );
-    path
+    tool(std::env::var_os("KZ_HELM").map(PathBuf::from).unwrap_or_else(|| root().join(".cache/tools/helm")))
+}
+
+/// A program of the Python virtualenv `scripts/fetch-tools.sh` installs (`python`, `pre-commit`).
+pub fn venv(program: &str) -> PathBuf {
+    tool(root().join(".cache/tools/venv/bin").join(program))
 }
 
 /// kubernetes-validate's strict schemas for Kubernetes 1.30 (kubeconform's file layout, with
 /// references to `/api/_definitions.json#/$defs/...`).
 pub fn kubernetes() -> PathBuf {
-    let lib = root().join(".cache/tools/venv/lib");
+    let lib = tool(root().join(".cache/tools/venv/lib"));
     let python = std::fs::read_dir(&lib)
-        .unwrap_or_else(|e| panic!("{}: {e}; run scripts/fetch-tools.sh", lib.display()))
+        .unwrap()
         .map(|e| e.unwrap().path())
         .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("python3"))
         .expect("a python3 site");
-    python.join("site-packages/kubernetes_validate/kubernetes-json-schema/v1.30.0-local-strict")
+    tool(python.join("site-packages/kubernetes_validate/kubernetes-json-schema/v1.30.0-local-strict"))
 }
