@@ -11,6 +11,7 @@ mod cloudbender;
 mod deep;
 mod diff;
 mod diff_extract;
+mod diff_signals;
 mod docs;
 mod errors;
 mod explain;
