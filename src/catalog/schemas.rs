@@ -8,7 +8,7 @@ use std::sync::{Arc, OnceLock};
 
 use super::Catalog;
 use crate::diag::{Diagnostic, Kind};
-use crate::schema::{self, Schema};
+use crate::schema::Schema;
 use crate::value::{KeyPath, Node, Origin, Seg};
 
 /// The schema of a cluster's values: `schemas/cluster.json` with every component's settings
@@ -31,11 +31,13 @@ impl InputSchema {
     /// Every finding on a cluster's values (or on one layer of them), located; a component's
     /// schema that does not compile is a catalog error.
     pub fn validate(&self, catalog: &Catalog, values: &Node) -> Vec<Diagnostic> {
-        let mut out = schema::validate(&self.top, values);
+        // One conversion to JSON for the top level and every component's settings.
+        let json = values.to_json();
+        let mut out = self.top.check_json(&json, values, &KeyPath::root());
         let Some(map) = values.as_map() else { return out };
         for (name, compiled) in map.keys().filter_map(|k| Some((k, self.components.get(k)?))) {
             match compiled.get_or_init(|| catalog.compile_component_schema_with(name, &self.common)) {
-                Ok(s) => out.extend(schema::validate_at(s, values, &KeyPath(vec![Seg::Key(name.clone())]))),
+                Ok(s) => out.extend(s.check_json(&json[name], values, &KeyPath(vec![Seg::Key(name.clone())]))),
                 Err(e) => out.extend(e.iter().cloned()),
             }
         }

@@ -10,7 +10,7 @@ use kzrender::catalog::Catalog;
 use kzrender::diag::{one_line, Diagnostic, Kind};
 use kzrender::diff::{self, Change, ClusterDiff, LeafDiff, Plan, Query, ResourceDiff, Side, Sides};
 use kzrender::fleet;
-use kzrender::request::Stdin;
+use kzrender::request::{Overlay, Request, Stdin};
 use similar::{ChangeTag, TextDiff};
 
 use super::args::{Color, DiffArgs};
@@ -65,13 +65,19 @@ pub fn run(args: &DiffArgs) -> Result<Success, Failure> {
         names: (&args.base, args.head.as_deref()),
         cwd: &cwd,
     };
-    let stdin = Stdin::default();
+    // Resolved once; each render takes it with its directory and, on a side extracted from git,
+    // the values files that lie in the repository as that side has them.
+    let base = args.values.request(PathBuf::new(), &files, &Stdin::default());
     let request = |dir: PathBuf, side: Option<&Path>| {
-        let on_side = |f: &PathBuf| match (side, plan.in_repository(&cwd, f)) {
-            (Some(root), Some(rel)) => root.join(rel),
-            _ => f.clone(),
-        };
-        args.values.request(dir, &files.iter().map(on_side).collect::<Vec<_>>(), &stdin)
+        let mut req = Request { dir, ..base.clone() };
+        for overlay in &mut req.overlays {
+            if let (Overlay::File(f), Some(root)) = (overlay, side) {
+                if let Some(rel) = plan.in_repository(&cwd, f) {
+                    *f = root.join(rel);
+                }
+            }
+        }
+        req
     };
     let diffs = diff::compare(&plan, &sides, &request);
     let leaves = match (&helm, &args.charts.charts) {

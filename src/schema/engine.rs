@@ -62,9 +62,15 @@ impl Schema {
     /// Every finding on the value at `at` of `root`, located and named from the root.
     pub fn check_at(&self, root: &Node, at: &KeyPath) -> Vec<Diagnostic> {
         let Some(node) = root.at(at) else { return Vec::new() };
-        let json = node.to_json();
+        self.check_json(&node.to_json(), root, at)
+    }
+
+    /// [`Schema::check_at`] for a caller that has the value at `at` as JSON already (several
+    /// schemas checking parts of one tree convert it once).
+    pub fn check_json(&self, json: &J, root: &Node, at: &KeyPath) -> Vec<Diagnostic> {
+        let Some(node) = root.at(at) else { return Vec::new() };
         let mut found: Vec<(KeyPath, Violation)> = Vec::new();
-        for e in self.validator.iter_errors(&json) {
+        for e in self.validator.iter_errors(json) {
             let segs = e.instance_path().segments().map(|s| match s {
                 LocationSegment::Property(p) => p.into_owned(),
                 LocationSegment::Index(i) => i.to_string(),
