@@ -31,3 +31,25 @@ fn the_committed_man_page_is_what_kzrender_man_prints() {
     assert!(out.stdout == committed, "docs/kzrender.1 is stale: run `kzrender man > docs/kzrender.1`");
     assert!(out.stdout.contains(".SH SUBCOMMANDS") && out.stdout.contains("kzrender\\-validate(1)"), "{}", out.stdout);
 }
+
+#[test]
+fn the_stated_rust_version_is_at_least_every_dependencys() {
+    // Cargo.toml's rust-version is what a user needs: no dependency may need a newer Rust.
+    let out = std::process::Command::new(env!("CARGO"))
+        .args(["metadata", "--locked", "--offline", "--format-version", "1"])
+        .current_dir(crate::support::root())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let version = |v: &str| -> Vec<u32> { v.split('.').map(|p| p.parse().unwrap()).collect() };
+    let packages = meta["packages"].as_array().unwrap();
+    let ours = packages.iter().find(|p| p["name"] == "kzrender").unwrap()["rust_version"].as_str().unwrap();
+    let newer: Vec<String> = packages
+        .iter()
+        .filter_map(|p| Some((p["name"].as_str()?, p["rust_version"].as_str()?)))
+        .filter(|(_, v)| version(v) > version(ours))
+        .map(|(name, v)| format!("{name} needs Rust {v}"))
+        .collect();
+    assert_eq!(newer, Vec::<String>::new(), "Cargo.toml says rust-version = {ours}");
+}

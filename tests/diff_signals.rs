@@ -52,7 +52,8 @@ fn a_signal_removes_the_private_scratch_directory(signal: &str, number: i32) {
     struct Cleanup(u32, std::path::PathBuf);
     impl Drop for Cleanup {
         fn drop(&mut self) {
-            let _ = Command::new("kill").arg("-KILL").arg(self.0.to_string()).status();
+            let _ =
+                Command::new("kill").arg("-KILL").arg(self.0.to_string()).stderr(std::process::Stdio::null()).status();
             // Lets a blocked git go; without blocking when it is gone already (kzrender stops
             // the programs it runs when a signal ends it). 0o4000 is Linux's O_NONBLOCK.
             use std::os::unix::fs::OpenOptionsExt;
