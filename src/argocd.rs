@@ -115,6 +115,16 @@ fn escape_commas(value: &str) -> String {
     out
 }
 
+/// A parameter as an error quotes it: whole, unless its text names a secret anywhere (a `set`
+/// map's key or value), then not at all.
+fn shown(parameter: &J) -> String {
+    let text = parameter.to_string();
+    match crate::redact::names_secret(&text) {
+        true => crate::redact::REDACTED.to_owned(),
+        false => text,
+    }
+}
+
 /// The values files of the Application's `plugin.env` (`VALUES=a.yaml,b.yaml`).
 pub fn env_values(env: &dyn Fn(&str) -> Option<String>) -> Vec<String> {
     let values = env("ARGOCD_ENV_VALUES").unwrap_or_default();
@@ -171,7 +181,7 @@ fn parameters(raw: Option<&str>) -> Result<Vec<Parameter>, EnvError> {
     let items = match json {
         J::Null => return Ok(Vec::new()),
         J::Array(items) => items,
-        other => return Err(EnvError::Malformed(format!("expected a list, got {other}"))),
+        other => return Err(EnvError::Malformed(format!("expected a list, got {}", shown(&other)))),
     };
     let strings =
         |v: &J| -> Option<Vec<String>> { v.as_array()?.iter().map(|s| s.as_str().map(str::to_owned)).collect() };
@@ -181,7 +191,7 @@ fn parameters(raw: Option<&str>) -> Result<Vec<Parameter>, EnvError> {
             let name = p
                 .get("name")
                 .and_then(J::as_str)
-                .ok_or_else(|| EnvError::Malformed(format!("a parameter without a name: {p}")))?;
+                .ok_or_else(|| EnvError::Malformed(format!("a parameter without a name: {}", shown(p))))?;
             let map = match p.get("map") {
                 Some(J::Null) => Some(Vec::new()),
                 Some(J::Object(m)) => Some(

@@ -74,6 +74,7 @@ pub fn import(catalog: &Catalog, sources: &[PathBuf], cluster: &Path) -> Result<
     let mut imported = Vec::new();
     for p in &planned {
         let path = cluster.join(&p.target);
+        no_symlink_below(cluster, &path).map_err(|e| vec![e])?;
         let old = existing(&path).map_err(|e| vec![e])?;
         let outcome = match &old {
             None => Outcome::Created,
@@ -117,6 +118,18 @@ fn existing(path: &Path) -> Result<Option<Vec<u8>>, Diagnostic> {
             .map(Some)
             .map_err(|e| Diagnostic::new(Kind::Io, at(), "", format!("cannot read: {e}"))),
     }
+}
+
+/// Refuses a target whose directory below the cluster directory is a symlink: a repository that
+/// holds `outputs -> elsewhere` must not turn a CloudBender hook into a write outside it.
+fn no_symlink_below(cluster: &Path, target: &Path) -> Result<(), Diagnostic> {
+    for dir in target.ancestors().skip(1).take_while(|d| *d != cluster) {
+        if std::fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_symlink()) {
+            let msg = "is a symlink: kzrender writes CloudBender files only inside the cluster directory; make it a directory";
+            return Err(Diagnostic::new(Kind::Io, Some(Origin::file(&dir.display().to_string())), "", msg));
+        }
+    }
+    Ok(())
 }
 
 /// One file to write, with what it replaces.

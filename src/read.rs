@@ -152,19 +152,73 @@ impl Guard {
         if !lexically_normal(&bounds.base.join(path)).starts_with(&bounds.written) {
             return Err(outside());
         }
-        let real = path
-            .canonicalize()
+        // Where the file system will take the path: from the real working directory, as the
+        // read that follows resolves it.
+        let cwd = std::env::current_dir()
             .map_err(|e| Diagnostic::new(Kind::Io, Some(Origin::file(name)), "", format!("cannot read: {e}")))?;
-        if !real.starts_with(&bounds.real) {
-            return Err(outside());
+        match bounds.resolve(&cwd.join(path)) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(outside()),
+            Err(e) => Err(Diagnostic::new(Kind::Io, Some(Origin::file(name)), "", format!("cannot read: {e}"))),
         }
-        Ok(())
     }
 
     /// Reads a file's text after checking where it really is.
     pub fn read(&self, path: &Path, name: &str) -> Result<Source, Diagnostic> {
         self.check(path, name)?;
         read_source(path, name)
+    }
+}
+
+impl Bounds {
+    /// Whether the absolute `path` really leads inside the checkout: its symlinks followed one
+    /// at a time as the file system follows them, and never a look at anything outside the
+    /// checkout (only at the directories above its root on the way in), so what lies outside it
+    /// (even whether it exists) cannot be learnt through a symlink.
+    fn resolve(&self, path: &Path) -> std::io::Result<bool> {
+        use std::collections::VecDeque;
+        let mut at = PathBuf::from("/");
+        let mut todo: VecDeque<std::ffi::OsString> = path.iter().skip(1).map(ToOwned::to_owned).collect();
+        let mut hops = 0;
+        while let Some(part) = todo.pop_front() {
+            match part.to_str() {
+                Some(".") => continue,
+                Some("..") => {
+                    at.pop();
+                    continue;
+                }
+                _ => at.push(&part),
+            }
+            let on_the_way = self.real.starts_with(&at);
+            if !on_the_way && !at.starts_with(&self.real) {
+                return Ok(false);
+            }
+            let meta = match std::fs::symlink_metadata(&at) {
+                // The last part may be missing: reading it says so.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound && todo.is_empty() => {
+                    return Ok(at.starts_with(&self.real))
+                }
+                other => other?,
+            };
+            if !meta.file_type().is_symlink() {
+                continue;
+            }
+            hops += 1;
+            if hops > 40 {
+                return Err(std::io::Error::other("too many levels of symbolic links"));
+            }
+            let target = std::fs::read_link(&at)?;
+            at.pop();
+            if target.is_absolute() {
+                at = PathBuf::from("/");
+            }
+            let parts: Vec<std::ffi::OsString> =
+                target.iter().skip(usize::from(target.is_absolute())).map(ToOwned::to_owned).collect();
+            for (i, p) in parts.into_iter().enumerate() {
+                todo.insert(i, p);
+            }
+        }
+        Ok(at.starts_with(&self.real))
     }
 }
 

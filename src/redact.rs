@@ -59,6 +59,17 @@ pub fn holds_secret(node: &Node) -> bool {
     !node.find(|p, _| p.keys().last().is_some_and(is_secret_key)).is_empty()
 }
 
+/// A path as a message names it: below its first secret-named key, the keys of the secret's
+/// own map are the secret's content, and show as [`REDACTED`] (`db.password.<redacted>`).
+pub fn shown_path(path: &KeyPath) -> String {
+    match path.segs().iter().position(|s| s.key().is_some_and(is_secret_key)) {
+        Some(i) if i + 1 < path.segs().len() => {
+            format!("{}.{REDACTED}", KeyPath(path.segs()[..=i].to_vec()))
+        }
+        _ => path.to_string(),
+    }
+}
+
 /// Whether the value at `path` must not be printed.
 pub fn hides(path: &KeyPath, node: &Node) -> bool {
     is_secret_path(path) || holds_secret(node)

@@ -311,3 +311,35 @@ mod import_hardening {
         assert_eq!(keys, 40_001);
     }
 }
+
+#[test]
+fn outputs_import_never_writes_through_a_symlinked_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = dir.path().join("cl");
+    let victim = dir.path().join("victim");
+    std::fs::create_dir_all(&cluster).unwrap();
+    std::fs::create_dir_all(&victim).unwrap();
+    std::fs::copy(
+        crate::support::root().join("fixtures/cloudbender/store-outputs/kubezero.yaml"),
+        cluster.join("kubezero.yaml"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(&victim, cluster.join("outputs")).unwrap();
+    let out = crate::support::Test::new()
+        .args([
+            "outputs",
+            "import",
+            "fixtures/cloudbender/store-outputs/outputs/kube/kube-control-plane.yaml",
+            "--cluster",
+        ])
+        .arg_path(&cluster)
+        .run()
+        .failure(2);
+    assert!(
+        out.stderr
+            .contains("outputs: is a symlink: kzrender writes CloudBender files only inside the cluster directory"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(std::fs::read_dir(&victim).unwrap().count(), 0, "nothing written through the symlink");
+}

@@ -291,3 +291,35 @@ fn a_symlinked_outputs_directory_leading_outside_the_checkout_is_not_walked() {
     );
     assert!(!out.stderr.contains("secret-name"), "the directory outside is not listed");
 }
+
+#[test]
+fn a_symlink_out_of_the_checkout_tells_nothing_of_what_lies_there() {
+    // Whether the target exists or not, the answer is the same: outside, exit 1.
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("exists.yaml"), "calico: {mtu: 1}\n").unwrap();
+    let mut answers = Vec::new();
+    for target in ["exists.yaml", "missing.yaml"] {
+        let out = plugin_in(
+            |repo| std::os::unix::fs::symlink(outside.path().join(target), repo.join("clusters/dev/l.yaml")).unwrap(),
+            r#"[{"name":"values","array":["l.yaml"]}]"#,
+        );
+        answers.push(transcript(&out));
+    }
+    assert_eq!(answers[0], answers[1]);
+    assert_eq!(
+        answers[0],
+        "exit: 1\n--- stdout\n--- stderr\nkzrender: Application dev: 1 error, nothing rendered; first: resolves outside the \
+         repository checkout; only files inside the repository may be used\nerror: l.yaml: resolves outside the repository \
+         checkout; only files inside the repository may be used\n"
+    );
+}
+
+#[test]
+fn a_malformed_parameter_list_is_quoted_without_its_secrets() {
+    for parameters in [r#"[{"map":{"db.password":"hunter2"}}]"#, r#"{"name":"set","map":{"db.password":"hunter2"}}"#] {
+        let out = plugin(&[], parameters).failure(2);
+        assert!(!out.stderr.contains("hunter2") && out.stderr.contains("<redacted>"), "{}", out.stderr);
+    }
+    let out = plugin(&[], r#"[{"map":{"calico.mtu":"1"}}]"#).failure(2);
+    assert!(out.stderr.contains(r#"a parameter without a name: {"map":{"calico.mtu":"1"}}"#), "{}", out.stderr);
+}

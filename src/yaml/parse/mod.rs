@@ -187,7 +187,7 @@ impl<'a> Builder<'a> {
     }
 
     fn err(&self, kind: Kind, origin: Origin, msg: impl Into<String>) -> Diagnostic {
-        Diagnostic::new(kind, Some(origin), self.path.to_string(), msg)
+        Diagnostic::new(kind, Some(origin), crate::redact::shown_path(&self.path), msg)
     }
 
     /// Counts values read against [`MAX_NODES`].
@@ -201,7 +201,7 @@ impl<'a> Builder<'a> {
     }
 
     fn warn(&mut self, origin: Origin, msg: String) {
-        self.warnings.push(Diagnostic::new(Kind::Ambiguous, Some(origin), self.path.to_string(), msg));
+        self.warnings.push(Diagnostic::new(Kind::Ambiguous, Some(origin), crate::redact::shown_path(&self.path), msg));
     }
 
     fn event(&mut self, event: Event<'_>, span: Span) -> Result<(), Diagnostic> {
@@ -215,8 +215,9 @@ impl<'a> Builder<'a> {
                     *key = Some((text.to_string(), origin.clone(), plain));
                     let ambiguous = resolve::yaml11_disagrees(&text, &resolve::plain(&text)).is_some();
                     if plain && text != "<<" && ambiguous {
+                        let shown = if self.in_secret() { crate::redact::REDACTED } else { &text };
                         let msg = format!(
-                            "key `{text}` is read as a boolean or number by YAML 1.1 readers (Helm, ArgoCD); quote it"
+                            "key `{shown}` is read as a boolean or number by YAML 1.1 readers (Helm, ArgoCD); quote it"
                         );
                         self.warn(origin, msg);
                     }
@@ -361,20 +362,23 @@ impl<'a> Builder<'a> {
                 if matches!(node.value, Value::Map(_) | Value::Seq(_) | Value::Null) {
                     node.origin = key_origin.clone();
                 }
+                let in_secret = crate::redact::is_secret_path(&self.path);
+                let named =
+                    |k: &str| if in_secret { crate::redact::REDACTED.to_owned() } else { crate::diag::one_line(k) };
                 if let Some(first) = map.get(&k).map(|n| n.origin.clone()) {
-                    let key = self.path.join(Seg::Key(k.clone())).to_string();
+                    let key = crate::redact::shown_path(&self.path.join(Seg::Key(k.clone())));
                     let line = first.position().map_or(0, |(line, _)| line);
                     let msg = format!("duplicate key (first set at line {line}); keep one");
                     return Err(Diagnostic::new(Kind::DuplicateKey, Some(key_origin), key, msg));
                 }
                 for reading in plain.then(|| resolve::key_readings(&k)).into_iter().flatten() {
                     if let Some((other, first)) = read_as.get(&reading) {
-                        let key = self.path.join(Seg::Key(k.clone())).to_string();
+                        let key = crate::redact::shown_path(&self.path.join(Seg::Key(k.clone())));
                         let line = first.position().map_or(0, |(line, _)| line);
                         let msg = format!(
                             "duplicate key: YAML readers read `{}` and `{}` (line {line}) both as {reading}; keep one",
-                            crate::diag::one_line(&k),
-                            crate::diag::one_line(other)
+                            named(&k),
+                            named(other)
                         );
                         return Err(Diagnostic::new(Kind::DuplicateKey, Some(key_origin), key, msg));
                     }
