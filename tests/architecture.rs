@@ -197,6 +197,22 @@ fn the_submodules_of_every_module_import_each_other_without_a_cycle() {
 }
 
 #[test]
+fn no_source_file_is_over_450_lines() {
+    let mut files = Vec::new();
+    for dir in ["src", "tests", "benches", "fuzz/fuzz_targets"] {
+        rust_files(&root().join(dir), &mut files);
+    }
+    let long: Vec<String> = files
+        .iter()
+        .map(|f| (f, std::fs::read_to_string(f).unwrap().lines().count()))
+        .filter(|(_, n)| *n > 450)
+        .map(|(f, n)| format!("{}: {n} lines", f.strip_prefix(root()).unwrap().display()))
+        .collect();
+    assert!(files.len() > 50, "the scan sees the sources");
+    assert_eq!(long, Vec::<String>::new(), "split these files");
+}
+
+#[test]
 fn the_cycle_check_finds_a_cycle() {
     let graph: BTreeMap<String, BTreeSet<String>> = [("a", "b"), ("b", "c"), ("c", "a")]
         .into_iter()

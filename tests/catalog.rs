@@ -93,10 +93,7 @@ fn a_catalog_missing_a_template_is_reported_with_its_file() {
     let cat = fork();
     std::fs::remove_file(cat.path().join("components/kiam/values.yaml.j2")).unwrap();
     let stderr = refused(&cat);
-    assert!(
-        stderr.contains("components/kiam/component.yaml:1:1: components/kiam/values.yaml.j2 is missing"),
-        "{stderr}"
-    );
+    insta::assert_snapshot!("template_missing", stderr.replace(&cat.path().display().to_string(), "FORK"));
 }
 
 #[test]
@@ -104,10 +101,7 @@ fn a_cycle_in_the_bootstrap_order_is_a_catalog_error() {
     let cat = fork();
     edit(&cat.path().join("components/calico/component.yaml"), "after: []", "after: [metrics]");
     let stderr = refused(&cat);
-    assert!(
-        stderr.contains("the bootstrap order has a cycle: cert-manager → calico → metrics → istio → cert-manager"),
-        "{stderr}"
-    );
+    insta::assert_snapshot!("bootstrap_cycle", stderr.replace(&cat.path().display().to_string(), "FORK"));
 }
 
 /// The dotted paths of every setting a component's schema admits (lists by their item's keys).
