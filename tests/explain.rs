@@ -36,9 +36,13 @@ fn explain_redacts_secrets() {
 }
 
 #[test]
-fn explain_of_an_unset_key_says_so() {
-    let out = Test::new().args(["explain", "calico.migration", "fixtures/fleet/clusters/onprem"]).run().success();
-    assert_eq!(out.stdout, "calico.migration is not set\n  no layer sets it\n");
+fn explain_of_a_key_no_layer_sets_fails_so_scripts_can_tell() {
+    let out = Test::new().args(["explain", "calico.migration", "fixtures/fleet/clusters/onprem"]).run().failure(1);
+    assert_eq!(
+        out.stderr,
+        "kzrender: fixtures/fleet/clusters/onprem: 1 error, nothing explained; first: calico.migration: is not set, and \
+         no layer sets it\nerror: calico.migration: is not set, and no layer sets it\n"
+    );
 }
 
 #[test]

@@ -124,8 +124,12 @@ fn explain_of_a_missing_key_among_long_nested_keys_stays_small() {
     text.push_str(&format!("{indent}x: 1\n"));
     let file = work.path().join("deep.yaml");
     std::fs::write(&file, &text).unwrap();
-    let out = Test::new().args(["explain", "calico.values.nope", DEV, "-f"]).arg_path(&file).run().success();
-    assert_eq!(out.stdout, "calico.values.nope is not set\n  no layer sets it\n");
+    let out = Test::new().args(["explain", "calico.values.nope", DEV, "-f"]).arg_path(&file).run().failure(1);
+    assert_eq!(
+        out.stderr,
+        "kzrender: fixtures/fleet/clusters/dev: 1 error, nothing explained; first: calico.values.nope: is not set, and no \
+         layer sets it\nerror: calico.values.nope: is not set, and no layer sets it\n"
+    );
 }
 
 #[test]

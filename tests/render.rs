@@ -1,6 +1,6 @@
 //! `kzrender render` on the shipped fleet: exact, reviewed output.
 
-use crate::support::{documents, helm_values, Test};
+use crate::support::{documents, helm_values, root, Test};
 
 fn render(cluster: &str) -> String {
     Test::new().args(["render", &format!("fixtures/fleet/clusters/{cluster}")]).run().success().stdout
@@ -201,4 +201,17 @@ fn explain_names_the_layer_that_deletes_a_parent() {
         .success();
     assert!(out.stdout.starts_with("calico.mtu is not set\n"));
     assert!(out.stdout.ends_with("  deletes    flag        --set calico=null: deletes calico\n"), "{}", out.stdout);
+}
+
+#[test]
+fn a_clusters_kubezero_yaml_names_its_directory_as_people_type_it() {
+    let by_dir = Test::new().args(["render", "fixtures/fleet/clusters/onprem"]).run().success();
+    let by_file = Test::new().args(["render", "fixtures/fleet/clusters/onprem/kubezero.yaml"]).run().success();
+    assert_eq!(by_file.stdout, by_dir.stdout);
+    assert_eq!(by_file.stderr, by_dir.stderr);
+    let here =
+        Test::new().current_dir(root().join("fixtures/fleet/clusters/onprem")).args(["render", "kubezero.yaml"]).run();
+    assert_eq!(here.success().stdout, by_dir.stdout);
+    let validated = Test::new().args(["validate", "fixtures/fleet/clusters/onprem/kubezero.yaml"]).run().success();
+    assert_eq!(validated.stdout, "1 cluster: 1 valid, 0 invalid\n");
 }

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use kzrender::diag::one_line;
+use kzrender::diag::{one_line, Diagnostic, Kind};
 use kzrender::layer::LayerKind;
 use kzrender::pipeline;
 use kzrender::redact;
@@ -35,12 +35,14 @@ pub fn run(args: &ExplainArgs) -> Result<Success, Failure> {
     let catalog_layer = cluster.catalog_layer();
     let layers = std::iter::once(&catalog_layer).chain(&cluster.layers);
     let touches: Vec<_> = layers.filter_map(|l| touch(&l.node, &path).map(|t| (l, t))).collect();
+    // A key no layer sets is most likely a typo: a failure scripts can tell, with the closest key.
     if touches.is_empty() {
-        match closest(&cluster.values, &args.key) {
-            Some(key) => writeln!(out, "  no layer sets it; did you mean `{}`?", one_line(&key)),
-            None => writeln!(out, "  no layer sets it"),
-        }
-        .expect("writing to a String");
+        let msg = match closest(&cluster.values, &args.key) {
+            Some(key) => format!("is not set, and no layer sets it; did you mean `{key}`?"),
+            None => "is not set, and no layer sets it".to_owned(),
+        };
+        let diags = vec![Diagnostic::new(Kind::UnknownKey, None, args.key.clone(), msg)];
+        return Err(Failure::Invalid { subject: args.dir.display().to_string(), diags, nothing: "explained" });
     }
     for (i, (layer, (node, what))) in touches.iter().enumerate() {
         let verdict = match (i + 1 == touches.len(), cluster.values.at(&path).is_some()) {

@@ -79,6 +79,17 @@ pub struct ChartArgs {
     pub helm_timeout: f64,
 }
 
+/// A cluster directory as people type it: `DIR` or `DIR/kubezero.yaml`, the file's directory.
+fn cluster_dir(text: &str) -> Result<PathBuf, String> {
+    let path = PathBuf::from(text);
+    let names_the_file = path.file_name().is_some_and(|n| n == kzrender::load::CLUSTER_FILE) && path.is_file();
+    match (names_the_file, path.parent()) {
+        (true, Some(dir)) if dir.as_os_str().is_empty() => Ok(PathBuf::from(".")),
+        (true, Some(dir)) => Ok(dir.to_path_buf()),
+        _ => Ok(path),
+    }
+}
+
 fn positive_seconds(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(s) if s.is_finite() && s > 0.0 && s <= 86_400.0 => Ok(s),
@@ -245,8 +256,8 @@ pub struct ValuesArgs {
 /// `kzrender render`.
 #[derive(Debug, Args)]
 pub struct RenderArgs {
-    /// The cluster directory.
-    #[arg(default_value = ".")]
+    /// The cluster directory (or its kubezero.yaml).
+    #[arg(default_value = ".", value_parser = cluster_dir)]
     pub dir: PathBuf,
     /// Output format.
     #[arg(long, short = 'o', value_enum, default_value_t = Output::Yaml)]
@@ -262,8 +273,8 @@ pub struct RenderArgs {
 pub struct ExplainArgs {
     /// Dotted key, e.g. `kiam.IamArn`.
     pub key: String,
-    /// The cluster directory.
-    #[arg(default_value = ".")]
+    /// The cluster directory (or its kubezero.yaml).
+    #[arg(default_value = ".", value_parser = cluster_dir)]
     pub dir: PathBuf,
     #[command(flatten)]
     pub values: ValuesArgs,
@@ -272,8 +283,8 @@ pub struct ExplainArgs {
 /// `kzrender validate`.
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// Where to look for cluster directories.
-    #[arg(default_value = ".")]
+    /// Where to look for cluster directories (a cluster's kubezero.yaml names its directory).
+    #[arg(default_value = ".", value_parser = cluster_dir)]
     pub paths: Vec<PathBuf>,
     /// Report format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
