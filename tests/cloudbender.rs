@@ -84,13 +84,13 @@ fn secrets_from_cloudbender_files_are_redacted_in_conflicts() {
 mod import {
     use crate::support::{root, Test};
 
-    fn cluster() -> tempfile::TempDir {
+    pub(super) fn cluster() -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("kubezero.yaml"), "ClusterName: cb-test\nchannel: master\nregion: eu-central-1\ncert-manager: {enabled: true}\nkiam: {enabled: true}\n").unwrap();
         dir
     }
 
-    fn import(sources: &[&str], cluster: &std::path::Path) -> crate::support::Outcome {
+    pub(super) fn import(sources: &[&str], cluster: &std::path::Path) -> crate::support::Outcome {
         Test::new().args(["outputs", "import"]).args(sources).args(["--cluster"]).arg_path(cluster).run()
     }
 
@@ -217,20 +217,11 @@ mod import {
 }
 
 mod import_hardening {
-    use crate::support::{root, Test};
+    use super::import::{cluster, import};
+    use crate::support::root;
 
     const EXPORT: &str = "fixtures/cloudbender/export/cloudbender.yaml";
     const STORE: &str = "fixtures/cloudbender/store-outputs/outputs/kube/kube-control-plane.yaml";
-
-    fn cluster() -> tempfile::TempDir {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("kubezero.yaml"), "ClusterName: cb-test\nchannel: master\nregion: eu-central-1\ncert-manager: {enabled: true}\nkiam: {enabled: true}\n").unwrap();
-        dir
-    }
-
-    fn import(sources: &[&str], cluster: &std::path::Path) -> crate::support::Outcome {
-        Test::new().args(["outputs", "import"]).args(sources).args(["--cluster"]).arg_path(cluster).run()
-    }
 
     #[test]
     fn a_target_that_is_a_directory_fails_before_any_file_is_replaced() {

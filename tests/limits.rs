@@ -52,20 +52,12 @@ fn a_values_file_that_is_a_directory_is_exit_2() {
 
 /// `kzrender argocd generate` in a copy of the dev cluster, with `files` added and `parameters`.
 fn plugin(files: &[(&str, &str)], parameters: &str) -> Outcome {
-    let repo = tempfile::tempdir().unwrap();
-    let dir = repo.path().join("clusters/dev");
-    copy_tree(&root().join(DEV), &dir);
-    for (name, text) in files {
-        std::fs::write(dir.join(name), text).unwrap();
-    }
-    Test::new()
-        .current_dir(&dir)
-        .env("ARGOCD_APP_NAME", "dev")
-        .env("ARGOCD_APP_SOURCE_PATH", "clusters/dev")
-        .env("ARGOCD_APP_PARAMETERS", parameters)
-        .args(["argocd", "generate"])
-        .stdin("calico: {mtu: 1}\n")
-        .run()
+    let write = |repo: &Path| {
+        for (name, text) in files {
+            std::fs::write(repo.join("clusters/dev").join(name), text).unwrap();
+        }
+    };
+    plugin_in(write, parameters)
 }
 
 #[test]
@@ -245,6 +237,7 @@ fn plugin_in(setup: impl FnOnce(&Path), parameters: &str) -> Outcome {
         .env("ARGOCD_APP_SOURCE_PATH", "clusters/dev")
         .env("ARGOCD_APP_PARAMETERS", parameters)
         .args(["argocd", "generate"])
+        .stdin("calico: {mtu: 1}\n")
         .run()
 }
 
