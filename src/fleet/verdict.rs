@@ -77,7 +77,7 @@ pub fn check(job: &Check<'_>, clusters: &[PathBuf]) -> Checked {
         let req = request(job.base, dir, extra.as_deref());
         let (diags, resources, kept) = match pipeline::render_cluster(job.catalog, job.official, &req) {
             // Deep validation needs the render; without it, only its verdict is kept.
-            Ok(r) => (r.warnings.clone(), r.docs.len(), job.deep.is_some().then_some(r)),
+            Ok(mut r) => (std::mem::take(&mut r.warnings), r.docs.len(), job.deep.is_some().then_some(r)),
             Err(d) => (d, 0, None),
         };
         let (errors, warnings) = diags.into_iter().partition(Diagnostic::is_error);
