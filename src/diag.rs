@@ -59,6 +59,8 @@ pub enum Kind {
     Invalid,
     /// A document kind for which no schema was found.
     MissingSchema,
+    /// A resource of a group/version the cluster's Kubernetes version does not serve.
+    Unserved,
     /// A catalog rule the cluster breaks: channel, platform, a required component or setting,
     /// the Kubernetes range.
     Unsupported,
@@ -82,15 +84,21 @@ pub enum Kind {
     Exposed,
     /// A value no chart reads.
     Unused,
+    /// A key a chart renders twice in one map: the last value is kept, as ArgoCD reads it.
+    Repeated,
 }
 
 impl Kind {
     /// The severity every diagnostic of this kind has.
     pub fn severity(self) -> Severity {
         match self {
-            Kind::Ambiguous | Kind::Overridden | Kind::Ignored | Kind::Defaulted | Kind::Exposed | Kind::Unused => {
-                Severity::Warning
-            }
+            Kind::Ambiguous
+            | Kind::Overridden
+            | Kind::Ignored
+            | Kind::Defaulted
+            | Kind::Exposed
+            | Kind::Unused
+            | Kind::Repeated => Severity::Warning,
             _ => Severity::Error,
         }
     }

@@ -61,7 +61,8 @@ pub struct Rendered {
     pub sources: Vec<ChartSource>,
     /// The merged values the documents came from, with provenance.
     pub values: Node,
-    /// The cluster's Kubernetes version (`KubernetesVersion`, else ArgoCD's `KUBE_VERSION`).
+    /// The cluster's Kubernetes version (`KubernetesVersion`, else ArgoCD's `KUBE_VERSION`, else
+    /// the one its channel is tested with).
     pub kube_version: Option<String>,
 }
 
@@ -177,7 +178,8 @@ pub fn render(cluster: Cluster<'_>, official: &SchemaSet) -> Result<Rendered, Ve
     }
     diag::tidy(&mut warnings);
     let written = values.get_path(&["KubernetesVersion"]).and_then(Node::as_str).map(str::to_owned);
-    let kube_version = written.or(kube_version);
+    // Helm renders for the cluster's version, else the one its channel is tested with.
+    let kube_version = written.or(kube_version).or_else(|| Some(channel.kubernetes.version.clone()));
     Ok(Rendered { docs, warnings, sources, values, kube_version })
 }
 

@@ -35,7 +35,7 @@ fn the_example_fleet_renders_valid_manifests_and_passes_no_value_its_charts_igno
          warning: fixtures/fleet/clusters/legacy-2020/kubezero.yaml:9:1: argo-cd: ignored: ArgoCD's own settings are consumed by the chart \
          that installs ArgoCD (deploy/), not by the app-of-apps; kzrender ignores this block\n\
          4 clusters: 4 valid, 0 invalid\n\
-         charts: 22 Applications, 21 distinct renders, 91 helm runs\n"
+         charts: 22 Applications, 19 distinct renders, 88 helm runs\n"
     );
     assert_eq!(out.stderr, "");
 }
@@ -53,7 +53,7 @@ fn planted_chart_mistakes_are_found_and_traced_to_the_line_that_planted_them() {
 fn without_unused_only_the_manifests_are_checked_and_identical_renders_run_once() {
     let out = deep("fixtures/fleet", &charts(), &[]).success();
     assert!(
-        out.stdout.ends_with("charts: 22 Applications, 21 distinct renders, 21 helm runs\n"),
+        out.stdout.ends_with("charts: 22 Applications, 19 distinct renders, 19 helm runs\n"),
         "one helm run per distinct render: {}",
         out.stdout
     );

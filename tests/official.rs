@@ -37,7 +37,7 @@ fn applications_pass_the_repositorys_application_schema_given_as_a_schema_dir() 
 fn what_the_strict_schema_forbids_is_reported_where_it_was_written() {
     use kzrender::schema::official::SchemaSet;
     use kzrender::yaml::{parse_stream, Source};
-    let set = SchemaSet::load(&[kubernetes()], false).unwrap();
+    let set = SchemaSet::load(&[kubernetes()], &[], false).unwrap();
     let text = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: [x]\n  labelz: {a: b}\nspec: {finalizers: [1]}\n";
     let doc = parse_stream(&Source { name: "ns.yaml".into(), text: text.into() }, &mut Vec::new()).unwrap().remove(0);
     let mut found: Vec<String> = set.check(&doc).iter().map(ToString::to_string).collect();

@@ -274,6 +274,6 @@ pub fn helm(args: &args::ChartArgs) -> Result<Option<kzrender::deep::Helm>, Fail
 
 /// The official schemas of every `--schema-dir`, or none.
 pub fn official_schemas(args: &args::SchemaArgs) -> Result<kzrender::schema::official::SchemaSet, Failure> {
-    kzrender::schema::official::SchemaSet::load(&args.dirs, args.ignore_missing_schemas)
+    kzrender::schema::official::SchemaSet::load(&args.dirs, &args.locations, args.ignore_missing_schemas)
         .map_err(|d| Failure::invalid("--schema-dir", d))
 }

@@ -3,7 +3,8 @@
 
 use kzrender::deep::Deep;
 use kzrender::fleet::{self, Check};
-use kzrender::request::Stdin;
+use kzrender::request::{Overlay, Set, Stdin};
+use kzrender::strvals::Flag;
 
 use super::args::{Format, ValidateArgs};
 use super::{catalog, helm, official_schemas, report, Failure, Success};
@@ -30,9 +31,17 @@ pub fn run(args: &ValidateArgs) -> Result<Success, Failure> {
         )));
     }
     let clusters = fleet::shard(found.dirs, args.shard);
-    let base = args.values.request(Default::default(), &files, &Stdin::default());
+    let mut base = args.values.request(Default::default(), &files, &Stdin::default());
+    // The what-if wins over everything the cluster says, as the highest layer.
+    if let Some(v) = &args.kube_version {
+        let text = format!("KubernetesVersion={v}");
+        base.overlays.push(Overlay::Set(Set { flag: Flag::String, text, source: "--kube-version".into() }));
+    }
     let deep = match (&helm, &args.charts.charts) {
-        (Some(helm), Some(charts)) => Some(Deep { charts, helm, official: &official, unused: args.unused }),
+        (Some(helm), Some(charts)) => {
+            let api_versions = &args.api_versions;
+            Some(Deep { charts, helm, official: &official, unused: args.unused, api_versions })
+        }
         _ => None,
     };
     let checked = fleet::check(&Check { catalog, official: &official, base: &base, deep: deep.as_ref() }, &clusters);

@@ -34,6 +34,8 @@ pub struct Release {
     pub namespace: String,
     /// `--kube-version`, when the cluster says.
     pub kube_version: Option<String>,
+    /// `--api-versions`, each: what the cluster serves besides Helm's defaults.
+    pub api_versions: Vec<String>,
     /// The values, as YAML (`spec.source.helm.values`).
     pub values: String,
 }
@@ -70,6 +72,9 @@ impl Helm {
         cmd.args(["--namespace", &release.namespace, "--include-crds", "--values", "-"]);
         if let Some(v) = &release.kube_version {
             cmd.args(["--kube-version", v]);
+        }
+        for v in &release.api_versions {
+            cmd.args(["--api-versions", v]);
         }
         match self.run(&mut cmd, release.values.as_bytes()) {
             Ok(stdout) => {

@@ -1,30 +1,42 @@
 //! Deep validation: every Application's chart rendered with `helm template`, as ArgoCD's
-//! repo-server renders it, and what the cluster would receive checked.
+//! repo-server renders it, and what the cluster's API server would receive checked.
 //!
 //! Takes rendered clusters (their [`ChartSource`]s and merged values) and a checkout of the
 //! KubeZero repository. Each distinct render (same chart content, release name, namespace,
-//! Kubernetes version and values) runs once per run, all of them on every core. Each leaf
-//! manifest is checked against the official schemas; each finding is traced back to the
-//! operator's value that produced it ([`trace`]), else named by its Application. With
-//! `unused`, the values no template reads are reported where they were written ([`unused`]).
+//! Kubernetes version, API versions and values) runs once per run, all of them on every core.
+//! Helm is told the API versions the cluster serves: its version's built-in ones, and, for a
+//! chart that tests `.Capabilities.APIVersions`, those of the CRDs the cluster's own
+//! Applications render (one more render). Each leaf manifest, read as ArgoCD reads it
+//! ([`leaves`]), is checked as the cluster's API server would ([`cluster`]); each finding is
+//! traced back to the operator's value that produced it ([`trace`]), else named by its
+//! Application. With `unused`, the values no template reads are reported where they were
+//! written ([`unused`]).
 
+mod chart;
+mod cluster;
 pub mod helm;
+pub mod leaves;
 #[cfg(test)]
 mod tests;
 mod trace;
 mod unused;
 
-use std::collections::HashMap;
-use std::path::{Component, Path, PathBuf};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::diag::{Diagnostic, Kind};
 use crate::fleet;
 use crate::pipeline::Rendered;
 use crate::render::ChartSource;
-use crate::schema::official::SchemaSet;
+use crate::schema::official::{SchemaSet, Served};
 use crate::value::{KeyPath, Node};
-use crate::yaml::{emit, parse_stream, Source};
+use crate::yaml::emit;
+pub use chart::MAX_CHART_BYTES;
+use chart::{chart_dir, Charts};
+use cluster::{Compiled, Context};
 pub use helm::{Helm, Release};
+use leaves::Leaves;
 pub use trace::Tracer;
 
 /// What deep validation works with.
@@ -37,6 +49,8 @@ pub struct Deep<'a> {
     pub official: &'a SchemaSet,
     /// Whether to look for values no template reads.
     pub unused: bool,
+    /// API versions every render is told of besides the cluster's (`--api-versions`).
+    pub api_versions: &'a [String],
 }
 
 /// One rendered cluster, with the catalog root its catalog origins start with.
@@ -50,27 +64,12 @@ pub struct Cluster<'a> {
 /// What deep validation found.
 #[derive(Debug, Default)]
 pub struct Report {
-    /// Per cluster, in the order given: errors and `unused` warnings.
+    /// Per cluster, in the order given: errors and warnings.
     pub findings: Vec<Vec<Diagnostic>>,
     /// How many Applications were checked.
     pub applications: usize,
     /// How many distinct renders they needed.
     pub renders: usize,
-}
-
-/// Most bytes a chart directory may hold, its subcharts included.
-pub const MAX_CHART_BYTES: u64 = 64 * 1024 * 1024;
-
-/// A chart render: which chart (by content) and which release of it.
-type Key = (usize, Release);
-
-/// What one distinct render gave.
-#[derive(Debug)]
-struct Outcome {
-    /// The leaf manifests' findings, or why the chart could not be rendered.
-    result: Result<Vec<Finding>, Failure>,
-    /// Helm values no template reads.
-    unused: Vec<KeyPath>,
 }
 
 /// A schema finding on a leaf manifest.
@@ -89,7 +88,7 @@ struct Finding {
 /// Why a chart could not be rendered: helm's message, or kzrender's, with its kind.
 pub use crate::diag::Error as Failure;
 
-/// Renders one chart release: the manifests, or why not.
+/// Renders one chart release: the manifests ArgoCD would apply, or why not.
 pub fn template(
     helm: &Helm,
     charts: &Path,
@@ -97,103 +96,215 @@ pub fn template(
     kube_version: Option<&str>,
 ) -> Result<Vec<Node>, Failure> {
     let dir = chart_dir(charts, &source.path)?;
-    helm::check_chart(&dir).map_err(|p| problem(&dir, p))?;
-    leaf_manifests(&helm.template(&dir, &release(source, kube_version)), &source.application, &source.values)
+    chart::check(&dir)?;
+    let output = helm.template(&dir, &release(source, kube_version, BTreeSet::new()));
+    let leaves = read_leaves(&output, &source.application, &source.values)?;
+    Ok(leaves.docs.into_iter().map(|l| l.doc).collect())
 }
 
-/// The manifests of `helm template`'s output, or why there are none. Helm's words may quote
-/// what it was given: every secret among `values` is scrubbed from them.
-fn leaf_manifests(output: &helm::Output, release: &str, values: &Node) -> Result<Vec<Node>, Failure> {
+/// The leaves of `helm template`'s output, or why there are none. Helm's words may quote what
+/// it was given: every secret among `values` is scrubbed from them.
+fn read_leaves(output: &helm::Output, release: &str, values: &Node) -> Result<Leaves, Failure> {
     let failed = |message: String| {
         let secrets = crate::redact::secret_values(values);
         Failure { kind: Kind::Helm, message: crate::redact::scrub(&message, &secrets) }
     };
     let text = output.as_ref().map_err(|e| failed(format!("helm template failed: {}", e.message)))?;
-    manifests(text, release).map_err(failed)
+    leaves::read(text, release).map_err(failed)
+}
+
+/// One distinct render to run.
+struct Job {
+    dir: PathBuf,
+    release: Release,
+    values: Node,
+}
+
+/// What one distinct render gave: helm's output, and the leaves read from it.
+struct Outcome {
+    output: helm::Output,
+    leaves: Result<Leaves, Failure>,
+}
+
+/// An Application's render: which job, and whether its chart tests `.Capabilities.APIVersions`.
+type Use = Result<(usize, bool), Failure>;
+
+/// The distinct renders of a run.
+#[derive(Default)]
+struct Plan {
+    charts: Charts,
+    keys: HashMap<(usize, Release), usize>,
+    jobs: Vec<Job>,
+}
+
+impl Plan {
+    /// The job rendering `release` of the chart at `path`, added when new.
+    fn job(&mut self, charts: &Path, path: &str, release: Release, values: &Node) -> Use {
+        let dir = chart_dir(charts, path)?;
+        let (id, capabilities) = self.charts.identify(&dir)?;
+        let next = self.jobs.len();
+        let i = *self.keys.entry((id, release.clone())).or_insert(next);
+        if i == next {
+            self.jobs.push(Job { dir, release, values: values.clone() });
+        }
+        Ok((i, capabilities))
+    }
 }
 
 impl Deep<'_> {
     /// Renders every Application of every cluster and checks what it renders.
     pub fn check(&self, clusters: &[Cluster<'_>]) -> Report {
-        let mut charts: HashMap<PathBuf, Result<usize, Failure>> = HashMap::new();
-        let mut contents: HashMap<Vec<u8>, usize> = HashMap::new();
-        let mut keys: HashMap<Key, usize> = HashMap::new();
-        // Distinct renders: the chart's directory, the release, and the values as a tree.
-        let mut jobs: Vec<(PathBuf, Release, Node)> = Vec::new();
-        // Per cluster, per Application: its render, or why the chart cannot be rendered.
-        let mut uses: Vec<Vec<Result<usize, Failure>>> = Vec::new();
+        let mut plan = Plan::default();
+        let mut served: HashMap<String, Result<Option<Arc<Served>>, Diagnostic>> = HashMap::new();
+        let mut contexts = Vec::new();
+        let mut uses: Vec<Vec<Use>> = Vec::new();
         for cluster in clusters {
             let r = cluster.rendered;
-            let mut mine = Vec::new();
-            for source in &r.sources {
-                let used = chart_dir(self.charts, &source.path).and_then(|dir| {
-                    let id = charts.entry(dir.clone()).or_insert_with(|| identify(&dir, &mut contents)).clone()?;
-                    let release = release(source, r.kube_version.as_deref());
-                    let next = jobs.len();
-                    let i = *keys.entry((id, release.clone())).or_insert(next);
-                    if i == next {
-                        jobs.push((dir, release, source.values.clone()));
-                    }
-                    Ok(i)
-                });
-                mine.push(used);
-            }
+            let version = r.kube_version.clone();
+            let known = match &version {
+                Some(v) => {
+                    served.entry(v.clone()).or_insert_with(|| self.official.served(v).map(|s| s.map(Arc::new))).clone()
+                }
+                None => Ok(None),
+            };
+            let context = known.map(|served| Context { version: version.clone(), served, crds: BTreeMap::new() });
+            let api = self.api_versions(context.as_ref().ok(), &[]);
+            let mine = r
+                .sources
+                .iter()
+                .map(|s| plan.job(self.charts, &s.path, release(s, version.as_deref(), api.clone()), &s.values))
+                .collect();
             uses.push(mine);
+            contexts.push(context);
         }
-        let outcomes = fleet::parallel(&jobs, |(dir, release, values)| self.render(dir, release, values));
-        let findings = clusters
+        let mut outcomes = self.render(&plan.jobs);
+        // A chart that tests `.Capabilities.APIVersions` is rendered again, told of the CRDs the
+        // first renders of its cluster hold.
+        for ((cluster, used), context) in clusters.iter().zip(&mut uses).zip(&mut contexts) {
+            let Ok(context) = context else { continue };
+            context.add_crds(rendered_docs(used, &outcomes));
+            let crds = context.crd_api_versions();
+            if crds.is_empty() {
+                continue;
+            }
+            let api = self.api_versions(Some(context), &crds);
+            for (source, used) in cluster.rendered.sources.iter().zip(used.iter_mut()) {
+                if let Ok((_, true)) = used {
+                    let release = release(source, context.version.as_deref(), api.clone());
+                    *used = plan.job(self.charts, &source.path, release, &source.values);
+                }
+            }
+        }
+        outcomes.extend(self.render(&plan.jobs[outcomes.len()..]));
+        let findings = self.findings(clusters, &uses, &mut contexts, &outcomes, &plan.jobs);
+        Report { findings, applications: uses.iter().map(Vec::len).sum(), renders: plan.jobs.len() }
+    }
+
+    /// What helm is told the cluster serves: its version's built-in API versions, `crds`, and
+    /// `--api-versions`.
+    fn api_versions(&self, context: Option<&Context>, crds: &[String]) -> BTreeSet<String> {
+        let mut out = context.and_then(|c| c.served.as_ref()).map(|s| s.api_versions()).unwrap_or_default();
+        out.extend(crds.iter().chain(self.api_versions).cloned());
+        out
+    }
+
+    fn render(&self, jobs: &[Job]) -> Vec<Outcome> {
+        fleet::parallel(jobs, |job| {
+            let output = self.helm.template(&job.dir, &job.release);
+            let leaves = read_leaves(&output, &job.release.name, &job.values);
+            Outcome { output, leaves }
+        })
+    }
+
+    /// Every cluster's findings: its leaves checked in its context (each distinct leaf set and
+    /// context once), its values no template reads.
+    fn findings(
+        &self,
+        clusters: &[Cluster<'_>],
+        uses: &[Vec<Use>],
+        contexts: &mut [Result<Context, Diagnostic>],
+        outcomes: &[Outcome],
+        jobs: &[Job],
+    ) -> Vec<Vec<Diagnostic>> {
+        // The final renders' CRDs make each cluster's context; clusters alike share one.
+        let mut distinct: HashMap<(Option<String>, Vec<usize>), usize> = HashMap::new();
+        let mut shared: Vec<&Context> = Vec::new();
+        let mut of_cluster = Vec::new();
+        for (used, context) in uses.iter().zip(contexts.iter_mut()) {
+            let Ok(context) = context else {
+                of_cluster.push(None);
+                continue;
+            };
+            context.crds.clear();
+            context.add_crds(rendered_docs(used, outcomes));
+            let mut crd_jobs: Vec<usize> = used.iter().filter_map(|u| u.as_ref().ok().map(|(i, _)| *i)).collect();
+            crd_jobs.sort();
+            crd_jobs.dedup();
+            of_cluster.push(Some((context.version.clone(), crd_jobs)));
+        }
+        for (key, context) in of_cluster.iter().zip(contexts.iter()) {
+            if let (Some(key), Ok(context)) = (key, context) {
+                distinct.entry(key.clone()).or_insert_with(|| {
+                    shared.push(context);
+                    shared.len() - 1
+                });
+            }
+        }
+        let mut pairs: Vec<(usize, usize)> = Vec::new();
+        for (used, key) in uses.iter().zip(&of_cluster) {
+            let Some(key) = key else { continue };
+            pairs.extend(used.iter().filter_map(|u| Some((u.as_ref().ok()?.0, distinct[key]))));
+        }
+        pairs.sort();
+        pairs.dedup();
+        let compiled = Compiled::default();
+        let checked = fleet::parallel(&pairs, |&(job, context)| match &outcomes[job].leaves {
+            Ok(leaves) => leaves.docs.iter().flat_map(|l| shared[context].check(self.official, &compiled, l)).collect(),
+            Err(_) => Vec::new(),
+        });
+        let checked: HashMap<(usize, usize), Vec<Finding>> = pairs.into_iter().zip(checked).collect();
+        let unused = self.unused_values(uses, outcomes, jobs);
+        clusters
             .iter()
-            .zip(&uses)
-            .map(|(cluster, used)| {
+            .zip(uses)
+            .zip(of_cluster.iter().zip(contexts.iter()))
+            .map(|((cluster, used), (key, context))| {
                 let tracer = Tracer::new(&cluster.rendered.values, cluster.catalog_root);
-                let sources = cluster.rendered.sources.iter().zip(used);
-                let mut out: Vec<Diagnostic> = sources
-                    .flat_map(|(source, used)| {
-                        let outcome = used.as_ref().map(|i| &outcomes[*i]);
-                        self.diagnostics(&tracer, source, outcome)
-                    })
-                    .collect();
+                let mut out = Vec::new();
+                if let Err(e) = context {
+                    out.push(e.clone());
+                }
+                let context = key.as_ref().map(|k| distinct[k]);
+                for (source, used) in cluster.rendered.sources.iter().zip(used) {
+                    let job = used.as_ref().map(|(i, _)| *i);
+                    let outcome = used.as_ref().map(|(i, _)| &outcomes[*i]);
+                    let found = job.ok().zip(context).and_then(|pair| checked.get(&pair));
+                    let unused = job.ok().and_then(|i| unused.get(&i));
+                    out.extend(self.diagnostics(&tracer, source, outcome, found, unused));
+                }
+                once_per_kind(&mut out);
                 crate::diag::tidy(&mut out);
                 out
             })
-            .collect();
-        Report { findings, applications: uses.iter().map(Vec::len).sum(), renders: jobs.len() }
-    }
-
-    /// One distinct render, checked.
-    fn render(&self, dir: &Path, release: &Release, values: &Node) -> Outcome {
-        let baseline = self.helm.template(dir, release);
-        let result = leaf_manifests(&baseline, &release.name, values)
-            .map(|docs| docs.iter().flat_map(|d| self.check_manifest(d)).collect());
-        let unused = match (self.unused, &result) {
-            (true, Ok(_)) => {
-                let render =
-                    |v: &Node| self.helm.template(dir, &Release { values: emit::document(v), ..release.clone() });
-                unused::unused(values, &baseline, &render)
-            }
-            _ => Vec::new(),
-        };
-        Outcome { result, unused }
-    }
-
-    fn check_manifest(&self, doc: &Node) -> Vec<Finding> {
-        let s = |path: &[&str]| doc.get_path(path).and_then(Node::as_str).unwrap_or_default().to_owned();
-        let (kind, ns, name) = (s(&["kind"]), s(&["metadata", "namespace"]), s(&["metadata", "name"]));
-        let resource = match ns.is_empty() {
-            true => format!("{kind} {name}"),
-            false => format!("{kind} {ns}/{name}"),
-        };
-        let secret = kind == "Secret";
-        self.official
-            .check(doc)
-            .into_iter()
-            .map(|d| {
-                let path = KeyPath::parse(&d.key);
-                // A Secret's data is never quoted, nor traced to where it was written.
-                let value = doc.at(&path).filter(|_| !secret).cloned();
-                Finding { kind: d.kind, resource: resource.clone(), field: d.key, message: d.message, value }
-            })
             .collect()
+    }
+
+    /// With `unused`: per final render, the values no template reads.
+    fn unused_values(&self, uses: &[Vec<Use>], outcomes: &[Outcome], jobs: &[Job]) -> HashMap<usize, Vec<KeyPath>> {
+        if !self.unused {
+            return HashMap::new();
+        }
+        let mut finals: Vec<usize> = uses.iter().flatten().filter_map(|u| u.as_ref().ok().map(|(i, _)| *i)).collect();
+        finals.sort();
+        finals.dedup();
+        finals.retain(|i| outcomes[*i].leaves.is_ok());
+        let found = fleet::parallel(&finals, |&i| {
+            let job = &jobs[i];
+            let render =
+                |v: &Node| self.helm.template(&job.dir, &Release { values: emit::document(v), ..job.release.clone() });
+            unused::unused(&job.values, &outcomes[i].output, &render)
+        });
+        finals.into_iter().zip(found).collect()
     }
 
     /// An Application's findings, located for its cluster.
@@ -202,18 +313,21 @@ impl Deep<'_> {
         tracer: &Tracer<'_>,
         source: &ChartSource,
         outcome: Result<&Outcome, &Failure>,
+        findings: Option<&Vec<Finding>>,
+        unused: Option<&Vec<KeyPath>>,
     ) -> Vec<Diagnostic> {
         let app = &source.application;
         let at_app = tracer.application(app);
-        let (outcome, findings) = match outcome.map(|o| (o, &o.result)) {
-            Err(f) | Ok((_, Err(f))) => {
+        let leaves = match outcome.map(|o| &o.leaves) {
+            Err(f) | Ok(Err(f)) => {
                 let msg = format!("Application {app} ({}): {}", source.path, f.message);
                 return vec![Diagnostic::new(f.kind, at_app, app, msg)];
             }
-            Ok((o, Ok(findings))) => (o, findings),
+            Ok(Ok(leaves)) => leaves,
         };
         let mut out: Vec<Diagnostic> = findings
-            .iter()
+            .into_iter()
+            .flatten()
             .map(|f| {
                 let written = f.value.as_ref().and_then(|v| tracer.manifest_value(&source.values, v));
                 let (key, origin) = match written {
@@ -224,9 +338,13 @@ impl Deep<'_> {
                 Diagnostic::new(f.kind, origin, key, msg)
             })
             .collect();
+        for w in &leaves.repeated {
+            let msg = format!("Application {app} renders {}", w.message);
+            out.push(Diagnostic::new(Kind::Repeated, at_app.clone(), app, msg));
+        }
         // Only what the operator wrote: a value the catalog derives on its own is the catalog's to
         // keep (a subchart switched off leaves its derived settings unread on purpose).
-        for path in &outcome.unused {
+        for path in unused.into_iter().flatten() {
             if let Some(w) = tracer.helm_value(&source.values, path) {
                 let msg = format!("reaches {} as {path}, which no template reads", source.path);
                 out.push(Diagnostic::new(Kind::Unused, Some(w.origin), w.key.to_string(), msg));
@@ -236,105 +354,44 @@ impl Deep<'_> {
     }
 }
 
+/// The leaf manifests an Application's renders hold.
+fn rendered_docs<'o>(used: &'o [Use], outcomes: &'o [Outcome]) -> impl Iterator<Item = &'o Node> {
+    let leaves = used.iter().filter_map(|u| outcomes.get(u.as_ref().ok()?.0)?.leaves.as_ref().ok());
+    leaves.flat_map(|l| l.docs.iter().map(|d| &d.doc))
+}
+
+/// A kind without a schema is reported once per cluster: at its first resource, with how many
+/// there are.
+fn once_per_kind(out: &mut Vec<Diagnostic>) {
+    let mut seen: HashMap<String, (usize, usize)> = HashMap::new();
+    let mut keep = Vec::with_capacity(out.len());
+    for d in out.drain(..) {
+        if d.kind != Kind::MissingSchema {
+            keep.push(d);
+            continue;
+        }
+        let what = d.message.rsplit_once(": no schema for ").map_or(d.message.clone(), |(_, w)| w.to_owned());
+        match seen.get_mut(&what) {
+            Some((_, n)) => *n += 1,
+            None => {
+                seen.insert(what, (keep.len(), 1));
+                keep.push(d);
+            }
+        }
+    }
+    for (at, n) in seen.into_values().filter(|(_, n)| *n > 1) {
+        keep[at].message.push_str(&format!(" ({n} resources of this kind in this cluster)"));
+    }
+    *out = keep;
+}
+
 /// The release ArgoCD renders for an Application.
-fn release(source: &ChartSource, kube_version: Option<&str>) -> Release {
+fn release(source: &ChartSource, kube_version: Option<&str>, api_versions: BTreeSet<String>) -> Release {
     Release {
         name: source.application.clone(),
         namespace: source.namespace.clone(),
         kube_version: kube_version.map(str::to_owned),
+        api_versions: api_versions.into_iter().collect(),
         values: emit::document(&source.values),
     }
-}
-
-/// The chart directory of an Application's path, which must stay inside the checkout.
-fn chart_dir(charts: &Path, path: &str) -> Result<PathBuf, Failure> {
-    let rel = Path::new(path);
-    if rel.components().any(|c| !matches!(c, Component::Normal(_) | Component::CurDir)) {
-        let message = format!("the chart path {path} leaves the KubeZero checkout {}", charts.display());
-        return Err(Failure { kind: Kind::Outside, message });
-    }
-    Ok(charts.join(rel))
-}
-
-/// A chart directory's identity: an index shared by every directory with the same files, or
-/// why it cannot be rendered.
-fn identify(dir: &Path, contents: &mut HashMap<Vec<u8>, usize>) -> Result<usize, Failure> {
-    helm::check_chart(dir).map_err(|p| problem(dir, p))?;
-    let mut content = Vec::new();
-    // Not `files::walk`: a chart is every file Helm may read, hidden ones (`.helmignore`) too.
-    // Only regular files (symlinks followed): a FIFO would block, a device never end. Helm
-    // meets those itself, within its timeout.
-    let mut left = MAX_CHART_BYTES;
-    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
-        let entry = entry.map_err(|e| Failure { kind: Kind::Io, message: format!("cannot read the chart: {e}") })?;
-        if !std::fs::metadata(entry.path()).is_ok_and(|m| m.is_file()) {
-            continue;
-        }
-        let cannot = |e: std::io::Error| {
-            let message = match e.kind() {
-                std::io::ErrorKind::FileTooLarge => {
-                    format!("the chart at {} holds more than {} MiB", dir.display(), MAX_CHART_BYTES >> 20)
-                }
-                _ => format!("cannot read {}: {e}", entry.path().display()),
-            };
-            Failure { kind: Kind::Io, message }
-        };
-        let bytes = crate::read::read_regular(entry.path(), left).map_err(cannot)?;
-        left -= bytes.len() as u64;
-        let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path()).to_string_lossy().into_owned();
-        for part in [rel.as_bytes(), &bytes] {
-            content.extend((part.len() as u64).to_le_bytes());
-            content.extend(part);
-        }
-    }
-    let next = contents.len();
-    Ok(*contents.entry(content).or_insert(next))
-}
-
-fn problem(dir: &Path, p: helm::ChartProblem) -> Failure {
-    let shown = dir.display();
-    match p {
-        helm::ChartProblem::NotAChart(why) => Failure {
-            kind: Kind::Helm,
-            message: format!(
-                "no chart at {shown} ({why}); is --charts a checkout of the Application's repoURL at its targetRevision?"
-            ),
-        },
-        helm::ChartProblem::MissingDependencies(names) => Failure {
-            kind: Kind::Tool,
-            message: format!(
-                "the chart at {shown} needs {} in its charts/ directory; run `helm dependency build {shown}`",
-                names.join(", ")
-            ),
-        },
-    }
-}
-
-/// The documents of Helm's output, each parsed on its own (so the input limits apply per
-/// manifest); empty documents are dropped.
-fn manifests(text: &str, release: &str) -> Result<Vec<Node>, String> {
-    let mut docs = Vec::new();
-    for (i, part) in split_documents(text).into_iter().enumerate() {
-        let src =
-            Source { name: format!("(helm template {release}, document {})", i + 1).into(), text: part.to_owned() };
-        let parsed = parse_stream(&src, &mut Vec::new())
-            .map_err(|e| format!("helm rendered YAML kzrender cannot read: {}", e.message))?;
-        docs.extend(parsed.into_iter().filter(|d| d.as_map().is_some_and(|m| !m.is_empty())));
-    }
-    Ok(docs)
-}
-
-/// A YAML stream cut before each document marker (a line `---`, or `--- ` and more).
-fn split_documents(text: &str) -> Vec<&str> {
-    let mut starts = vec![0];
-    let mut at = 0;
-    for line in text.split_inclusive('\n') {
-        let bare = line.trim_end_matches(['\n', '\r']);
-        if at > 0 && (bare == "---" || bare.starts_with("--- ")) {
-            starts.push(at);
-        }
-        at += line.len();
-    }
-    starts.push(text.len());
-    starts.windows(2).map(|w| &text[w[0]..w[1]]).collect()
 }

@@ -1,13 +1,14 @@
+use super::chart::identify;
+use super::leaves::read;
 use super::*;
+use std::path::Path;
 
 #[test]
 fn helm_output_is_cut_at_document_markers_only() {
     let text = "---\n# Source: a.yaml\nkind: A\ndata:\n  x: |\n    ----\n    --- not a marker\n--- \nkind: B\n---\n";
-    let parts = split_documents(text);
-    assert_eq!(parts.len(), 3, "{parts:?}");
-    assert!(parts[0].contains("--- not a marker"));
-    let docs = manifests(text, "r").unwrap();
-    let kinds: Vec<&str> = docs.iter().map(|d| d.get_path(&["kind"]).and_then(Node::as_str).unwrap()).collect();
+    let docs = read(text, "r").unwrap().docs;
+    assert!(docs[0].doc.get_path(&["data", "x"]).and_then(Node::as_str).unwrap().contains("--- not a marker"));
+    let kinds: Vec<&str> = docs.iter().map(|d| d.doc.get_path(&["kind"]).and_then(Node::as_str).unwrap()).collect();
     assert_eq!(kinds, ["A", "B"], "empty documents are dropped");
 }
 
@@ -26,18 +27,18 @@ fn a_charts_identity_reads_only_regular_files_and_never_blocks() {
     let dir = chart.path();
     std::fs::write(dir.join("Chart.yaml"), "apiVersion: v2\nname: c\nversion: 1.0.0\n").unwrap();
     let mut contents = HashMap::new();
-    let plain = identify(dir, &mut contents).unwrap();
+    let plain = identify(dir, &mut contents).unwrap().0;
     // A FIFO would block the read, /dev/zero never end: both are skipped, the identity unchanged.
     assert!(std::process::Command::new("mkfifo").arg(dir.join("pipe")).status().unwrap().success());
     std::os::unix::fs::symlink("/dev/zero", dir.join("zero.yaml")).unwrap();
-    assert_eq!(identify(dir, &mut contents).unwrap(), plain, "the same regular files are the same chart");
+    assert_eq!(identify(dir, &mut contents).unwrap().0, plain, "the same regular files are the same chart");
     std::fs::write(
         dir.join("values.yaml"),
         "a: 1
 ",
     )
     .unwrap();
-    assert_ne!(identify(dir, &mut contents).unwrap(), plain, "a regular file counts");
+    assert_ne!(identify(dir, &mut contents).unwrap().0, plain, "a regular file counts");
 }
 
 #[test]

@@ -12,4 +12,4 @@ pub mod parse;
 mod resolve;
 
 pub use memo::Memo;
-pub use parse::{parse_documents, parse_map, parse_stream, Source};
+pub use parse::{parse_documents, parse_manifests, parse_map, parse_stream, Source};

@@ -93,18 +93,19 @@ fn is_float12(s: &str) -> bool {
     mantissa_ok && exp_ok
 }
 
-/// How Helm's YAML 1.1 reader (go-yaml, checked against helm 4.1) reads a plain scalar, described for a warning, when that differs from
-/// the YAML 1.2 reading `v12`. `None` means both agree.
-pub fn yaml11_disagrees(s: &str, v12: &Value) -> Option<String> {
+/// How YAML 1.1 readers (go-yaml v2: Helm, ArgoCD; checked against helm 4.1) read a plain
+/// scalar where their rules are not YAML 1.2's: the 1.1-only booleans (`yes`, `on`, `n`) and
+/// integers (`0b101`, `012` octal, `1_000`). `None` where 1.2's reading is theirs too.
+fn read11(s: &str) -> Option<Value> {
     if BOOL11.contains(&s) {
         let b = matches!(s.chars().next(), Some('y' | 'Y' | 't' | 'T')) || s.eq_ignore_ascii_case("on");
-        return (!matches!(v12, Value::Bool(_))).then(|| format!("boolean {b}"));
+        return Some(Value::Bool(b));
     }
     let body = s.strip_prefix(['-', '+']).unwrap_or(s);
     let neg = s.starts_with('-');
     let sign = |i: i64| if neg { -i } else { i };
     let as_int = |digits: &str, radix| i64::from_str_radix(&digits.replace('_', ""), radix).ok();
-    let read11 = if let Some(bin) = body.strip_prefix("0b") {
+    let int = if let Some(bin) = body.strip_prefix("0b") {
         as_int(bin, 2).map(sign)
     } else if body.len() > 1 && body.starts_with('0') && body.bytes().all(|b| matches!(b, b'0'..=b'7' | b'_')) {
         as_int(&body[1..], 8).map(sign)
@@ -116,10 +117,29 @@ pub fn yaml11_disagrees(s: &str, v12: &Value) -> Option<String> {
     } else {
         None
     };
-    match (read11, v12) {
-        (Some(i), Value::Int(j)) if i == *j => None,
-        (Some(i), _) => Some(format!("integer {i}")),
-        (None, _) => None,
+    int.map(Value::Int)
+}
+
+/// Reads a plain scalar as YAML 1.1 readers do: how a chart's rendered manifests reach the API
+/// server through ArgoCD. An integer too large for 64 bits is a float to them.
+pub fn plain11(s: &str) -> Value {
+    if overflows(s) && !s.starts_with("0x") && !s.starts_with("0o") {
+        if let Ok(f) = s.parse::<f64>() {
+            return Value::Float(f);
+        }
+    }
+    read11(s).unwrap_or_else(|| plain(s))
+}
+
+/// How Helm's YAML 1.1 reader reads a plain scalar, described for a warning, when that differs
+/// from the YAML 1.2 reading `v12`. `None` means both agree.
+pub fn yaml11_disagrees(s: &str, v12: &Value) -> Option<String> {
+    match read11(s)? {
+        Value::Bool(_) if matches!(v12, Value::Bool(_)) => None,
+        Value::Bool(b) => Some(format!("boolean {b}")),
+        Value::Int(i) if *v12 == Value::Int(i) => None,
+        Value::Int(i) => Some(format!("integer {i}")),
+        _ => None,
     }
 }
 

@@ -59,6 +59,11 @@ pub struct SchemaArgs {
     /// Also validate documents against the schemas in DIR (kubeconform layouts, CRD YAML); repeatable.
     #[arg(long = "schema-dir", value_name = "DIR")]
     pub dirs: Vec<PathBuf>,
+    /// Also validate against the schemas of each cluster's own Kubernetes version, found by
+    /// kubeconform's TEMPLATE (`{{ .NormalizedKubernetesVersion }}`, `{{ .ResourceKind }}`, ...;
+    /// local paths only); repeatable.
+    #[arg(long = "schema-location", value_name = "TEMPLATE")]
+    pub locations: Vec<String>,
     /// A document whose kind has no schema in any --schema-dir passes instead of failing.
     #[arg(long)]
     pub ignore_missing_schemas: bool,
@@ -298,6 +303,14 @@ pub struct ValidateArgs {
     /// template reads, where it was written.
     #[arg(long, requires = "charts")]
     pub unused: bool,
+    /// Render and validate every cluster as if it ran Kubernetes VERSION (an upgrade what-if):
+    /// its KubernetesVersion, helm's --kube-version and its schemas.
+    #[arg(long, value_name = "VERSION")]
+    pub kube_version: Option<String>,
+    /// With --charts: helm is also told the cluster serves API (`group/version` or
+    /// `group/version/Kind`), as with `helm template --api-versions`; repeatable.
+    #[arg(long = "api-versions", value_name = "API", requires = "charts")]
+    pub api_versions: Vec<String>,
     #[command(flatten)]
     pub schemas: SchemaArgs,
     #[command(flatten)]

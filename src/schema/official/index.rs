@@ -16,14 +16,11 @@ use std::sync::OnceLock;
 
 use serde_json::Value as J;
 
-use super::crd;
+use super::{crd, Gvk};
 use crate::diag::{Diagnostic, Kind};
 use crate::files;
 use crate::value::Origin;
 use crate::yaml;
-
-/// (apiVersion, kind).
-pub type Gvk = (String, String);
 
 /// One schema directory.
 #[derive(Debug)]
@@ -38,6 +35,8 @@ pub struct Dir {
     definitions: Option<PathBuf>,
     crds: OnceLock<Result<HashMap<Gvk, J>, Diagnostic>>,
     by_gvk: OnceLock<HashMap<Gvk, PathBuf>>,
+    /// A `--schema-location`'s file pattern: the one name a kind's file may have.
+    pub pattern: Option<super::location::Resolved>,
 }
 
 /// A schema found for a kind.
@@ -73,6 +72,7 @@ impl Dir {
             definitions: None,
             crds: OnceLock::new(),
             by_gvk: OnceLock::new(),
+            pattern: None,
         };
         for file in found.files.into_iter().map(rel) {
             match (file.file_name().and_then(|n| n.to_str()), file.extension().and_then(|e| e.to_str())) {
@@ -93,7 +93,11 @@ impl Dir {
 
     /// The schema of a kind in this directory.
     pub fn find(&self, gvk: &Gvk) -> Result<Option<Found>, Diagnostic> {
-        for name in candidates(gvk) {
+        let names = match &self.pattern {
+            Some(r) => vec![r.file(gvk).to_string_lossy().into_owned()],
+            None => candidates(gvk),
+        };
+        for name in names {
             if self.json.iter().any(|f| f.to_string_lossy().eq_ignore_ascii_case(&name)) {
                 let file = self.json.iter().find(|f| f.to_string_lossy().eq_ignore_ascii_case(&name)).expect("listed");
                 let schema = read_json(&self.path.join(file))?;
@@ -138,19 +142,10 @@ impl Dir {
             let path = self.path.join(file);
             let src = crate::read::read_source(&path, &path.display().to_string())?;
             let docs = yaml::parse_stream(&src, &mut Vec::new())?;
-            for doc in docs.iter().map(crate::value::Node::to_json).filter(|d| d["kind"] == "CustomResourceDefinition")
-            {
-                let (Some(group), Some(kind)) = (doc["spec"]["group"].as_str(), doc["spec"]["names"]["kind"].as_str())
-                else {
-                    continue;
-                };
-                for version in doc["spec"]["versions"].as_array().into_iter().flatten() {
-                    let (Some(name), Some(schema)) =
-                        (version["name"].as_str(), version.pointer("/schema/openAPIV3Schema"))
-                    else {
-                        continue;
-                    };
-                    out.insert((format!("{group}/{name}"), kind.to_owned()), crd::to_json_schema(schema));
+            for doc in docs.iter().map(crate::value::Node::to_json) {
+                for v in crd::versions(&doc) {
+                    let schema = v.schema.as_ref().map_or_else(|| serde_json::json!({}), crd::to_json_schema);
+                    out.insert((v.api_version, v.kind), schema);
                 }
             }
         }

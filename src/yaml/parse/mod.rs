@@ -6,7 +6,10 @@ use std::sync::Arc;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span};
 
+mod entries;
 mod scalar;
+
+use entries::Entries;
 
 use super::resolve;
 use crate::diag::{Diagnostic, Kind};
@@ -31,7 +34,19 @@ pub struct Source {
 /// Parses a YAML stream into documents, each a [`Node`]. Warnings (YAML 1.1 ambiguity) are
 /// appended to `warnings`; any error aborts with every error found up to it.
 pub fn parse_stream(src: &Source, warnings: &mut Vec<Diagnostic>) -> Result<Vec<Node>, Diagnostic> {
+    parse(src, warnings, false)
+}
+
+/// Parses a chart's rendered manifests as ArgoCD reads them (sigs.k8s.io/yaml on go-yaml v2, not
+/// strict): plain scalars by YAML 1.1, and a key given twice in one map keeps its last value,
+/// with a [`Kind::Repeated`] warning naming both values. The input limits hold as for any file.
+pub fn parse_manifests(src: &Source, warnings: &mut Vec<Diagnostic>) -> Result<Vec<Node>, Diagnostic> {
+    parse(src, warnings, true)
+}
+
+fn parse(src: &Source, warnings: &mut Vec<Diagnostic>, manifest: bool) -> Result<Vec<Node>, Diagnostic> {
     let mut b = Builder::new(src, warnings);
+    b.manifest = manifest;
     for event in Parser::new_from_str(&src.text) {
         let (event, span) = event.map_err(|e| {
             let m = e.marker();
@@ -84,39 +99,6 @@ enum Frame {
     },
 }
 
-/// A map being read: its entries in document order, looked up by a scan while the map is small
-/// and through a hash index once it is not, so a map of many keys reads in linear time (a
-/// sorted [`crate::value::Map`] would move half its entries for every key written out of order).
-#[derive(Default)]
-struct Entries {
-    list: Vec<(String, Node)>,
-    index: HashMap<String, usize>,
-}
-
-/// Entries up to which a scan is cheaper than hashing.
-const SCAN: usize = 16;
-
-impl Entries {
-    fn get(&self, key: &str) -> Option<&Node> {
-        if self.list.len() <= SCAN {
-            self.list.iter().find(|(k, _)| k == key).map(|(_, v)| v)
-        } else {
-            self.index.get(key).map(|&i| &self.list[i].1)
-        }
-    }
-
-    /// Adds a key that is not in the map yet.
-    fn push(&mut self, key: String, node: Node) {
-        if self.list.len() >= SCAN {
-            if self.index.is_empty() {
-                self.index = self.list.iter().enumerate().map(|(i, (k, _))| (k.clone(), i)).collect();
-            }
-            self.index.insert(key.clone(), self.list.len());
-        }
-        self.list.push((key, node));
-    }
-}
-
 struct Builder<'a> {
     src: &'a Source,
     warnings: &'a mut Vec<Diagnostic>,
@@ -131,6 +113,8 @@ struct Builder<'a> {
     budget: usize,
     /// Values read so far, aliases counted as what they expand to.
     nodes: usize,
+    /// Read as ArgoCD reads a chart's output ([`parse_manifests`]), not as the operator's file.
+    manifest: bool,
 }
 
 /// What a node costs: roughly its bytes (a value counted like 32 bytes of text), its values,
@@ -175,6 +159,7 @@ impl<'a> Builder<'a> {
             expanded: 0,
             budget,
             nodes: 0,
+            manifest: false,
         }
     }
 
@@ -214,7 +199,7 @@ impl<'a> Builder<'a> {
                     let plain = style == ScalarStyle::Plain;
                     *key = Some((text.to_string(), origin.clone(), plain));
                     let ambiguous = resolve::yaml11_disagrees(&text, &resolve::plain(&text)).is_some();
-                    if plain && text != "<<" && ambiguous {
+                    if plain && text != "<<" && ambiguous && !self.manifest {
                         let shown = if self.in_secret() { crate::redact::REDACTED } else { &text };
                         let msg = format!(
                             "key `{shown}` is read as a boolean or number by YAML 1.1 readers (Helm, ArgoCD); quote it"
@@ -304,7 +289,7 @@ impl<'a> Builder<'a> {
                 }
                 // A secret's value is redacted by the key it sits under: aliased under another
                 // key it would be printed.
-                if size.secret && !self.in_secret() {
+                if size.secret && !self.in_secret() && !self.manifest {
                     let msg = "an alias of a secret's value under a key not named as a secret would show the secret; \
                                write the value again, or name the key as a secret";
                     return Err(self.err(Kind::Shape, origin, msg));
@@ -365,13 +350,27 @@ impl<'a> Builder<'a> {
                 let in_secret = crate::redact::is_secret_path(&self.path);
                 let named =
                     |k: &str| if in_secret { crate::redact::REDACTED.to_owned() } else { crate::diag::one_line(k) };
-                if let Some(first) = map.get(&k).map(|n| n.origin.clone()) {
+                if let Some(at) = map.position(&k) {
                     let key = crate::redact::shown_path(&self.path.join(Seg::Key(k.clone())));
-                    let line = first.position().map_or(0, |(line, _)| line);
-                    let msg = format!("duplicate key (first set at line {line}); keep one");
-                    return Err(Diagnostic::new(Kind::DuplicateKey, Some(key_origin), key, msg));
+                    let first = &map.list[at].1;
+                    let line = first.origin.position().map_or(0, |(line, _)| line);
+                    if !self.manifest {
+                        let msg = format!("duplicate key (first set at line {line}); keep one");
+                        return Err(Diagnostic::new(Kind::DuplicateKey, Some(key_origin), key, msg));
+                    }
+                    let msg = match in_secret {
+                        true => format!("set twice in one map (first at line {line}); ArgoCD keeps the last value"),
+                        false => format!(
+                            "set twice in one map: {} (line {line}), then {}; ArgoCD keeps the last",
+                            shown(first),
+                            shown(&node)
+                        ),
+                    };
+                    self.warnings.push(Diagnostic::new(Kind::Repeated, Some(key_origin), key, msg));
+                    map.list[at].1 = node;
+                    return Ok(());
                 }
-                for reading in plain.then(|| resolve::key_readings(&k)).into_iter().flatten() {
+                for reading in (plain && !self.manifest).then(|| resolve::key_readings(&k)).into_iter().flatten() {
                     if let Some((other, first)) = read_as.get(&reading) {
                         let key = crate::redact::shown_path(&self.path.join(Seg::Key(k.clone())));
                         let line = first.position().map_or(0, |(line, _)| line);
@@ -409,5 +408,15 @@ impl<'a> Builder<'a> {
             return Err(self.err(Kind::Limit, origin.clone(), msg));
         }
         Ok(())
+    }
+}
+
+/// A value as a duplicate-key warning shows it: a scalar's text, a container by its kind.
+fn shown(node: &Node) -> String {
+    match &node.value {
+        Value::Str(s) => format!("\"{}\"", crate::diag::one_line(s)),
+        Value::Map(_) => "a map".to_owned(),
+        Value::Seq(_) => "a list".to_owned(),
+        _ => node.to_json().to_string(),
     }
 }

@@ -1,5 +1,6 @@
 //! Reading one scalar as both YAML readers would: a plain scalar resolved by YAML 1.2's core
 //! schema and compared with YAML 1.1's reading (Helm's), a tagged one checked against its tag.
+//! A chart's rendered manifest is read as ArgoCD reads it: by YAML 1.1 alone.
 
 use saphyr_parser::ScalarStyle;
 
@@ -17,6 +18,12 @@ impl Builder<'_> {
     ) -> Result<Value, Diagnostic> {
         if let Some(tag) = tag {
             return self.tagged(text, tag, origin);
+        }
+        if self.manifest {
+            return Ok(match style {
+                ScalarStyle::Plain => resolve::plain11(text),
+                _ => Value::Str(text.to_owned()),
+            });
         }
         // A literal line or paragraph separator is a line break to YAML 1.1 readers, text to 1.2.
         if style != ScalarStyle::DoubleQuoted && text.contains(['\u{2028}', '\u{2029}']) {
