@@ -172,14 +172,14 @@ pub fn render(cluster: Cluster<'_>, official: &SchemaSet) -> Result<Rendered, Ve
         Ok(d) => d,
         Err(e) => return Err(fail(warnings, e)),
     };
-    let invalid = validate::documents(catalog, official, &docs);
+    let written = values.get_path(&["KubernetesVersion"]).and_then(Node::as_str).map(str::to_owned);
+    // Helm renders for the cluster's version, else the one its channel is tested with.
+    let kube_version = written.or(kube_version).or_else(|| Some(channel.kubernetes.version.clone()));
+    let invalid = validate::documents(catalog, official, &docs, kube_version.as_deref());
     if diag::has_errors(&invalid) {
         return Err(fail(warnings, invalid));
     }
     diag::tidy(&mut warnings);
-    let written = values.get_path(&["KubernetesVersion"]).and_then(Node::as_str).map(str::to_owned);
-    // Helm renders for the cluster's version, else the one its channel is tested with.
-    let kube_version = written.or(kube_version).or_else(|| Some(channel.kubernetes.version.clone()));
     Ok(Rendered { docs, warnings, sources, values, kube_version })
 }
 

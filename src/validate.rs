@@ -85,7 +85,12 @@ fn kubernetes(catalog: &Catalog, channel: &Channel, values: &Node, from_env: Opt
 }
 
 /// Checks emitted documents against the catalog's output schemas and the official ones.
-pub fn documents(catalog: &Catalog, official: &SchemaSet, docs: &[Node]) -> Vec<Diagnostic> {
+pub fn documents(
+    catalog: &Catalog,
+    official: &SchemaSet,
+    docs: &[Node],
+    kube_version: Option<&str>,
+) -> Vec<Diagnostic> {
     // The same finding in several documents (a global setting copied into every Application)
     // is reported once, naming them all.
     let mut findings: BTreeMap<(Kind, Option<Origin>, String, String), Vec<String>> = BTreeMap::new();
@@ -102,7 +107,7 @@ pub fn documents(catalog: &Catalog, official: &SchemaSet, docs: &[Node]) -> Vec<
             }
             Err(e) => return e,
         }
-        found.extend(official.check(doc));
+        found.extend(official.check_for(doc, kube_version));
         for d in found {
             // Point at the user's file only where the value came from one.
             let origin = d.origin.filter(|o| *o != Origin::Generated);

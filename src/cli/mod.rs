@@ -275,5 +275,5 @@ pub fn helm(args: &args::ChartArgs) -> Result<Option<kzrender::deep::Helm>, Fail
 /// The official schemas of every `--schema-dir`, or none.
 pub fn official_schemas(args: &args::SchemaArgs) -> Result<kzrender::schema::official::SchemaSet, Failure> {
     kzrender::schema::official::SchemaSet::load(&args.dirs, &args.locations, args.ignore_missing_schemas)
-        .map_err(|d| Failure::invalid("--schema-dir", d))
+        .map_err(|d| Failure::invalid("--schema-dir/--schema-location", d))
 }

@@ -128,10 +128,14 @@ items: [{kind: ConfigMap, metadata: {name: a}}, {kind: ConfigMap, metadata: {nam
 kind: Secret
 metadata: {name: s}
 data: {password: aGk=, password: aG8=}
+---
+kind: ConfigMap
+metadata: {name: c}
+data: {password: leak-1, password: leak-2}
 ";
         let leaves = read(text, "r").unwrap();
         let names: Vec<&str> = leaves.docs.iter().map(|l| l.resource.as_str()).collect();
-        assert_eq!(names, ["ServiceMonitor kiam", "Job j", "ConfigMap a", "ConfigMap b", "Secret s"]);
+        assert_eq!(names, ["ServiceMonitor kiam", "Job j", "ConfigMap a", "ConfigMap b", "Secret s", "ConfigMap c"]);
         let spec = leaves.docs[0].doc.get_path(&["spec"]).unwrap().to_json();
         assert_eq!(spec, serde_json::json!({"enabled": true, "port": 10, "name": null}));
         let labels = leaves.docs[0].doc.get_path(&["metadata", "labels", "release"]).unwrap();
@@ -142,6 +146,7 @@ data: {password: aGk=, password: aG8=}
             [
                 "ServiceMonitor kiam: metadata.labels.release: set twice in one map: \"kiam\" (line 5), then \"metrics\"; ArgoCD keeps the last",
                 "Secret s: data.password: set twice in one map; ArgoCD keeps the last value",
+                "ConfigMap c: data.password: set twice in one map (first at line 4); ArgoCD keeps the last value",
             ]
         );
         assert!(leaves.repeated.iter().all(|d| d.kind == Kind::Repeated));

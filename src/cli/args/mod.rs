@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use kzrender::request::{Overlay, Request, Set};
 use kzrender::strvals::Flag;
+use parsers::{kube_version, parse_shard};
 
 /// Renders and validates the KubeZero app-of-apps for ArgoCD.
 #[derive(Debug, Parser)]
@@ -64,7 +65,8 @@ pub struct SchemaArgs {
     /// local paths only); repeatable.
     #[arg(long = "schema-location", value_name = "TEMPLATE")]
     pub locations: Vec<String>,
-    /// A document whose kind has no schema in any --schema-dir passes instead of failing.
+    /// A document whose kind has no schema in any --schema-dir or --schema-location (nor a CRD
+    /// its cluster renders) passes instead of failing.
     #[arg(long)]
     pub ignore_missing_schemas: bool,
 }
@@ -303,9 +305,10 @@ pub struct ValidateArgs {
     /// template reads, where it was written.
     #[arg(long, requires = "charts")]
     pub unused: bool,
-    /// Render and validate every cluster as if it ran Kubernetes VERSION (an upgrade what-if):
-    /// its KubernetesVersion, helm's --kube-version and its schemas.
-    #[arg(long, value_name = "VERSION")]
+    /// Render and validate every cluster as if it ran Kubernetes VERSION (like 1.22.0; an upgrade
+    /// what-if): its KubernetesVersion, helm's --kube-version and, with --schema-location, that
+    /// version's schemas and served APIs (without it, what the version no longer serves is not seen).
+    #[arg(long, value_name = "VERSION", value_parser = kube_version)]
     pub kube_version: Option<String>,
     /// With --charts: helm is also told the cluster serves API (`group/version` or
     /// `group/version/Kind`), as with `helm template --api-versions`; repeatable.
@@ -315,14 +318,6 @@ pub struct ValidateArgs {
     pub schemas: SchemaArgs,
     #[command(flatten)]
     pub values: ValuesArgs,
-}
-
-fn parse_shard(text: &str) -> Result<(usize, usize), String> {
-    let parsed = text.split_once('/').and_then(|(k, n)| Some((k.parse().ok()?, n.parse().ok()?)));
-    match parsed {
-        Some((k, n)) if n > 0 && (1..=n).contains(&k) => Ok((k, n)),
-        _ => Err(format!("expected K/N with 1 <= K <= N, like 1/4; got `{text}`")),
-    }
 }
 
 /// `validate --format`.
@@ -443,5 +438,6 @@ fn csv_record(line: &str) -> Result<Vec<String>, String> {
     }
 }
 
+mod parsers;
 #[cfg(test)]
 mod tests;

@@ -185,6 +185,9 @@ impl SchemaSet {
                 if !self.dirs.is_empty() {
                     places.push(format!("--schema-dir {}", shown(&self.dirs)));
                 }
+                if places.is_empty() {
+                    places.push("a --schema-location without the cluster's Kubernetes version".to_owned());
+                }
                 let msg = format!(
                     "no schema for {} {} in {}; add one, or pass --ignore-missing-schemas",
                     gvk.0,

@@ -358,7 +358,9 @@ impl<'a> Builder<'a> {
                         let msg = format!("duplicate key (first set at line {line}); keep one");
                         return Err(Diagnostic::new(Kind::DuplicateKey, Some(key_origin), key, msg));
                     }
-                    let msg = match in_secret {
+                    // The key itself may name the secret (`password` twice in a ConfigMap's data).
+                    let hidden = in_secret || crate::redact::is_secret_path(&self.path.join(Seg::Key(k.clone())));
+                    let msg = match hidden {
                         true => format!("set twice in one map (first at line {line}); ArgoCD keeps the last value"),
                         false => format!(
                             "set twice in one map: {} (line {line}), then {}; ArgoCD keeps the last",
