@@ -81,14 +81,20 @@ impl Context {
         let gvk = (field("apiVersion"), field("kind"));
         let mut doc = leaf.doc.clone();
         let found = match self.crds.get(&gvk) {
-            Some(CrdVersion { served: true, schema: None }) => Vec::new(),
-            Some(CrdVersion { served: true, schema: Some(openapi) }) => {
-                crd::drop_nulls(&mut doc, Some(openapi));
-                match compiled.get(openapi) {
-                    Ok(schema) => schema.check(&doc),
-                    Err(e) => vec![e],
+            Some(CrdVersion { served: true, schema }) => {
+                crd::drop_nulls(&mut doc, schema.as_deref());
+                let mut found = match schema.as_deref().map(|s| compiled.get(s)) {
+                    None => Vec::new(),
+                    Some(Ok(schema)) => schema.check(&doc),
+                    Some(Err(e)) => vec![e],
+                };
+                // Its metadata is the API server's to check, as any object's.
+                if let Some(meta) = official.object_meta(self.version.as_deref()) {
+                    found.extend(meta.check_at(&doc, &KeyPath::parse("metadata")));
                 }
+                found
             }
+            Some(CrdVersion { served: false, .. }) => vec![self.unserved(&gvk)],
             _ if !self.instead(&gvk).is_empty() => vec![self.unserved(&gvk)],
             // Not a kind the cluster knows of: whatever schema a directory has for it.
             _ => {
@@ -124,12 +130,18 @@ impl Context {
     /// A resource of a group/version the cluster does not serve, with the ones it serves.
     fn unserved(&self, gvk: &Gvk) -> Diagnostic {
         let version = self.version.as_deref().unwrap_or("?");
-        let msg = format!(
-            "{} is not served by Kubernetes {version}; it serves {} as {}",
-            gvk.0,
-            gvk.1,
-            self.instead(gvk).join(", ")
-        );
+        let instead = self.instead(gvk);
+        let msg = match instead.is_empty() {
+            true => format!("{} is not served: the cluster's CRD of {} marks it `served: false`", gvk.0, gvk.1),
+            false => {
+                format!(
+                    "{} is not served by Kubernetes {version}; it serves {} as {}",
+                    gvk.0,
+                    gvk.1,
+                    instead.join(", ")
+                )
+            }
+        };
         Diagnostic::new(Kind::Unserved, None, "apiVersion", msg)
     }
 }

@@ -51,6 +51,10 @@ pub fn read(text: &str, release: &str) -> Result<Leaves, String> {
                 leaves.repeated.push(w);
             }
             for doc in items(doc) {
+                if doc.as_map().is_none() {
+                    let what = doc.a_type();
+                    return Err(format!("{resource} lists {what} among its items, which ArgoCD cannot apply"));
+                }
                 if applied(&doc) {
                     leaves.docs.push(Leaf { resource: self::resource(&doc), doc });
                 }
@@ -60,10 +64,13 @@ pub fn read(text: &str, release: &str) -> Result<Leaves, String> {
     Ok(leaves)
 }
 
-/// A document's items when it is a list (ArgoCD's `IsList`: an `items` list), else itself.
+/// A document's items when it is a list (ArgoCD's `IsList`: an `items` list), else itself; a
+/// list whose `items` is null, with no `spec` or `status`, is nothing (ArgoCD's `isNullList`).
 fn items(doc: Node) -> Vec<Node> {
+    let has = |k: &str| doc.get_path(&[k]).is_some();
     match doc.get_path(&["items"]).map(|n| &n.value) {
-        Some(Value::Seq(items)) => items.iter().filter(|d| d.as_map().is_some()).cloned().collect(),
+        Some(Value::Seq(items)) => items.clone(),
+        Some(Value::Null) if !has("spec") && !has("status") => Vec::new(),
         _ => vec![doc],
     }
 }
@@ -125,6 +132,13 @@ metadata: {name: j, annotations: {helm.sh/hook: \"pre-install,test\"}}
 kind: ConfigMapList
 items: [{kind: ConfigMap, metadata: {name: a}}, {kind: ConfigMap, metadata: {name: b}}]
 ---
+kind: List
+items: null
+---
+kind: ConfigMap
+metadata: {name: keys}
+data: {on: a, \"true\": b, -0x1f: c}
+---
 kind: Secret
 metadata: {name: s}
 data: {password: aGk=, password: aG8=}
@@ -135,7 +149,12 @@ data: {password: leak-1, password: leak-2}
 ";
         let leaves = read(text, "r").unwrap();
         let names: Vec<&str> = leaves.docs.iter().map(|l| l.resource.as_str()).collect();
-        assert_eq!(names, ["ServiceMonitor kiam", "Job j", "ConfigMap a", "ConfigMap b", "Secret s", "ConfigMap c"]);
+        assert_eq!(
+            names,
+            ["ServiceMonitor kiam", "Job j", "ConfigMap a", "ConfigMap b", "ConfigMap keys", "Secret s", "ConfigMap c"]
+        );
+        let keys = leaves.docs[4].doc.get_path(&["data"]).unwrap().to_json();
+        assert_eq!(keys, serde_json::json!({"true": "b", "-31": "c"}), "keys as ArgoCD has them in JSON");
         let spec = leaves.docs[0].doc.get_path(&["spec"]).unwrap().to_json();
         assert_eq!(spec, serde_json::json!({"enabled": true, "port": 10, "name": null}));
         let labels = leaves.docs[0].doc.get_path(&["metadata", "labels", "release"]).unwrap();
@@ -144,11 +163,18 @@ data: {password: leak-1, password: leak-2}
         assert_eq!(
             repeated,
             [
-                "ServiceMonitor kiam: metadata.labels.release: set twice in one map: \"kiam\" (line 5), then \"metrics\"; ArgoCD keeps the last",
+                "ServiceMonitor kiam: metadata.labels.release: set twice in one map: \"kiam\" (line 5 of the rendered document), then \"metrics\"; ArgoCD keeps the last",
+                "ConfigMap keys: data.true: set twice in one map: \"a\" (line 4 of the rendered document), then \"b\"; ArgoCD keeps the last",
                 "Secret s: data.password: set twice in one map; ArgoCD keeps the last value",
-                "ConfigMap c: data.password: set twice in one map (first at line 4); ArgoCD keeps the last value",
+                "ConfigMap c: data.password: set twice in one map (first at line 4 of the rendered document); ArgoCD keeps the last value",
             ]
         );
         assert!(leaves.repeated.iter().all(|d| d.kind == Kind::Repeated));
     }
+}
+
+#[test]
+fn an_item_that_is_no_manifest_fails_the_render_as_it_fails_argocd() {
+    let e = read("kind: List\nmetadata: {name: l}\nitems: [5]\n", "r").unwrap_err();
+    assert_eq!(e, "List l lists an integer among its items, which ArgoCD cannot apply");
 }

@@ -107,6 +107,9 @@ fn read11(s: &str) -> Option<Value> {
     let as_int = |digits: &str, radix| i64::from_str_radix(&digits.replace('_', ""), radix).ok();
     let int = if let Some(bin) = body.strip_prefix("0b") {
         as_int(bin, 2).map(sign)
+    } else if let (true, Some(hex)) = (s.starts_with(['-', '+']), body.strip_prefix("0x")) {
+        // Go's ParseInt takes a sign before a base prefix; YAML 1.2's core schema does not.
+        as_int(hex, 16).map(sign)
     } else if body.len() > 1 && body.starts_with('0') && body.bytes().all(|b| matches!(b, b'0'..=b'7' | b'_')) {
         as_int(&body[1..], 8).map(sign)
     } else if body.contains('_')
@@ -129,6 +132,16 @@ pub fn plain11(s: &str) -> Value {
         }
     }
     read11(s).unwrap_or_else(|| plain(s))
+}
+
+/// The text of a plain map key once a YAML 1.1 reader has it and sigs.k8s.io/yaml turned it
+/// into JSON: `on` → `true`, `0x1F` → `31`; a key read as text stays as written.
+pub fn key11(s: &str) -> String {
+    match plain11(s) {
+        Value::Bool(b) => b.to_string(),
+        Value::Int(i) => i.to_string(),
+        _ => s.to_owned(),
+    }
 }
 
 /// How Helm's YAML 1.1 reader reads a plain scalar, described for a warning, when that differs

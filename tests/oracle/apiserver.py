@@ -35,7 +35,8 @@ stem) is the cluster name printed. Per cluster (Kubernetes version from --kube-v
     anyOf integer/string; a schema with properties but no additionalProperties and no
     x-kubernetes-preserve-unknown-fields gets additionalProperties: false; an
     x-kubernetes-embedded-resource gets apiVersion/kind (string) and metadata (object) properties;
-    the root's metadata is {type: object} and it gets apiVersion/kind (string) if absent.
+    the root's metadata is {type: object} and it gets apiVersion/kind (string) if absent; its
+    metadata (nulls dropped) is then validated against the version's ObjectMeta definition.
     Otherwise a leaf whose kind is built in or served by a CRD only as other group/versions is
     not-served. Otherwise every
     null-valued key is dropped and the leaf validated (Draft 4) against the kubeconform file of its
@@ -220,6 +221,29 @@ def crd_valid(doc, schema):
 _registries = {}
 
 
+def registry_of(directory):
+    """The referencing registry of a schema directory: its `_definitions.json`, when it has one."""
+    if directory not in _registries:
+        registry = referencing.Registry()
+        definitions = os.path.join(directory, "_definitions.json")
+        if os.path.isfile(definitions):
+            with open(definitions) as f:
+                resource = referencing.jsonschema.DRAFT4.create_resource(json.load(f))
+            registry = registry.with_resource("_definitions.json", resource)
+        _registries[directory] = registry
+    return _registries[directory]
+
+
+def meta_valid(doc, version_template):
+    """A custom resource's metadata against its version's ObjectMeta, as the API server checks it."""
+    directory = os.path.dirname(version_template("x", "", "v1"))
+    if not os.path.isfile(os.path.join(directory, "_definitions.json")):
+        return True
+    schema = {"$ref": "_definitions.json#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"}
+    validator = jsonschema.Draft4Validator(schema, registry=registry_of(directory))
+    return validator.is_valid(drop_nulls(doc.get("metadata") or {}))
+
+
 def builtin_verdict(doc, dirs, version_template):
     """valid/invalid/missing against the kubeconform file of the kind in the first directory holding it."""
     api_version, kind = doc["apiVersion"], doc["kind"]
@@ -229,18 +253,9 @@ def builtin_verdict(doc, dirs, version_template):
             for d in dirs]:
         if not os.path.isfile(path):
             continue
-        directory = os.path.dirname(path)
-        if directory not in _registries:
-            registry = referencing.Registry()
-            definitions = os.path.join(directory, "_definitions.json")
-            if os.path.isfile(definitions):
-                with open(definitions) as f:
-                    resource = referencing.jsonschema.DRAFT4.create_resource(json.load(f))
-                registry = registry.with_resource("_definitions.json", resource)
-            _registries[directory] = registry
         with open(path) as f:
             schema = json.load(f)
-        validator = jsonschema.Draft4Validator(schema, registry=_registries[directory])
+        validator = jsonschema.Draft4Validator(schema, registry=registry_of(os.path.dirname(path)))
         return "valid" if validator.is_valid(drop_nulls(doc)) else "invalid"
     return "missing"
 
@@ -250,7 +265,7 @@ def verdict(doc, crds, builtin_pairs, dirs, version_template):
     if not all(isinstance(x, str) for x in gvk):
         return "not-served"
     if gvk in crds:
-        return "valid" if crd_valid(doc, crds[gvk]) else "invalid"
+        return "valid" if crd_valid(doc, crds[gvk]) and meta_valid(doc, version_template) else "invalid"
     if gvk not in builtin_pairs:
         # Served as another version (built in, or by a CRD of the cluster): this one is not.
         if any(kind == gvk[1] for _, kind in list(builtin_pairs) + list(crds)):

@@ -19,6 +19,8 @@ const KIND_VARS: [&str; 4] = ["ResourceKind", "KindSuffix", "Group", "ResourceAP
 #[derive(Clone, Debug)]
 pub struct Template {
     text: String,
+    /// Whether kubeconform's file pattern was appended (the location did not end in `json`).
+    pub appended: bool,
 }
 
 /// One directory a template gives for a Kubernetes version, with the file pattern in it.
@@ -36,8 +38,12 @@ impl Template {
         if text.starts_with("http://") || text.starts_with("https://") {
             return Err(format!("{text}: kzrender reads schemas from local paths only; download them first"));
         }
+        if text.matches("{{").count() != text.matches("}}").count() {
+            return Err(format!("{text}: a `{{{{` without its `}}}}` (or the other way round)"));
+        }
         let mut text = text.to_owned();
-        if !text.ends_with("json") {
+        let appended = !text.ends_with("json");
+        if appended {
             text = format!("{}/{PATTERN}", text.trim_end_matches('/'));
         }
         for var in variables(&text) {
@@ -50,7 +56,7 @@ impl Template {
         if VERSION_VARS.iter().filter_map(|v| find(&text, v)).any(|at| at > first_kind) {
             return Err(format!("{text}: the Kubernetes version must be chosen before the kind (in the directory)"));
         }
-        Ok(Template { text })
+        Ok(Template { text, appended })
     }
 
     /// The directory and file pattern for Kubernetes `version` (`1.16.12`): the patch's own
@@ -185,5 +191,6 @@ mod tests {
             .contains("local paths only"));
         assert!(Template::parse("/s/{{ .Kind }}.json").unwrap_err().contains("unknown template variable `Kind`"));
         assert!(Template::parse("/s/{{ .ResourceKind }}/{{ .NormalizedKubernetesVersion }}.json").is_err());
+        assert!(Template::parse("/s/{{ .NormalizedKubernetesVersion /x.json").unwrap_err().contains("without its"));
     }
 }

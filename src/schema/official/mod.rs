@@ -45,6 +45,10 @@ struct Source {
     definitions: OnceLock<Result<Definitions, Diagnostic>>,
 }
 
+/// Where the compiled ObjectMeta is kept among the kinds (no document has this apiVersion).
+static OBJECT_META: std::sync::LazyLock<Gvk> =
+    std::sync::LazyLock::new(|| (String::new(), "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta".to_owned()));
+
 /// A version's templated directories, or why one cannot be opened.
 type Opened = Result<Vec<Arc<Source>>, Diagnostic>;
 
@@ -200,6 +204,28 @@ impl SchemaSet {
         }
     }
 
+    /// The API server's ObjectMeta for a cluster of `version`, from the first directory whose
+    /// definitions have it: what a custom resource's `metadata` is checked against.
+    pub fn object_meta(&self, version: Option<&str>) -> Option<Arc<Schema>> {
+        let key = (version.filter(|_| !self.templates.is_empty()).map(str::to_owned), OBJECT_META.clone());
+        if let Some(done) = self.compiled.lock().unwrap_or_else(PoisonError::into_inner).get(&key) {
+            return done.clone().ok().flatten();
+        }
+        let meta = serde_json::json!({"$ref": format!("_definitions.json#/definitions/{}", OBJECT_META.1)});
+        let mut found = None;
+        for source in self.sources(key.0.as_deref()).unwrap_or_default() {
+            let Ok(defs) = source.definitions() else { continue };
+            let has = defs.doc.as_ref().is_some_and(|d| d["definitions"].get(&OBJECT_META.1).is_some());
+            if has {
+                let file = source.dir.path.join("_definitions.json");
+                found = Schema::compile(&meta, &file, &defs.registry).ok().map(Arc::new);
+                break;
+            }
+        }
+        self.compiled.lock().unwrap_or_else(PoisonError::into_inner).insert(key, Ok(found.clone()));
+        found
+    }
+
     /// The built-in kinds of Kubernetes `version`, when a `--schema-location` gives its schemas.
     pub fn served(&self, version: &str) -> Result<Option<Served>, Diagnostic> {
         let templated = self.templated(version)?;
@@ -231,7 +257,8 @@ impl SchemaSet {
                 let resolved = t.resolve(version);
                 let mut dir = Dir::open(&resolved.dir).map_err(|mut e| {
                     let mut d = e.remove(0);
-                    d.message = format!("{} (--schema-location for Kubernetes {version})", d.message);
+                    d.message =
+                        format!("{} (--schema-location for Kubernetes {version}{})", d.message, near(t, &resolved.dir));
                     d
                 })?;
                 dir.pattern = Some(resolved);
@@ -264,6 +291,30 @@ impl SchemaSet {
         }
         Ok(None)
     }
+}
+
+/// What a user needs when a template's directory for a version is missing: what its parent
+/// holds, and whether kubeconform's pattern was appended.
+fn near(t: &Template, dir: &std::path::Path) -> String {
+    let mut out = String::new();
+    if t.appended {
+        out.push_str("; kubeconform's pattern was appended, as the location does not end in `json`");
+    }
+    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    if let Ok(entries) = std::fs::read_dir(parent) {
+        let mut names: Vec<String> = entries
+            .filter_map(Result::ok)
+            .filter(|e| e.path().is_dir())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        if !names.is_empty() {
+            let more = if names.len() > 8 { format!(" and {} more", names.len() - 8) } else { String::new() };
+            names.truncate(8);
+            out.push_str(&format!("; {} holds {}{more}", parent.display(), names.join(", ")));
+        }
+    }
+    out
 }
 
 impl Source {

@@ -195,8 +195,13 @@ impl<'a> Builder<'a> {
                 let origin = self.origin(span);
                 self.count(1, &origin)?;
                 if let Some(Frame::Map { key: key @ None, .. }) = self.stack.last_mut() {
-                    // A key keeps its raw text, not its typed value.
+                    // A key keeps its raw text, not its typed value; in a chart's manifest, the text
+                    // of its YAML 1.1 value (`on` is the key `true` once ArgoCD has it as JSON).
                     let plain = style == ScalarStyle::Plain;
+                    let text = match self.manifest && plain && text != "<<" {
+                        true => std::borrow::Cow::Owned(resolve::key11(&text)),
+                        false => text,
+                    };
                     *key = Some((text.to_string(), origin.clone(), plain));
                     let ambiguous = resolve::yaml11_disagrees(&text, &resolve::plain(&text)).is_some();
                     if plain && text != "<<" && ambiguous && !self.manifest {
@@ -361,9 +366,11 @@ impl<'a> Builder<'a> {
                     // The key itself may name the secret (`password` twice in a ConfigMap's data).
                     let hidden = in_secret || crate::redact::is_secret_path(&self.path.join(Seg::Key(k.clone())));
                     let msg = match hidden {
-                        true => format!("set twice in one map (first at line {line}); ArgoCD keeps the last value"),
+                        true => format!(
+                            "set twice in one map (first at line {line} of the rendered document); ArgoCD keeps the last value"
+                        ),
                         false => format!(
-                            "set twice in one map: {} (line {line}), then {}; ArgoCD keeps the last",
+                            "set twice in one map: {} (line {line} of the rendered document), then {}; ArgoCD keeps the last",
                             shown(first),
                             shown(&node)
                         ),

@@ -59,6 +59,8 @@ impl Builder<'_> {
         let core = tag.is_yaml_core_schema() || tag.handle == "!!";
         let value = match (core, tag.suffix.as_str()) {
             (false, "") | (true, "str") => Some(Value::Str(text.to_owned())),
+            // Go reads `!!binary` as bytes, which JSON (and so ArgoCD) holds as base64 text.
+            (true, "binary") if self.manifest => Some(Value::Str(text.split_whitespace().collect())),
             (true, "int") => match resolve::plain(text) {
                 v @ Value::Int(_) => Some(v),
                 _ => None,
