@@ -154,8 +154,13 @@ fn every_parameter_kind_matches_the_equivalent_flags() {
         ])
         .run()
         .success();
-    assert_eq!(run.stdout, flags.stdout);
-    let docs = argo_parse(&run.stdout);
+    // The same documents, but for the warning the UI shows: the parameter overrides the channel.
+    let mut docs = argo_parse(&run.stdout);
+    let info: Vec<Value> = docs.iter_mut().filter_map(|d| d.get_mut("spec")?.as_object_mut()?.remove("info")).collect();
+    assert_eq!(docs, argo_parse(&flags.stdout));
+    let override_warning = "kubezero.yaml:2:10: channel: kubezero.yaml says `stable`, but the Application's plugin.env CHANNEL or channel parameter renders it on master; remove that to follow the cluster's own channel";
+    assert_eq!(info.len(), 6, "on every Application (metrics is off)");
+    assert!(info.iter().all(|i| i == &serde_json::json!([{"name": "kzrender warning", "value": override_warning}])));
     assert!(docs.iter().all(|d| d["kind"] != "Application" || d["spec"]["source"]["targetRevision"] == "master"));
     assert!(!docs.iter().any(|d| d["metadata"]["name"] == "metrics"), "the values file disabled metrics");
 }
@@ -204,8 +209,8 @@ fn values_files_outside_the_checkout_are_refused() {
     assert_eq!((run.code, run.stdout.as_str()), (Some(1), ""));
     assert_eq!(
         run.stderr,
-        "kzrender: Application prod-eu: 1 error, nothing rendered; first: resolves outside the repository checkout; only files inside the repository may be used\n\
-         error: ../../../etc/passwd: resolves outside the repository checkout; only files inside the repository may be used\n"
+        "kzrender: Application prod-eu: 1 error, nothing rendered; first: resolves outside what ArgoCD sent of the repository; only files inside it may be used (with manifest-generate-paths, add their directory to the annotation)\n\
+         error: ../../../etc/passwd: resolves outside what ArgoCD sent of the repository; only files inside it may be used (with manifest-generate-paths, add their directory to the annotation)\n"
     );
 
     std::os::unix::fs::symlink("/etc/hostname", repo.path("clusters/prod-eu/sneaky.yaml")).unwrap();
@@ -213,8 +218,8 @@ fn values_files_outside_the_checkout_are_refused() {
     assert_eq!((run.code, run.stdout.as_str()), (Some(1), ""));
     assert_eq!(
         run.stderr,
-        "kzrender: Application prod-eu: 1 error, nothing rendered; first: resolves outside the repository checkout; only files inside the repository may be used\n\
-         error: sneaky.yaml: resolves outside the repository checkout; only files inside the repository may be used\n"
+        "kzrender: Application prod-eu: 1 error, nothing rendered; first: resolves outside what ArgoCD sent of the repository; only files inside it may be used (with manifest-generate-paths, add their directory to the annotation)\n\
+         error: sneaky.yaml: resolves outside what ArgoCD sent of the repository; only files inside it may be used (with manifest-generate-paths, add their directory to the annotation)\n"
     );
 
     // CloudBender files are inputs too: a symlinked outputs file may not lead outside either.
@@ -224,8 +229,8 @@ fn values_files_outside_the_checkout_are_refused() {
     assert_eq!((run.code, run.stdout.as_str()), (Some(1), ""));
     assert_eq!(
         run.stderr,
-        "kzrender: Application prod-eu: 1 error, nothing rendered; first: resolves outside the repository checkout; only files inside the repository may be used\n\
-         error: outputs/stack.yaml: resolves outside the repository checkout; only files inside the repository may be used\n"
+        "kzrender: Application prod-eu: 1 error, nothing rendered; first: resolves outside what ArgoCD sent of the repository; only files inside it may be used (with manifest-generate-paths, add their directory to the annotation)\n\
+         error: outputs/stack.yaml: resolves outside what ArgoCD sent of the repository; only files inside it may be used (with manifest-generate-paths, add their directory to the annotation)\n"
     );
 }
 
@@ -300,8 +305,8 @@ fn parameters_read_kubezero_yaml_through_the_repository_guard() {
     assert_eq!((run.code, run.stdout.as_str()), (Some(1), ""));
     assert_eq!(
         run.stderr,
-        "kzrender: parameters: 1 error, nothing rendered; first: resolves outside the repository checkout; only files inside the repository may be used\n\
-         error: kubezero.yaml: resolves outside the repository checkout; only files inside the repository may be used\n"
+        "kzrender: Application onprem: 1 error, nothing rendered; first: resolves outside what ArgoCD sent of the repository; only files inside it may be used (with manifest-generate-paths, add their directory to the annotation)\n\
+         error: kubezero.yaml: resolves outside what ArgoCD sent of the repository; only files inside it may be used (with manifest-generate-paths, add their directory to the annotation)\n"
     );
 }
 
@@ -333,7 +338,7 @@ fn a_cluster_directory_that_is_a_symlink_out_of_the_repository_is_refused() {
     env.push(("ARGOCD_ENV_VALUES", "../../outside.yaml"));
     let run = exec_at(&plugin_command("generate"), &repo.path(PROD), &env);
     assert_eq!((run.code, run.stdout.as_str()), (Some(1), ""));
-    let outside = "resolves outside the repository checkout; only files inside the repository may be used";
+    let outside = "resolves outside what ArgoCD sent of the repository; only files inside it may be used (with manifest-generate-paths, add their directory to the annotation)";
     assert_eq!(
         run.stderr,
         format!(

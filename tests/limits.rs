@@ -6,6 +6,9 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Command;
 
+/// What a read outside the checkout is told.
+const OUTSIDE: &str = "resolves outside what ArgoCD sent of the repository; only files inside it may be used (with manifest-generate-paths, add their directory to the annotation)";
+
 use crate::support::{copy_tree, helm, root, Outcome, Test};
 
 const DEV: &str = "fixtures/fleet/clusters/dev";
@@ -274,8 +277,8 @@ fn a_symlinked_outputs_directory_leading_outside_the_checkout_is_not_walked() {
     .failure(1);
     assert_eq!(
         out.stderr,
-        "kzrender: Application dev: 1 error, nothing rendered; first: resolves outside the repository checkout; only files inside the repository may be used\n\
-         error: outputs: resolves outside the repository checkout; only files inside the repository may be used\n"
+        "kzrender: Application dev: 1 error, nothing rendered; first: resolves outside what ArgoCD sent of the repository; only files inside it may be used (with manifest-generate-paths, add their directory to the annotation)\n\
+         error: outputs: resolves outside what ArgoCD sent of the repository; only files inside it may be used (with manifest-generate-paths, add their directory to the annotation)\n"
     );
     assert!(!out.stderr.contains("secret-name"), "the directory outside is not listed");
 }
@@ -296,9 +299,10 @@ fn a_symlink_out_of_the_checkout_tells_nothing_of_what_lies_there() {
     assert_eq!(answers[0], answers[1]);
     assert_eq!(
         answers[0],
-        "exit: 1\n--- stdout\n--- stderr\nkzrender: Application dev: 1 error, nothing rendered; first: resolves outside the \
-         repository checkout; only files inside the repository may be used\nerror: l.yaml: resolves outside the repository \
-         checkout; only files inside the repository may be used\n"
+        format!(
+            "exit: 1\n--- stdout\n--- stderr\nkzrender: Application dev: 1 error, nothing rendered; first: {OUTSIDE}\n\
+             error: l.yaml: {OUTSIDE}\n"
+        )
     );
 }
 

@@ -9,6 +9,7 @@ mod argocd;
 mod catalog;
 mod cli;
 mod cloudbender;
+mod cmp;
 mod deep;
 mod diff;
 mod diff_extract;

@@ -21,14 +21,18 @@ use super::{catalog, official_schemas, Failure, Success};
 pub fn run(args: &ArgocdArgs) -> Result<Success, Failure> {
     let cwd = working_directory()?;
     let env = |k: &str| std::env::var(k).ok();
+    let names = std::env::vars_os().filter_map(|(k, _)| k.into_string().ok());
+    argocd::check_plugin_env(names).map_err(|e| environment_error(&app_name(&env), e))?;
     match &args.command {
         ArgocdCommand::Generate(g) => generate(&cwd, &env, &g.catalog, &g.schemas),
         ArgocdCommand::Parameters(p) => parameters(&cwd, &env, &p.catalog),
     }
 }
 
-/// The working directory as ArgoCD gave it: `PWD` when it names the directory the process is
-/// in (it keeps the symlinks ArgoCD's path went through), else the resolved one.
+/// The working directory: as the system has it (the cmp-server sets no `PWD`, so a symlinked
+/// source path arrives resolved), or `PWD` when that names the same directory (a shell keeps the
+/// symlinks its path went through, so a cluster directory that is a symlink out of the
+/// repository is still seen as one; ArgoCD refuses such a repository before kzrender runs).
 fn working_directory() -> Result<PathBuf, Failure> {
     use std::os::unix::fs::MetadataExt;
     let cwd =
@@ -67,9 +71,42 @@ fn generate(
     }
     let catalog = catalog(kubezero)?;
     let official = official_schemas(schemas)?;
-    let rendered = pipeline::render_cluster(catalog, &official, &req).map_err(|diags| Failure::invalid(app, diags))?;
+    let mut rendered =
+        pipeline::render_cluster(catalog, &official, &req).map_err(|diags| Failure::invalid(&app, diags))?;
+    // Read once more on its own: the render read it already, through the same guard.
+    let declared = declared_channel(cwd, env, &app).ok().flatten();
+    let effective = rendered.values.get_path(&["channel"]).and_then(|c| c.as_str()).map(str::to_owned);
+    if let (Some(declared), Some(effective)) = (declared, effective) {
+        if declared.as_str() != Some(effective.as_str()) {
+            let msg = format!(
+                "kubezero.yaml says `{}`, but the Application's plugin.env CHANNEL or channel parameter renders it on {effective}; \
+                 remove that to follow the cluster's own channel",
+                declared.as_str().unwrap_or_default()
+            );
+            rendered.warnings.push(Diagnostic::new(Kind::Overridden, Some(declared.origin.clone()), "channel", msg));
+        }
+    }
+    // The plugin's stderr reaches only the sidecar's log: the UI shows spec.info.
+    argocd::carry_warnings(&mut rendered.docs, &rendered.warnings);
     let stdout = rendered.yaml();
     Ok(Success { stdout, warnings: rendered.warnings })
+}
+
+/// The `channel` the cluster's kubezero.yaml declares, read through the same guard as
+/// everything the plugin reads.
+fn declared_channel(
+    cwd: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+    app: &str,
+) -> Result<Option<kzrender::value::Node>, Failure> {
+    let checkout = argocd::checkout(cwd, env).map_err(|e| environment_error(app, e))?;
+    let guard = Guard::new(Some(&checkout)).map_err(|d| Failure::invalid(app, vec![d]))?;
+    if !Path::new(CLUSTER_FILE).is_file() {
+        return Ok(None);
+    }
+    let node = read_map(&guard, Path::new(CLUSTER_FILE), CLUSTER_FILE, &mut Vec::new())
+        .map_err(|diags| Failure::invalid(app, diags))?;
+    Ok(node.get_path(&["channel"]).cloned())
 }
 
 fn parameters(cwd: &Path, env: &dyn Fn(&str) -> Option<String>, kubezero: &CatalogArgs) -> Result<Success, Failure> {
@@ -84,16 +121,7 @@ fn parameters(cwd: &Path, env: &dyn Fn(&str) -> Option<String>, kubezero: &Catal
         }
     };
     // The cluster's own channel is announced: read through the same guard as `generate`.
-    let checkout = argocd::checkout(cwd, env).map_err(|e| environment_error(&app, e))?;
-    let guard = Guard::new(Some(&checkout)).map_err(|d| Failure::invalid(app.clone(), vec![d]))?;
-    let declared = match Path::new(CLUSTER_FILE).is_file() {
-        true => {
-            let node = read_map(&guard, Path::new(CLUSTER_FILE), CLUSTER_FILE, &mut Vec::new())
-                .map_err(|diags| Failure::invalid("parameters", diags))?;
-            node.get_path(&["channel"]).and_then(|c| c.as_str()).map(str::to_owned)
-        }
-        false => None,
-    };
+    let declared = declared_channel(cwd, env, &app)?.and_then(|c| c.as_str().map(str::to_owned));
     let current = env("ARGOCD_ENV_CHANNEL").filter(|c| !c.is_empty()).or(declared).unwrap_or(default_channel);
     let channels: Vec<&str> = channels.iter().map(String::as_str).collect();
     let announced = argocd::announcements(&current, &channels, &argocd::env_values(env));

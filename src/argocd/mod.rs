@@ -5,9 +5,11 @@
 //! the Application's `plugin.env` (`ARGOCD_ENV_CHANNEL`, `ARGOCD_ENV_VALUES`), then the cluster's
 //! own files; `KUBE_VERSION` is checked when `KubernetesVersion` is not set.
 //!
-//! The repository checkout is the working directory, as ArgoCD gave it, minus the normalised
-//! `ARGOCD_APP_SOURCE_PATH`, computed lexically: a cluster directory that is a symlink leading
-//! out of the repository does not move the root, and every file read is checked against it.
+//! The repository checkout is what ArgoCD sent: found from the real working directory and
+//! `ARGOCD_APP_SOURCE_PATH` ([`repo_root`]), whether the whole repository was sent or, with
+//! `manifest-generate-paths`, only part of it; every file read is checked against it.
+
+mod info;
 
 use std::path::{Component, Path, PathBuf};
 
@@ -16,6 +18,7 @@ use serde_json::Value as J;
 use crate::read::lexically_normal;
 use crate::request::{Confine, Overlay, Request, Set};
 use crate::strvals::Flag;
+pub use info::{carry_warnings, INFO_NAME};
 
 /// Why the plugin environment cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +42,14 @@ pub enum EnvError {
         /// `ARGOCD_APP_SOURCE_PATH`.
         source_path: String,
     },
+    /// A `plugin.env` name kzrender does not read.
+    #[error("plugin.env `{name}` (ARGOCD_ENV_{name}): kzrender reads only CHANNEL and VALUES{hint}")]
+    PluginEnv {
+        /// The name as the Application wrote it.
+        name: String,
+        /// `; did you mean ...?`, when one is close.
+        hint: String,
+    },
     /// `ARGOCD_APP_SOURCE_PATH` is absolute or leads above the repository.
     #[error("ARGOCD_APP_SOURCE_PATH `{0}` must be a path inside the repository, relative to its root")]
     SourcePathOutside(String),
@@ -48,7 +59,7 @@ impl EnvError {
     /// Whether the Application's own settings are wrong (exit 1) rather than ArgoCD's contract
     /// (exit 2).
     pub fn is_input(&self) -> bool {
-        matches!(self, EnvError::Parameter { .. })
+        matches!(self, EnvError::Parameter { .. } | EnvError::PluginEnv { .. })
     }
 }
 
@@ -123,6 +134,25 @@ fn shown(parameter: &J) -> String {
         true => crate::redact::REDACTED.to_owned(),
         false => text,
     }
+}
+
+/// The `plugin.env` names kzrender reads (as `ARGOCD_ENV_<name>`).
+const PLUGIN_ENV: [&str; 2] = ["CHANNEL", "VALUES"];
+
+/// Refuses a `plugin.env` name kzrender does not read, as an unknown parameter is refused: a
+/// misspelt `channel` would otherwise render the cluster on another channel without a word.
+/// `names` are the environment's variable names.
+pub fn check_plugin_env(names: impl IntoIterator<Item = String>) -> Result<(), EnvError> {
+    let mut unknown: Vec<String> = names
+        .into_iter()
+        .filter_map(|n| n.strip_prefix("ARGOCD_ENV_").map(str::to_owned))
+        .filter(|n| !PLUGIN_ENV.contains(&n.as_str()))
+        .collect();
+    unknown.sort();
+    let Some(name) = unknown.into_iter().next() else { return Ok(()) };
+    let close = PLUGIN_ENV.iter().find(|k| crate::schema::message::distance(&name.to_uppercase(), k) <= 2);
+    let hint = close.map(|k| format!("; did you mean `{k}`?")).unwrap_or_default();
+    Err(EnvError::PluginEnv { name, hint })
 }
 
 /// The values files of the Application's `plugin.env` (`VALUES=a.yaml,b.yaml`).
@@ -219,20 +249,36 @@ fn parameters(raw: Option<&str>) -> Result<Vec<Parameter>, EnvError> {
         .collect()
 }
 
-/// The repository checkout: the working directory minus the Application's source path. The
-/// spellings ArgoCD passes as written (`./x`, `x/`, `x/../x`) are normalised first.
+/// What ArgoCD sent of the repository, from the real working directory and the Application's
+/// source path alone (the cmp-server sets no `PWD`). The spellings ArgoCD passes (`./x`, `x/`,
+/// `x/../x`) are normalised first. Without `manifest-generate-paths` the whole repository is sent
+/// and the working directory is the source path in it; with it, only the common root of the
+/// source path and the annotation's paths is sent, and the working directory is the source path
+/// below that root. A source path that is an in-repository symlink arrives resolved. So the root
+/// is the nearest ancestor `A` of the working directory where the source path, less some leading
+/// part that was not sent, leads back to the working directory — the most of the source path
+/// first.
 fn repo_root(cwd: &Path, source_path: Option<String>) -> Result<PathBuf, EnvError> {
     let source_path = source_path.unwrap_or_default();
     let rel = lexically_normal(Path::new(&source_path));
     if rel.has_root() || rel.components().next() == Some(Component::ParentDir) {
         return Err(EnvError::SourcePathOutside(source_path));
     }
-    let depth = rel.components().count();
     let cwd = lexically_normal(cwd);
-    if !cwd.ends_with(&rel) {
-        return Err(EnvError::SourcePath { cwd: cwd.display().to_string(), source_path });
+    if cwd.ends_with(&rel) {
+        return Ok(cwd.ancestors().nth(rel.components().count()).expect("cwd ends with a path of this depth").into());
     }
-    Ok(cwd.ancestors().nth(depth).expect("cwd ends with a path of this depth").to_path_buf())
+    let real = cwd.canonicalize().ok();
+    let parts: Vec<Component> = rel.components().collect();
+    for skipped in 0..=parts.len() {
+        let sent: PathBuf = parts[skipped..].iter().collect();
+        for root in cwd.ancestors() {
+            if real.is_some() && root.join(&sent).canonicalize().ok() == real {
+                return Ok(root.to_path_buf());
+            }
+        }
+    }
+    Err(EnvError::SourcePath { cwd: cwd.display().to_string(), source_path })
 }
 
 #[cfg(test)]
@@ -318,6 +364,35 @@ mod tests {
         assert_eq!(repo_root(Path::new("/r"), Some(".".into())).unwrap(), Path::new("/r"));
         assert_eq!(repo_root(Path::new("/r"), None).unwrap(), Path::new("/r"));
         assert!(matches!(repo_root(Path::new("/r/x"), Some("a/b".into())), Err(EnvError::SourcePath { .. })));
+    }
+
+    #[test]
+    fn the_root_is_what_argocd_sent_whole_or_in_part_and_through_a_symlinked_path() {
+        let repo = tempfile::tempdir().unwrap();
+        let r = repo.path().canonicalize().unwrap();
+        std::fs::create_dir_all(r.join("clusters/prod-eu")).unwrap();
+        std::os::unix::fs::symlink("prod-eu", r.join("clusters/alias")).unwrap();
+        let cwd = r.join("clusters/prod-eu");
+        // The whole repository, the Application on a symlink to its directory.
+        assert_eq!(repo_root(&cwd, Some("clusters/alias".into())).unwrap(), r);
+        // manifest-generate-paths `.`: only the cluster directory was sent, and is the cwd.
+        let sent = tempfile::tempdir().unwrap();
+        let only = sent.path().canonicalize().unwrap();
+        assert_eq!(repo_root(&only, Some("clusters/prod-eu".into())).unwrap(), only);
+        // `..`: clusters/ was sent; the cwd is prod-eu below it.
+        std::fs::create_dir_all(only.join("prod-eu")).unwrap();
+        assert_eq!(repo_root(&only.join("prod-eu"), Some("clusters/prod-eu".into())).unwrap(), only);
+    }
+
+    #[test]
+    fn a_plugin_env_name_kzrender_does_not_read_is_refused_with_a_suggestion() {
+        let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(check_plugin_env(names(&["ARGOCD_ENV_CHANNEL", "ARGOCD_ENV_VALUES", "ARGOCD_APP_NAME"])).is_ok());
+        let e = check_plugin_env(names(&["ARGOCD_ENV_channel"])).unwrap_err();
+        assert_eq!(e.to_string(), "plugin.env `channel` (ARGOCD_ENV_channel): kzrender reads only CHANNEL and VALUES; did you mean `CHANNEL`?");
+        assert!(e.is_input());
+        let e = check_plugin_env(names(&["ARGOCD_ENV_REGION"])).unwrap_err();
+        assert_eq!(e.to_string(), "plugin.env `REGION` (ARGOCD_ENV_REGION): kzrender reads only CHANNEL and VALUES");
     }
 
     #[test]
