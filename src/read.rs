@@ -146,7 +146,10 @@ impl Guard {
     pub fn check(&self, path: &Path, name: &str) -> Result<(), Diagnostic> {
         let Some(bounds) = &self.confine else { return Ok(()) };
         let outside = || {
-            let msg = "resolves outside what ArgoCD sent of the repository; only files inside it may be used (with manifest-generate-paths, add their directory to the annotation)";
+            let msg = match path.is_absolute() {
+                true => "is an absolute path: paths are relative to the cluster directory (`../_shared/x.yaml`)",
+                false => "resolves outside what ArgoCD sent of the repository; only files inside it may be used (with manifest-generate-paths, add their directory to the annotation)",
+            };
             Diagnostic::new(Kind::Outside, Some(Origin::file(name)), "", msg)
         };
         if !lexically_normal(&bounds.base.join(path)).starts_with(&bounds.written) {
