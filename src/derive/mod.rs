@@ -163,10 +163,20 @@ fn check_component(
                 );
                 errors.push(Diagnostic::new(Kind::Unsupported, Some(at.clone()), key, msg));
             } else if let Some(problem) = missing(values, &c.name, setting) {
-                let at = values
-                    .get_path(&[&c.name, setting])
-                    .map(|n| n.origin.clone())
-                    .or_else(|| values.get_path(&[&c.name]).map(|n| n.origin.clone()));
+                let written = values.get_path(&[&c.name, setting]).or_else(|| values.get_path(&[&c.name]));
+                // Enabled by the catalog, not the operator: say so, at the operator's file.
+                let by_default = written.is_none_or(|n| n.origin.file_name().is_some_and(|f| f.starts_with(&catalog.root)));
+                let (at, problem) = match by_default {
+                    true => (
+                        Some(values.origin.clone()),
+                        format!(
+                            "{problem}: {} is enabled by default on channel {}; add CloudBender's export that sets it \
+                             (cloudbender.yaml), or set `{}.enabled: false`",
+                            c.name, channel.name, c.name
+                        ),
+                    ),
+                    false => (written.map(|n| n.origin.clone()), problem),
+                };
                 errors.push(Diagnostic::new(Kind::Unsupported, at, key, problem));
             }
         }
