@@ -118,3 +118,63 @@ fn every_troubleshooting_message_is_one_kzrender_prints() {
         assert!(seen.contains(fragment), "the README promises a message kzrender never printed: {m}");
     }
 }
+
+/// The text of the first ```yaml block after `marker` in the README.
+fn yaml_after(readme: &str, marker: &str) -> String {
+    let from = readme.find(marker).unwrap_or_else(|| panic!("README has {marker}"));
+    let start = readme[from..].find("```yaml\n").unwrap() + from + 8;
+    let end = readme[start..].find("```").unwrap() + start;
+    readme[start..end].to_owned()
+}
+
+#[test]
+fn the_readmes_first_kubezero_yaml_renders_as_written_with_its_cloudbender_file() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("kubezero.yaml"), yaml_after(&readme, "A `kubezero.yaml` keeps the shape")).unwrap();
+    std::fs::write(dir.path().join("cloudbender.yaml"), yaml_after(&readme, "Beside it, `cloudbender.yaml`")).unwrap();
+    let out = Test::new().args(["render"]).arg_path(dir.path()).run().success();
+    let apps: Vec<String> = crate::support::documents(&out.stdout)
+        .iter()
+        .filter(|d| d["kind"] == "Application")
+        .map(|d| d["metadata"]["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(apps, ["calico", "metrics", "cert-manager", "kiam"], "in sync-wave order");
+    assert_eq!(out.stderr, "");
+}
+
+#[test]
+fn the_quick_start_runs_as_written() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let block = readme.split("## Quick start").nth(1).unwrap();
+    let start = block.find("```sh\n").unwrap() + 6;
+    let lines: Vec<&str> = block[start..].split("```").next().unwrap().lines().collect();
+    assert_eq!(lines.len(), 5, "five commands");
+    assert!(lines[0].starts_with("cargo install --locked --path . "), "{}", lines[0]);
+    // A copy of the clone's fleet in a git repository, the built kzrender first on PATH.
+    let work = tempfile::tempdir().unwrap();
+    crate::support::copy_tree(&root().join("fixtures/fleet"), &work.path().join("fixtures/fleet"));
+    let git = |args: &[&str]| {
+        let ok = std::process::Command::new("git").args(args).current_dir(work.path()).output().unwrap();
+        assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    };
+    git(&["init", "-q"]);
+    git(&["add", "-A"]);
+    git(&["-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", "fleet"]);
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_kzrender")).parent().unwrap().to_path_buf();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let codes: Vec<Option<i32>> = lines[1..]
+        .iter()
+        .map(|line| {
+            let out = std::process::Command::new("bash")
+                .args(["-c", line])
+                .current_dir(work.path())
+                .env("PATH", &path)
+                .output()
+                .unwrap();
+            out.status.code()
+        })
+        .collect();
+    // render, validate succeed; diff finds the change (exit 1, as git diff --exit-code); explain succeeds.
+    assert_eq!(codes, [Some(0), Some(0), Some(1), Some(0)]);
+}

@@ -165,7 +165,8 @@ fn check_component(
             } else if let Some(problem) = missing(values, &c.name, setting) {
                 let written = values.get_path(&[&c.name, setting]).or_else(|| values.get_path(&[&c.name]));
                 // Enabled by the catalog, not the operator: say so, at the operator's file.
-                let by_default = written.is_none_or(|n| n.origin.file_name().is_some_and(|f| f.starts_with(&catalog.root)));
+                let by_default =
+                    written.is_none_or(|n| n.origin.file_name().is_some_and(|f| f.starts_with(&catalog.root)));
                 let (at, problem) = match by_default {
                     true => (
                         Some(values.origin.clone()),
