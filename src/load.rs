@@ -178,7 +178,14 @@ fn flag(set: &Set, read_file: strvals::Reader<'_>) -> Result<Layer, Vec<Diagnost
     let applied = strvals::apply(set.flag, &set.text, &mut node, read_file, &Origin::flag(""));
     let secret = redact::names_secret(&set.text) || redact::holds_secret(&node);
     let shown = if secret { hidden() } else { set.text.clone() };
-    let name = format!("{} {shown}", set.source);
+    // A flag that names its one key (`--channel beta`) is shown so, not `--channel channel=beta`.
+    let name = match shown.split_once('=') {
+        Some((key, value)) if set.source.to_lowercase().replace(['-', '_'], "").ends_with(&key.to_lowercase()) => {
+            let sep = if set.source.starts_with("ARGOCD_ENV_") { "=" } else { " " };
+            format!("{}{sep}{value}", set.source)
+        }
+        _ => format!("{} {shown}", set.source),
+    };
     let origin = Origin::flag(&name);
     if let Err(e) = applied {
         return Err(vec![Diagnostic::new(e.kind, Some(origin), "", e.message.replace(&set.text, &shown))]);

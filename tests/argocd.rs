@@ -158,7 +158,7 @@ fn every_parameter_kind_matches_the_equivalent_flags() {
     let mut docs = argo_parse(&run.stdout);
     let info: Vec<Value> = docs.iter_mut().filter_map(|d| d.get_mut("spec")?.as_object_mut()?.remove("info")).collect();
     assert_eq!(docs, argo_parse(&flags.stdout));
-    let override_warning = "kubezero.yaml:2:10: channel: kubezero.yaml says `stable`, but the Application's plugin.env CHANNEL or channel parameter renders it on master; remove that to follow the cluster's own channel";
+    let override_warning = "kubezero.yaml:2:10: channel: the Application's channel parameter renders this cluster on channel master, not on its own (kubezero.yaml's stable); remove the override to follow the cluster's own channel";
     assert_eq!(info.len(), 6, "on every Application (metrics is off)");
     assert!(info.iter().all(|i| i == &serde_json::json!([{"name": "kzrender warning", "value": override_warning}])));
     assert!(docs.iter().all(|d| d["kind"] != "Application" || d["spec"]["source"]["targetRevision"] == "master"));

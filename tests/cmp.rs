@@ -225,7 +225,7 @@ fn warnings_reach_the_argocd_ui_on_the_application_they_concern() {
     assert_eq!(run.stderr, format!("warning: {secret}\n"), "and in the sidecar's log");
     // Overriding the cluster's own channel is said on every Application.
     let run = generate(repo.path(), &App { env: vec![("CHANNEL", "stable")], ..app("clusters/dev", Some(".")) });
-    let said = "kubezero.yaml:2:10: channel: kubezero.yaml says `master`, but the Application's plugin.env CHANNEL or channel parameter renders it on stable; remove that to follow the cluster's own channel";
+    let said = "kubezero.yaml:2:10: channel: the Application's plugin.env CHANNEL renders this cluster on channel stable, not on its own (kubezero.yaml's master); remove the override to follow the cluster's own channel";
     assert!(
         infos(&run.stdout).iter().all(|(_, info)| info.as_array().unwrap().iter().any(|i| i["value"] == said)),
         "{}",

@@ -9,6 +9,10 @@ use crate::value::{Map, Node, Origin, Value};
 /// The `spec.info` name of a carried warning.
 pub const INFO_NAME: &str = "kzrender warning";
 
+/// Most warnings one Application carries: each Application is one object of at most 1.5 MiB in
+/// etcd, and a page of warnings helps no one; the rest are counted in one more entry.
+pub const MAX_INFO: usize = 20;
+
 /// Adds every warning to the `spec.info` of the Applications among `docs` it concerns, in the
 /// order given.
 pub fn carry_warnings(docs: &mut [Node], warnings: &[Diagnostic]) {
@@ -25,6 +29,17 @@ pub fn carry_warnings(docs: &mut [Node], warnings: &[Diagnostic]) {
                 continue;
             }
             add_info(doc, text);
+        }
+    }
+    for doc in docs.iter_mut() {
+        let Some(Value::Seq(items)) = doc.get_path_mut(&["spec", "info"]).map(|i| &mut i.value) else { continue };
+        if items.len() > MAX_INFO {
+            let more = items.len() - MAX_INFO + 1;
+            items.truncate(MAX_INFO - 1);
+            let text = format!(
+                "and {more} more warnings: `kzrender validate` of this cluster, or the sidecar's log, lists them all"
+            );
+            add_info(doc, &text);
         }
     }
 }
@@ -77,5 +92,14 @@ mod tests {
             serde_json::json!([{"name": "kzrender warning", "value": "channel: plugin.env sets channel master"}])
         );
         assert_eq!(info(2), None, "only Applications carry info");
+        let many: Vec<Diagnostic> =
+            (0..25).map(|i| Diagnostic::new(Kind::Ignored, None, "", format!("w{i}"))).collect();
+        carry_warnings(&mut docs, &many);
+        let info = docs[1].get_path(&["spec", "info"]).map(Node::to_json).unwrap();
+        assert_eq!(info.as_array().unwrap().len(), MAX_INFO);
+        assert_eq!(
+            info[MAX_INFO - 1]["value"],
+            "and 7 more warnings: `kzrender validate` of this cluster, or the sidecar's log, lists them all"
+        );
     }
 }

@@ -10,15 +10,16 @@
 //! `manifest-generate-paths`, only part of it; every file read is checked against it.
 
 mod info;
+mod root;
 
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use serde_json::Value as J;
 
-use crate::read::lexically_normal;
 use crate::request::{Confine, Overlay, Request, Set};
 use crate::strvals::Flag;
 pub use info::{carry_warnings, INFO_NAME};
+use root::repo_root;
 
 /// Why the plugin environment cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -34,19 +35,11 @@ pub enum EnvError {
         /// What is wrong with it.
         problem: String,
     },
-    /// The working directory does not end with `ARGOCD_APP_SOURCE_PATH`.
-    #[error("the working directory {cwd} is not the Application's source path {source_path}")]
-    SourcePath {
-        /// The working directory.
-        cwd: String,
-        /// `ARGOCD_APP_SOURCE_PATH`.
-        source_path: String,
-    },
     /// A `plugin.env` name kzrender does not read.
-    #[error("plugin.env `{name}` (ARGOCD_ENV_{name}): kzrender reads only CHANNEL and VALUES{hint}")]
+    #[error("plugin.env {names}: kzrender reads only CHANNEL and VALUES{hint}")]
     PluginEnv {
-        /// The name as the Application wrote it.
-        name: String,
+        /// The names as the Application wrote them: `` `channel` (ARGOCD_ENV_channel)``, ...
+        names: String,
         /// `; did you mean ...?`, when one is close.
         hint: String,
     },
@@ -148,11 +141,23 @@ pub fn check_plugin_env(names: impl IntoIterator<Item = String>) -> Result<(), E
         .filter_map(|n| n.strip_prefix("ARGOCD_ENV_").map(str::to_owned))
         .filter(|n| !PLUGIN_ENV.contains(&n.as_str()))
         .collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
     unknown.sort();
-    let Some(name) = unknown.into_iter().next() else { return Ok(()) };
-    let close = PLUGIN_ENV.iter().find(|k| crate::schema::message::distance(&name.to_uppercase(), k) <= 2);
-    let hint = close.map(|k| format!("; did you mean `{k}`?")).unwrap_or_default();
-    Err(EnvError::PluginEnv { name, hint })
+    let names: Vec<String> = unknown.iter().map(|n| format!("`{n}` (ARGOCD_ENV_{n})")).collect();
+    let hints: Vec<String> = unknown
+        .iter()
+        .filter_map(|n| {
+            let close = PLUGIN_ENV.iter().find(|k| crate::schema::message::distance(&n.to_uppercase(), k) <= 2)?;
+            Some(if unknown.len() == 1 { format!("`{close}`") } else { format!("`{close}` for `{n}`") })
+        })
+        .collect();
+    let hint = match hints.is_empty() {
+        true => String::new(),
+        false => format!("; did you mean {}?", hints.join(", ")),
+    };
+    Err(EnvError::PluginEnv { names: names.join(", "), hint })
 }
 
 /// The values files of the Application's `plugin.env` (`VALUES=a.yaml,b.yaml`).
@@ -249,38 +254,6 @@ fn parameters(raw: Option<&str>) -> Result<Vec<Parameter>, EnvError> {
         .collect()
 }
 
-/// What ArgoCD sent of the repository, from the real working directory and the Application's
-/// source path alone (the cmp-server sets no `PWD`). The spellings ArgoCD passes (`./x`, `x/`,
-/// `x/../x`) are normalised first. Without `manifest-generate-paths` the whole repository is sent
-/// and the working directory is the source path in it; with it, only the common root of the
-/// source path and the annotation's paths is sent, and the working directory is the source path
-/// below that root. A source path that is an in-repository symlink arrives resolved. So the root
-/// is the nearest ancestor `A` of the working directory where the source path, less some leading
-/// part that was not sent, leads back to the working directory — the most of the source path
-/// first.
-fn repo_root(cwd: &Path, source_path: Option<String>) -> Result<PathBuf, EnvError> {
-    let source_path = source_path.unwrap_or_default();
-    let rel = lexically_normal(Path::new(&source_path));
-    if rel.has_root() || rel.components().next() == Some(Component::ParentDir) {
-        return Err(EnvError::SourcePathOutside(source_path));
-    }
-    let cwd = lexically_normal(cwd);
-    if cwd.ends_with(&rel) {
-        return Ok(cwd.ancestors().nth(rel.components().count()).expect("cwd ends with a path of this depth").into());
-    }
-    let real = cwd.canonicalize().ok();
-    let parts: Vec<Component> = rel.components().collect();
-    for skipped in 0..=parts.len() {
-        let sent: PathBuf = parts[skipped..].iter().collect();
-        for root in cwd.ancestors() {
-            if real.is_some() && root.join(&sent).canonicalize().ok() == real {
-                return Ok(root.to_path_buf());
-            }
-        }
-    }
-    Err(EnvError::SourcePath { cwd: cwd.display().to_string(), source_path })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -357,34 +330,6 @@ mod tests {
     }
 
     #[test]
-    fn the_repo_root_is_cwd_minus_the_source_path_in_every_spelling_argocd_passes() {
-        for spelling in ["a/b", "./a/b", "a/b/", "a/../a/b", "a/./b"] {
-            assert_eq!(repo_root(Path::new("/r/a/b"), Some(spelling.into())).unwrap(), Path::new("/r"), "{spelling}");
-        }
-        assert_eq!(repo_root(Path::new("/r"), Some(".".into())).unwrap(), Path::new("/r"));
-        assert_eq!(repo_root(Path::new("/r"), None).unwrap(), Path::new("/r"));
-        assert!(matches!(repo_root(Path::new("/r/x"), Some("a/b".into())), Err(EnvError::SourcePath { .. })));
-    }
-
-    #[test]
-    fn the_root_is_what_argocd_sent_whole_or_in_part_and_through_a_symlinked_path() {
-        let repo = tempfile::tempdir().unwrap();
-        let r = repo.path().canonicalize().unwrap();
-        std::fs::create_dir_all(r.join("clusters/prod-eu")).unwrap();
-        std::os::unix::fs::symlink("prod-eu", r.join("clusters/alias")).unwrap();
-        let cwd = r.join("clusters/prod-eu");
-        // The whole repository, the Application on a symlink to its directory.
-        assert_eq!(repo_root(&cwd, Some("clusters/alias".into())).unwrap(), r);
-        // manifest-generate-paths `.`: only the cluster directory was sent, and is the cwd.
-        let sent = tempfile::tempdir().unwrap();
-        let only = sent.path().canonicalize().unwrap();
-        assert_eq!(repo_root(&only, Some("clusters/prod-eu".into())).unwrap(), only);
-        // `..`: clusters/ was sent; the cwd is prod-eu below it.
-        std::fs::create_dir_all(only.join("prod-eu")).unwrap();
-        assert_eq!(repo_root(&only.join("prod-eu"), Some("clusters/prod-eu".into())).unwrap(), only);
-    }
-
-    #[test]
     fn a_plugin_env_name_kzrender_does_not_read_is_refused_with_a_suggestion() {
         let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         assert!(check_plugin_env(names(&["ARGOCD_ENV_CHANNEL", "ARGOCD_ENV_VALUES", "ARGOCD_APP_NAME"])).is_ok());
@@ -393,13 +338,11 @@ mod tests {
         assert!(e.is_input());
         let e = check_plugin_env(names(&["ARGOCD_ENV_REGION"])).unwrap_err();
         assert_eq!(e.to_string(), "plugin.env `REGION` (ARGOCD_ENV_REGION): kzrender reads only CHANNEL and VALUES");
-    }
-
-    #[test]
-    fn an_absolute_source_path_or_one_above_the_repository_is_refused() {
-        for path in ["/r/a/b", "/a/b/", "../a/b", "a/../../b"] {
-            let e = repo_root(Path::new("/r/a/b"), Some(path.into())).unwrap_err();
-            assert!(matches!(e, EnvError::SourcePathOutside(_)), "{path}: {e}");
-        }
+        let e = check_plugin_env(names(&["ARGOCD_ENV_ZZZ", "ARGOCD_ENV_channel", "ARGOCD_ENV_value"])).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "plugin.env `ZZZ` (ARGOCD_ENV_ZZZ), `channel` (ARGOCD_ENV_channel), `value` (ARGOCD_ENV_value): kzrender reads only \
+             CHANNEL and VALUES; did you mean `CHANNEL` for `channel`, `VALUES` for `value`?"
+        );
     }
 }

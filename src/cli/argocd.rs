@@ -13,6 +13,7 @@ use kzrender::diag::{Diagnostic, Kind};
 use kzrender::load::{read_map, CLUSTER_FILE};
 use kzrender::pipeline;
 use kzrender::read::Guard;
+use kzrender::value::{Node, Origin};
 
 use super::args::{ArgocdArgs, ArgocdCommand, CatalogArgs, SchemaArgs};
 use super::{catalog, official_schemas, Failure, Success};
@@ -73,18 +74,8 @@ fn generate(
     let official = official_schemas(schemas)?;
     let mut rendered =
         pipeline::render_cluster(catalog, &official, &req).map_err(|diags| Failure::invalid(&app, diags))?;
-    // Read once more on its own: the render read it already, through the same guard.
-    let declared = declared_channel(cwd, env, &app).ok().flatten();
-    let effective = rendered.values.get_path(&["channel"]).and_then(|c| c.as_str()).map(str::to_owned);
-    if let (Some(declared), Some(effective)) = (declared, effective) {
-        if declared.as_str() != Some(effective.as_str()) {
-            let msg = format!(
-                "kubezero.yaml says `{}`, but the Application's plugin.env CHANNEL or channel parameter renders it on {effective}; \
-                 remove that to follow the cluster's own channel",
-                declared.as_str().unwrap_or_default()
-            );
-            rendered.warnings.push(Diagnostic::new(Kind::Overridden, Some(declared.origin.clone()), "channel", msg));
-        }
+    if let Some(w) = channel_override(&rendered, catalog, declared_channel(cwd, env, &app).ok().flatten()) {
+        rendered.warnings.push(w);
     }
     // The plugin's stderr reaches only the sidecar's log: the UI shows spec.info.
     argocd::carry_warnings(&mut rendered.docs, &rendered.warnings);
@@ -92,13 +83,35 @@ fn generate(
     Ok(Success { stdout, warnings: rendered.warnings })
 }
 
+/// A warning when the Application's plugin.env or parameters render the cluster on another
+/// channel than its own (kubezero.yaml's `channel`, else the catalog's default).
+fn channel_override(rendered: &pipeline::Rendered, catalog: &Catalog, declared: Option<Node>) -> Option<Diagnostic> {
+    let channel = rendered.values.get_path(&["channel"])?;
+    let set_by = channel.origin.name();
+    if !matches!(channel.origin, Origin::Flag(_))
+        || !(set_by.starts_with("ARGOCD_ENV_CHANNEL") || set_by.starts_with("parameter channel"))
+    {
+        return None;
+    }
+    let effective = channel.as_str()?;
+    let who = if set_by.starts_with("ARGOCD_ENV_CHANNEL") { "plugin.env CHANNEL" } else { "channel parameter" };
+    let written = declared.as_ref().and_then(|d| d.as_str()).filter(|c| !c.is_empty());
+    let (own, whose) = match written {
+        Some(c) => (c, "kubezero.yaml's"),
+        None => (catalog.default_channel.as_str(), "the default"),
+    };
+    (effective != own).then(|| {
+        let msg = format!(
+            "the Application's {who} renders this cluster on channel {effective}, not on its own ({whose} {own}); \
+             remove the override to follow the cluster's own channel"
+        );
+        Diagnostic::new(Kind::Overridden, declared.as_ref().map(|d| d.origin.clone()), "channel", msg)
+    })
+}
+
 /// The `channel` the cluster's kubezero.yaml declares, read through the same guard as
 /// everything the plugin reads.
-fn declared_channel(
-    cwd: &Path,
-    env: &dyn Fn(&str) -> Option<String>,
-    app: &str,
-) -> Result<Option<kzrender::value::Node>, Failure> {
+fn declared_channel(cwd: &Path, env: &dyn Fn(&str) -> Option<String>, app: &str) -> Result<Option<Node>, Failure> {
     let checkout = argocd::checkout(cwd, env).map_err(|e| environment_error(app, e))?;
     let guard = Guard::new(Some(&checkout)).map_err(|d| Failure::invalid(app, vec![d]))?;
     if !Path::new(CLUSTER_FILE).is_file() {
