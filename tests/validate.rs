@@ -30,7 +30,7 @@ fn json_report_has_each_mistake_once_with_file_line_column_and_key() {
         ("unknown-key", "kubezero.yaml", 8, 1, "cert-manger"),
         ("unmet-requirement", "kubezero.yaml", 9, 12, "istio.enabled"),
         ("wrong-type", "kubezero.yaml", 8, 8, "calico.mtu"),
-        ("yaml-syntax-error", "kubezero.yaml", 9, 1, ""),
+        ("yaml-syntax-error", "kubezero.yaml", 8, 11, ""),
     ];
     for (cluster, file, line, col, key) in planted {
         let entry = report["clusters"]

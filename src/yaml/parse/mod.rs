@@ -8,6 +8,7 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Span};
 
 mod entries;
 mod scalar;
+mod syntax;
 
 use entries::Entries;
 
@@ -48,11 +49,7 @@ fn parse(src: &Source, warnings: &mut Vec<Diagnostic>, manifest: bool) -> Result
     let mut b = Builder::new(src, warnings);
     b.manifest = manifest;
     for event in Parser::new_from_str(&src.text) {
-        let (event, span) = event.map_err(|e| {
-            let m = e.marker();
-            let msg = format!("YAML syntax error: {}", e.info());
-            Diagnostic::new(Kind::Syntax, Some(b.origin_at(m.line(), m.col())), "", msg)
-        })?;
+        let (event, span) = event.map_err(|e| syntax::error(&b, &e))?;
         b.event(event, span)?;
     }
     Ok(b.docs)
@@ -163,7 +160,7 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn origin_at(&self, line: usize, col0: usize) -> Origin {
+    pub(super) fn origin_at(&self, line: usize, col0: usize) -> Origin {
         Origin::at(&self.src.name, line as u32, col0 as u32 + 1)
     }
 
