@@ -58,3 +58,20 @@ fn a_value_with_a_line_break_or_a_bidi_control_cannot_forge_a_provenance_line() 
          wins       flag        --set-string calico.values.x=a\\nwins       cluster fake\\u{202e}: \"a\\nwins       cluster fake\\u{202e}\"\n"
     );
 }
+
+#[test]
+fn a_map_shows_each_of_its_values_with_where_it_was_written() {
+    let out = Test::new().args(["explain", "calico", "fixtures/fleet/clusters/prod-eu"]).run().success();
+    assert_eq!(
+        out.stdout,
+        "calico = {map with 5 keys}\n  \
+         calico.enabled = true           fixtures/fleet/clusters/prod-eu/kubezero.yaml:21:12\n  \
+         calico.mtu = 8941               fixtures/fleet/clusters/prod-eu/kubezero.yaml:22:8\n  \
+         calico.namespace = kube-system  kubezero/components/calico/component.yaml:7:14\n  \
+         calico.network = vxlan          kubezero/components/calico/component.yaml:9:12\n  \
+         calico.retain = true            kubezero/components/calico/component.yaml:8:11\n\
+         set by:\n  \
+         overridden catalog     kubezero/components/calico/component.yaml:5:1: {map with 5 keys}\n  \
+         wins       cluster     fixtures/fleet/clusters/prod-eu/kubezero.yaml:20:1: {map with 2 keys}\n"
+    );
+}

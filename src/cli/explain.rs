@@ -30,6 +30,12 @@ pub fn run(args: &ExplainArgs) -> Result<Success, Failure> {
         None => writeln!(out, "{} is not set", one_line(&args.key)),
     }
     .expect("writing to a String");
+    // A map: each of its values, with where it came from.
+    if let Some(map @ Node { value: Value::Map(m), .. }) = cluster.values.at(&path) {
+        if !m.is_empty() {
+            leaves(&mut out, map, &path);
+        }
+    }
     // A layer touches the key by setting it, or by deleting (null) or replacing (a non-map) one
     // of its parents; the last one to touch it decides.
     let catalog_layer = cluster.catalog_layer();
@@ -66,6 +72,28 @@ pub fn run(args: &ExplainArgs) -> Result<Success, Failure> {
         writeln!(out, "  {verdict:<10} {kind:<11} {origin}{note}: {shown}").expect("writing to a String");
     }
     Ok(Success { stdout: out, warnings: cluster.warnings })
+}
+
+/// Every value below a map (a scalar, a list, an empty map), its key from the root, its value
+/// and where it was written, secrets hidden.
+fn leaves(out: &mut String, map: &Node, at: &KeyPath) {
+    let mut rows = Vec::new();
+    map.walk(&mut |rel, n| {
+        if rel.is_empty() || matches!(&n.value, Value::Map(m) if !m.is_empty()) {
+            return true;
+        }
+        let mut key = at.clone();
+        rel.segs().iter().for_each(|s| key.push(s.clone()));
+        let shown = redact::shown(&key, n, summary);
+        rows.push((one_line(&key.to_string()), shown, one_line(&n.origin.to_string())));
+        false
+    });
+    let width = rows.iter().map(|(k, v, _)| k.chars().count() + v.chars().count() + 3).max().unwrap_or(0).min(48);
+    for (key, value, origin) in rows {
+        let pair = format!("{key} = {value}");
+        writeln!(out, "  {pair:<width$}  {origin}").expect("writing to a String");
+    }
+    out.push_str("set by:\n");
 }
 
 /// How a layer touches `path`: the node that sets it, or the parent it deletes or replaces
