@@ -85,7 +85,7 @@ fn leaves(out: &mut String, map: &Node, at: &KeyPath) {
         let mut key = at.clone();
         rel.segs().iter().for_each(|s| key.push(s.clone()));
         let shown = redact::shown(&key, n, summary);
-        rows.push((one_line(&key.to_string()), shown, one_line(&n.origin.to_string())));
+        rows.push((one_line(&redact::shown_path(&key)), shown, one_line(&n.origin.to_string())));
         false
     });
     let width = rows.iter().map(|(k, v, _)| k.chars().count() + v.chars().count() + 3).max().unwrap_or(0).min(48);
