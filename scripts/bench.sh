@@ -20,7 +20,7 @@ if [ "$static" = 1 ]; then
     cargo build --release --locked --quiet --target "$target" --target-dir target/static
   kzs=$root/target/static/$target/release/kzrender
 fi
-helm=$root/.cache/tools/helm
+helm=${HELM:-$root/.cache/tools/helm}
 [ -x "$helm" ] || bash scripts/fetch-tools.sh >/dev/null
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

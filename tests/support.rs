@@ -211,9 +211,11 @@ pub fn tool(path: PathBuf) -> PathBuf {
     path
 }
 
-/// The helm binary: `$KZ_HELM`, or the one `scripts/fetch-tools.sh` installs.
+/// The helm binary: `$HELM` (a helm already installed, e.g. on macOS), or the one
+/// `scripts/fetch-tools.sh` installs.
 pub fn helm() -> PathBuf {
-    tool(std::env::var_os("KZ_HELM").map(PathBuf::from).unwrap_or_else(|| root().join(".cache/tools/helm")))
+    let given = std::env::var_os("HELM").filter(|h| !h.is_empty());
+    tool(given.map(PathBuf::from).unwrap_or_else(|| root().join(".cache/tools/helm")))
 }
 
 /// A program of the Python virtualenv `scripts/fetch-tools.sh` installs (`python`, `pre-commit`).
