@@ -33,6 +33,26 @@ fn the_committed_man_page_is_what_kzrender_man_prints() {
 }
 
 #[test]
+fn every_subcommand_the_man_page_refers_to_has_its_committed_page() {
+    let main = Test::new().args(["man"]).run().success().stdout;
+    let named: Vec<&str> = main
+        .split("kzrender\\-")
+        .skip(1)
+        .filter_map(|r| r.split("(1)").next())
+        .filter(|n| n.chars().all(|c| c.is_ascii_lowercase()))
+        .collect();
+    assert!(named.len() >= 8, "{named:?}");
+    for name in named {
+        let out = Test::new().args(["man", name]).run().success();
+        let file = format!("docs/kzrender-{name}.1");
+        let committed = std::fs::read_to_string(crate::support::root().join(&file)).unwrap_or_default();
+        assert!(out.stdout == committed, "{file} is stale or missing: run `kzrender man {name} > {file}`");
+        assert!(out.stdout.contains(&format!(".SH NAME\nkzrender\\-{name} ")), "{}", out.stdout);
+        assert!(out.stdout.contains(".SH OPTIONS") || ["man", "help"].contains(&name), "{name}: its options");
+    }
+}
+
+#[test]
 fn the_stated_rust_version_is_at_least_every_dependencys() {
     // Cargo.toml's rust-version is what a user needs: no dependency may need a newer Rust.
     let out = std::process::Command::new(env!("CARGO"))

@@ -86,7 +86,7 @@ pub fn run() -> ExitCode {
         Command::Outputs(a) => outputs::run(&a),
         Command::Docs(a) => docs::run(&a),
         Command::Completions(a) => Ok(completions(&a)),
-        Command::Man => man(),
+        Command::Man(m) => man(m.command.as_deref()),
     };
     finish(outcome)
 }
@@ -104,11 +104,25 @@ fn completions(args: &args::CompletionsArgs) -> Success {
     Success { stdout: String::from_utf8_lossy(&script).into_owned(), warnings: Vec::new() }
 }
 
-/// `kzrender man`: the man page, generated from the flags themselves.
-fn man() -> Result<Success, Failure> {
-    let mut page = Vec::new();
-    clap_mangen::Man::new(args::Cli::command()).render(&mut page).map_err(Failure::trouble)?;
-    Ok(Success { stdout: String::from_utf8_lossy(&page).into_owned(), warnings: Vec::new() })
+/// `kzrender man [COMMAND]`: the man page of kzrender or of one of its subcommands
+/// (kzrender-validate(1)), generated from the flags themselves.
+fn man(command: Option<&str>) -> Result<Success, Failure> {
+    let mut cli = args::Cli::command();
+    // Built, so clap's own `help` subcommand (which the main page lists) has a page too.
+    cli.build();
+    let page = match command {
+        None => cli,
+        Some(name) => {
+            let names: Vec<String> = cli.get_subcommands().map(|c| c.get_name().to_owned()).collect();
+            let sub = cli.find_subcommand(name).cloned().ok_or_else(|| {
+                Failure::trouble(format!("no subcommand `{name}`; man pages exist for: {}", names.join(", ")))
+            })?;
+            sub.name(format!("kzrender-{name}")).bin_name(format!("kzrender {name}"))
+        }
+    };
+    let mut out = Vec::new();
+    clap_mangen::Man::new(page).render(&mut out).map_err(Failure::trouble)?;
+    Ok(Success { stdout: String::from_utf8_lossy(&out).into_owned(), warnings: Vec::new() })
 }
 
 fn finish(outcome: Result<Success, Failure>) -> ExitCode {

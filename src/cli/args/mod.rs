@@ -42,8 +42,8 @@ pub enum Command {
     Docs(DocsArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
-    /// Print the man page (roff); docs/kzrender.1 is this output.
-    Man,
+    /// Print the man page (roff), or a subcommand's: docs/kzrender.1, docs/kzrender-<command>.1.
+    Man(ManArgs),
 }
 
 /// `--kubezero DIR`, wherever the catalog is used.
@@ -112,6 +112,14 @@ pub struct DocsArgs {
     pub channel: Option<String>,
     #[command(flatten)]
     pub catalog: CatalogArgs,
+}
+
+/// `kzrender man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The subcommand whose page to print (`validate` prints kzrender-validate(1)).
+    #[arg(value_name = "COMMAND")]
+    pub command: Option<String>,
 }
 
 /// `kzrender completions`.
