@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use kzrender::request::{Overlay, Request, Set};
 use kzrender::strvals::Flag;
-use parsers::{kube_version, parse_shard};
+use parsers::{cluster_dir, kube_version, parse_shard, positive_seconds};
 
 /// Renders and validates the KubeZero app-of-apps for ArgoCD.
 #[derive(Debug, Parser)]
@@ -84,24 +84,6 @@ pub struct ChartArgs {
     /// Seconds one helm run may take before it is stopped (ArgoCD's repo-server allows 60).
     #[arg(long, value_name = "SECONDS", default_value_t = 60.0, value_parser = positive_seconds)]
     pub helm_timeout: f64,
-}
-
-/// A cluster directory as people type it: `DIR` or `DIR/kubezero.yaml`, the file's directory.
-fn cluster_dir(text: &str) -> Result<PathBuf, String> {
-    let path = PathBuf::from(text);
-    let names_the_file = path.file_name().is_some_and(|n| n == kzrender::load::CLUSTER_FILE) && path.is_file();
-    match (names_the_file, path.parent()) {
-        (true, Some(dir)) if dir.as_os_str().is_empty() => Ok(PathBuf::from(".")),
-        (true, Some(dir)) => Ok(dir.to_path_buf()),
-        _ => Ok(path),
-    }
-}
-
-fn positive_seconds(text: &str) -> Result<f64, String> {
-    match text.parse::<f64>() {
-        Ok(s) if s.is_finite() && s > 0.0 && s <= 86_400.0 => Ok(s),
-        _ => Err("a number of seconds greater than 0, at most 86400".to_owned()),
-    }
 }
 
 /// `kzrender docs`.
