@@ -246,11 +246,11 @@ fn works_from_a_subdirectory_and_limits_to_the_paths_given() {
     let repo = Repo::fleet();
     repo.edit("clusters/prod-eu/kubezero.yaml", "mtu: 8941", "mtu: 9001");
     repo.edit("clusters/dev/kubezero.yaml", "region: eu-west-1", "region: eu-west-2");
+    // The cluster is shown as validate shows it: relative to the working directory.
     let out = repo.diff_in("clusters", &["--stat", "prod-eu"]);
-    assert_eq!(
-        out.stdout,
-        "clusters/prod-eu\n~ Application/calico\n1 cluster, 1 resource changed (rendered 1 of 1 cluster)\n"
-    );
+    assert_eq!(out.stdout, "prod-eu\n~ Application/calico\n1 cluster, 1 resource changed (rendered 1 of 1 cluster)\n");
+    let out = repo.diff_in("clusters/prod-eu", &["--stat", "."]);
+    assert_eq!(out.stdout, ".\n~ Application/calico\n1 cluster, 1 resource changed (rendered 1 of 1 cluster)\n");
 }
 
 #[test]

@@ -84,13 +84,19 @@ pub fn run(args: &DiffArgs) -> Result<Success, Failure> {
         (Some(helm), Some(charts)) => fleet::parallel(&diffs, |d| diff::leaves(d, helm, charts)),
         _ => Vec::new(),
     };
-    report(args, &plan, &diffs, &leaves)
+    report(args, &plan, &diffs, &leaves, &cwd)
 }
 
 /// Prints every changed resource of every affected cluster (with `--charts`, each changed
 /// Application's leaf resources under it), then the summary; names the clusters and charts that
 /// could not be rendered on stderr.
-fn report(args: &DiffArgs, plan: &Plan, diffs: &[ClusterDiff], leaves: &[Vec<LeafDiff>]) -> Result<Success, Failure> {
+fn report(
+    args: &DiffArgs,
+    plan: &Plan,
+    diffs: &[ClusterDiff],
+    leaves: &[Vec<LeafDiff>],
+    cwd: &Path,
+) -> Result<Success, Failure> {
     let color = match args.color {
         Color::Always => true,
         Color::Never => false,
@@ -101,7 +107,8 @@ fn report(args: &DiffArgs, plan: &Plan, diffs: &[ClusterDiff], leaves: &[Vec<Lea
     let (mut clusters_changed, mut resources_changed, mut leaves_changed) = (0, 0, 0);
     let head = args.head.as_deref().unwrap_or("the working tree");
     for (i, d) in diffs.iter().enumerate() {
-        let shown = if d.cluster.is_empty() { ".".to_owned() } else { one_line(&d.cluster) };
+        // As validate shows it: relative to the working directory.
+        let shown = one_line(&relative(&plan.repo.root.join(&d.cluster), cwd));
         if let Side::Broken(diags) = &d.new {
             let side = if args.head.is_some() { format!("at {head}") } else { "in the working tree".to_owned() };
             problem(&mut problems, &shown, &side, diags);
@@ -257,5 +264,18 @@ impl Paint {
     }
     fn cyan(self, s: &str) -> String {
         self.wrap("36", s)
+    }
+}
+
+/// `path` as seen from `base` (both absolute): `prod-eu`, `../dev`, `.`.
+fn relative(path: &Path, base: &Path) -> String {
+    let (p, b): (Vec<_>, Vec<_>) = (path.components().collect(), base.components().collect());
+    let common = p.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut out = PathBuf::new();
+    b[common..].iter().for_each(|_| out.push(".."));
+    p[common..].iter().for_each(|c| out.push(c));
+    match out.as_os_str().is_empty() {
+        true => ".".to_owned(),
+        false => out.display().to_string(),
     }
 }
