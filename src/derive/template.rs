@@ -96,7 +96,10 @@ fn template_error(
     use std::error::Error;
     if let Some(refused) = e.source().and_then(|s| s.downcast_ref::<Refused>()) {
         let path = KeyPath::parse(&refused.key);
-        let at = values.at(&path).or_else(|| values.get_path(&[component])).map(|n| n.origin.clone());
+        // The value, else where it belongs: its nearest parent that is set (a top-level key
+        // the operator's file), not the last layer that touched the component.
+        let parents = (0..path.segs().len()).rev().map(|n| KeyPath(path.segs()[..n].to_vec()));
+        let at = values.at(&path).or_else(|| parents.into_iter().find_map(|p| values.at(&p))).map(|n| n.origin.clone());
         return Diagnostic::new(Kind::Invalid, at, &refused.key, &refused.message);
     }
     let source = catalog.file(rel).unwrap_or_default();
