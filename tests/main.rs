@@ -17,6 +17,7 @@ mod diff_signals;
 mod docs;
 mod errors;
 mod explain;
+mod fleet_view;
 mod helm;
 mod limits;
 mod official;

@@ -10,6 +10,7 @@ mod args;
 mod diff;
 mod docs;
 mod explain;
+mod fleet;
 mod outputs;
 mod render;
 mod report;
@@ -81,6 +82,7 @@ pub fn run() -> ExitCode {
         Command::Render(a) => render::run(&a),
         Command::Explain(a) => explain::run(&a),
         Command::Validate(a) => validate::run(&a),
+        Command::Fleet(a) => fleet::run(&a),
         Command::Diff(a) => diff::run(&a),
         Command::Argocd(a) => argocd::run(&a),
         Command::Outputs(a) => outputs::run(&a),

@@ -1,8 +1,9 @@
 //! A fleet repository: finding its cluster directories (README.md, "A fleet repository"),
 //! rendering many clusters on all cores, and checking them ([`verdict`]). Used by `validate`
-//! and `diff`.
+//! and `diff`; the fleet view ([`view`]).
 
 pub mod verdict;
+pub mod view;
 
 pub use verdict::{check, shard, values_files, Check, Checked, Render, Verdict};
 

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+pub use fleet::{FleetArgs, FleetFormat};
 use kzrender::request::{Overlay, Request, Set};
 use kzrender::strvals::Flag;
 use parsers::{cluster_dir, kube_version, parse_shard, positive_seconds};
@@ -32,6 +33,9 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Render and validate every cluster under the paths; report every problem.
     Validate(ValidateArgs),
+    /// What runs where: every cluster's channel, versions, components and state, and the
+    /// settings the clusters of a channel disagree on.
+    Fleet(FleetArgs),
     /// Show what a change does to every cluster it affects, per resource.
     Diff(DiffArgs),
     /// The ArgoCD config-management-plugin commands (run by the sidecar).
@@ -428,6 +432,7 @@ fn csv_record(line: &str) -> Result<Vec<String>, String> {
     }
 }
 
+mod fleet;
 mod parsers;
 #[cfg(test)]
 mod tests;

@@ -1,0 +1,33 @@
+//! `kzrender fleet`'s flags.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use super::parsers::cluster_dir;
+use super::CatalogArgs;
+
+/// `kzrender fleet`.
+#[derive(Debug, Args)]
+pub struct FleetArgs {
+    /// Where to look for cluster directories.
+    #[arg(default_value = ".", value_parser = cluster_dir)]
+    pub paths: Vec<PathBuf>,
+    /// Report format: a table for the terminal, or the same data as JSON.
+    #[arg(long, value_enum, default_value_t = FleetFormat::Text)]
+    pub format: FleetFormat,
+    /// Write the report to FILE instead of standard output.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
+}
+
+/// `fleet --format`.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum FleetFormat {
+    /// A table that fits 100 columns.
+    Text,
+    /// One JSON document (README.md, Fleet view).
+    Json,
+}
