@@ -66,7 +66,8 @@ fn the_hooks_see_deletion_only_commits_and_compare_the_refs_pre_commit_gives() {
     let (code, out) = pre_commit(&repo, &home, &[]);
     assert_eq!(code, 1, "{out}");
     let missing =
-        "  error: clusters/prod-eu/kubezero.yaml:30:1: kiam.IamArn: is required when kiam is enabled, but is not set";
+        "  error: clusters/prod-eu/kubezero.yaml:30:1: kiam.IamArn: is required when kiam is enabled, but is not \
+                   set; CloudBender exports it (cloudbender.yaml, or outputs/: `kzrender outputs import`)";
     assert!(out.lines().any(|l| l == missing), "the validate hook ran and failed on prod-eu:\n{out}");
     git(&repo, &["reset", "-q", "--hard"]);
 

@@ -131,6 +131,8 @@ fn check_component(
         let offering = catalog.channels_offering(&c.name).join(", ");
         let msg = format!("{} is not offered on channel {}; channels that offer it: {offering}", c.name, channel.name);
         errors.push(Diagnostic::new(Kind::Unsupported, at.clone(), &key, msg));
+        // What it would need on this channel is moot.
+        return errors;
     }
     if let (false, Some(p)) = (c.spec.platforms.is_empty(), platform.and_then(Node::as_str)) {
         if !c.spec.platforms.iter().any(|x| x == p) {
@@ -176,7 +178,10 @@ fn check_component(
                             c.name, channel.name, c.name
                         ),
                     ),
-                    false => (written.map(|n| n.origin.clone()), problem),
+                    false => (
+                        written.map(|n| n.origin.clone()),
+                        format!("{problem}; CloudBender exports it (cloudbender.yaml, or outputs/: `kzrender outputs import`)"),
+                    ),
                 };
                 errors.push(Diagnostic::new(Kind::Unsupported, at, key, problem));
             }

@@ -103,7 +103,8 @@ pub struct DocsArgs {
 /// `kzrender man`.
 #[derive(Debug, Args)]
 pub struct ManArgs {
-    /// The subcommand whose page to print (`validate` prints kzrender-validate(1)).
+    /// The subcommand whose page to print (`validate` prints kzrender-validate(1)). Roff: read it
+    /// with `kzrender man validate | man -l -`.
     #[arg(value_name = "COMMAND")]
     pub command: Option<String>,
 }

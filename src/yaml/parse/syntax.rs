@@ -18,7 +18,16 @@ pub(super) fn error(b: &Builder<'_>, e: &ScanError) -> Diagnostic {
         let msg = format!("YAML syntax error: the `{bracket}` here is never closed ({})", e.info());
         return Diagnostic::new(Kind::Syntax, Some(open), "", msg);
     }
-    let msg = format!("YAML syntax error: {}", e.info());
+    let mut msg = format!("YAML syntax error: {}", e.info());
+    // Inside a `{...}` or `[...]`: where it opened.
+    if let (Some(flow), Some(open)) =
+        (["flow mapping", "flow sequence"].into_iter().find(|f| e.info().contains(f)), innermost(b))
+    {
+        let bracket = if flow == "flow mapping" { "{" } else { "[" };
+        if let Some((line, col)) = open.position() {
+            msg.push_str(&format!(" (in the `{bracket}` opened at {line}:{col})"));
+        }
+    }
     let line = text.lines().nth(m.line().saturating_sub(1)).unwrap_or_default();
     let col = match m.col().checked_sub(1).and_then(|c| line.chars().nth(c)) {
         Some('\t') => m.col() - 1,
