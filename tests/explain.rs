@@ -71,7 +71,7 @@ fn a_map_shows_each_of_its_values_with_where_it_was_written() {
          calico.network = vxlan          kubezero/components/calico/component.yaml:9:12\n  \
          calico.retain = true            kubezero/components/calico/component.yaml:8:11\n\
          set by:\n  \
-         overridden catalog     kubezero/components/calico/component.yaml:5:1: {map with 5 keys}\n  \
-         wins       cluster     fixtures/fleet/clusters/prod-eu/kubezero.yaml:20:1: {map with 2 keys}\n"
+         merged     catalog     kubezero/components/calico/component.yaml:5:1: {map with 5 keys}\n  \
+         merged     cluster     fixtures/fleet/clusters/prod-eu/kubezero.yaml:20:1: {map with 2 keys}\n"
     );
 }

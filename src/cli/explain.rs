@@ -51,10 +51,16 @@ pub fn run(args: &ExplainArgs) -> Result<Success, Failure> {
         return Err(Failure::Invalid { subject: args.dir.display().to_string(), diags, nothing: "explained" });
     }
     for (i, (layer, (node, what))) in touches.iter().enumerate() {
-        let verdict = match (i + 1 == touches.len(), cluster.values.at(&path).is_some()) {
-            (false, _) => "overridden",
-            (true, true) => "wins",
-            (true, false) => "deletes",
+        // Maps merge: each layer's map adds to the result, none wins over the others.
+        let merges = what.is_none()
+            && matches!(node.value, Value::Map(_))
+            && matches!(cluster.values.at(&path).map(|n| &n.value), Some(Value::Map(_)))
+            && touches[i + 1..].iter().all(|(_, (n, w))| w.is_none() && matches!(n.value, Value::Map(_)));
+        let verdict = match (merges, i + 1 == touches.len(), cluster.values.at(&path).is_some()) {
+            (true, _, _) => "merged",
+            (false, false, _) => "overridden",
+            (false, true, true) => "wins",
+            (false, true, false) => "deletes",
         };
         let kind = match layer.kind {
             LayerKind::Catalog => "catalog",

@@ -240,15 +240,30 @@ pub fn catalog(args: &args::CatalogArgs) -> Result<&'static Catalog, Failure> {
 
 /// A path that is not a cluster directory is a usage problem (exit 2), not an invalid cluster.
 pub fn require_cluster_dir(dir: &std::path::Path) -> Result<(), Failure> {
+    let file = kzrender::load::CLUSTER_FILE;
+    if dir.is_file() {
+        let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+        let hint = match parent.join(file).is_file() {
+            true => format!("; did you mean its cluster directory `{}`?", parent.display()),
+            false => String::new(),
+        };
+        return Err(Failure::trouble(format!("{}: is a file, not a cluster directory{hint}", dir.display())));
+    }
     if !dir.is_dir() {
         return Err(Failure::trouble(format!("{}: no such directory", dir.display())));
     }
-    if !dir.join(kzrender::load::CLUSTER_FILE).is_file() {
-        return Err(Failure::trouble(format!(
-            "{}: not a cluster directory (it has no {})",
-            dir.display(),
-            kzrender::load::CLUSTER_FILE
-        )));
+    if !dir.join(file).is_file() {
+        // The clusters below, if any: the user is most likely above the one they meant.
+        let below = kzrender::fleet::find_clusters(&[dir.to_path_buf()]).dirs;
+        let hint = match below.len() {
+            0 => String::new(),
+            n => {
+                let shown: Vec<String> = below.iter().take(3).map(|d| d.display().to_string()).collect();
+                let more = if n > 3 { format!(" and {} more", n - 3) } else { String::new() };
+                format!("; cluster directories below it: {}{more}", shown.join(", "))
+            }
+        };
+        return Err(Failure::trouble(format!("{}: not a cluster directory (it has no {file}){hint}", dir.display())));
     }
     Ok(())
 }
