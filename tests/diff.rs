@@ -379,3 +379,56 @@ fn with_charts_a_chart_that_fails_on_the_new_side_is_reported_on_stderr() {
          kiam's server assumes this role for every pod; Use --debug flag to render out invalid YAML\n"
     );
 }
+
+#[test]
+fn as_json_each_change_is_data_cluster_resource_change_and_diff() {
+    let repo = Repo::fleet();
+    repo.edit("clusters/prod-eu/kubezero.yaml", "mtu: 8941", "mtu: 9001");
+    let out = repo.diff(&["--format", "json"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(doc["summary"], "1 cluster, 1 resource changed (rendered 1 of 4 clusters)");
+    let change = &doc["clusters"][0];
+    assert_eq!(change["cluster"], "clusters/prod-eu");
+    let r = &change["resources"][0];
+    assert_eq!(
+        (r["kind"].as_str(), r["name"].as_str(), r["change"].as_str()),
+        (Some("Application"), Some("calico"), Some("changed"))
+    );
+    assert!(r["diff"].as_str().unwrap().contains("\n-        mtu: 8941\n+        mtu: 9001\n"), "{r}");
+}
+
+#[test]
+fn as_markdown_it_is_a_pull_request_comment() {
+    let repo = Repo::fleet();
+    repo.edit("clusters/prod-eu/kubezero.yaml", "mtu: 8941", "mtu: 9001");
+    let out = repo.diff(&["--format", "markdown"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    insta::assert_snapshot!("diff_markdown", out.stdout);
+}
+
+#[test]
+fn a_comment_stays_within_githubs_limit_and_says_what_it_left_out() {
+    let repo = Repo::fleet();
+    // 300 clusters whose calico changes: their diffs together are far longer than one comment.
+    let prod = repo.path("clusters/prod-eu");
+    for i in 0..300 {
+        copy_tree(&prod, &repo.path(&format!("clusters/many/c{i:03}")));
+    }
+    repo.commit("many clusters");
+    for i in 0..300 {
+        repo.edit(&format!("clusters/many/c{i:03}/kubezero.yaml"), "mtu: 8941", "mtu: 9001");
+    }
+    let out = repo.diff(&["--format", "markdown"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stdout.chars().count() <= 65_536, "{} characters", out.stdout.chars().count());
+    let note = out.stdout.lines().last().unwrap();
+    assert!(
+        note.starts_with('_')
+            && note.contains("more clusters (")
+            && note.ends_with("Run `kzrender diff` to see them._"),
+        "{note}"
+    );
+    let shown = out.stdout.matches("<details>").count();
+    assert!(note.starts_with(&format!("_{} more clusters ({} changed resources)", 300 - shown, 300 - shown)), "{note}");
+}

@@ -13,7 +13,8 @@ use kzrender::fleet;
 use kzrender::request::{Overlay, Request, Stdin};
 use similar::{ChangeTag, TextDiff};
 
-use super::args::{Color, DiffArgs};
+use super::args::{Color, DiffArgs, DiffFormat};
+use super::diff_formats;
 use super::{catalog, helm, official_schemas, Failure, Success};
 
 fn trouble(e: impl std::fmt::Display) -> Failure {
@@ -98,6 +99,7 @@ fn report(
     cwd: &Path,
 ) -> Result<Success, Failure> {
     let color = match args.color {
+        _ if args.format != DiffFormat::Text => false,
         Color::Always => true,
         Color::Never => false,
         Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
@@ -105,6 +107,7 @@ fn report(
     let paint = Paint(color);
     let (mut out, mut problems, mut kinds) = (String::new(), String::new(), Vec::new());
     let (mut clusters_changed, mut resources_changed, mut leaves_changed) = (0, 0, 0);
+    let mut data: Vec<diff_formats::Cluster> = Vec::new();
     let head = args.head.as_deref().unwrap_or("the working tree");
     for (i, d) in diffs.iter().enumerate() {
         // As validate shows it: relative to the working directory.
@@ -131,17 +134,26 @@ fn report(
         };
         writeln!(out, "{}{note}", paint.bold(&shown)).expect("writing to a String");
         let leaves = leaves.get(i).map_or(&[][..], Vec::as_slice);
+        let mut cluster = diff_formats::Cluster { cluster: shown.clone(), resources: Vec::new() };
         for change in &d.changes {
             resource(&mut out, change, args.stat, paint, "");
+            cluster.resources.push(diff_formats::resource(change, None));
             for leaf in leaves.iter().filter(|l| change.kind == "Application" && l.application == change.name) {
                 for (new, f) in &leaf.failures {
                     chart_failure(&mut problems, args, &shown, &leaf.application, *new, &f.message);
                     kinds.push(f.kind);
                 }
                 leaves_changed += leaf.changes.len();
-                leaf.changes.iter().for_each(|c| resource(&mut out, c, args.stat, paint, "  "));
+                for c in &leaf.changes {
+                    resource(&mut out, c, args.stat, paint, "  ");
+                    cluster.resources.push(diff_formats::resource(c, Some(&leaf.application)));
+                }
             }
         }
+        if args.stat {
+            cluster.resources.iter_mut().for_each(|r| r.diff.clear());
+        }
+        data.push(cluster);
     }
     // kzrender does not look inside a submodule: a changed one is said, never "no changes".
     for module in &plan.submodules {
@@ -173,6 +185,11 @@ fn report(
         ),
     };
     writeln!(out, "{summary}").expect("writing to a String");
+    match args.format {
+        DiffFormat::Text => {}
+        DiffFormat::Json => out = diff_formats::json(&data, &summary),
+        DiffFormat::Markdown => out = diff_formats::markdown(&data, &summary),
+    }
     // A difference, like a cluster that cannot be rendered, is exit 1; an unreadable file 2.
     if resources_changed > 0 || !plan.submodules.is_empty() {
         kinds.push(Kind::Invalid);

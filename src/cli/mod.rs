@@ -8,6 +8,7 @@
 mod argocd;
 mod args;
 mod diff;
+mod diff_formats;
 mod docs;
 mod explain;
 mod fleet;

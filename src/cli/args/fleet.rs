@@ -1,4 +1,4 @@
-//! `kzrender fleet`'s flags.
+//! The flags of the fleet-wide reports: `kzrender fleet`, and `diff --format`.
 
 use std::path::PathBuf;
 
@@ -30,4 +30,15 @@ pub enum FleetFormat {
     Text,
     /// One JSON document (README.md, Fleet view).
     Json,
+}
+
+/// `diff --format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// Per cluster and resource, with unified diffs.
+    Text,
+    /// One JSON document.
+    Json,
+    /// A pull-request comment (GitHub Markdown, at most 65,536 characters).
+    Markdown,
 }

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
-pub use fleet::{FleetArgs, FleetFormat};
+pub use fleet::{DiffFormat, FleetArgs, FleetFormat};
 use kzrender::request::{Overlay, Request, Set};
 use kzrender::strvals::Flag;
 use parsers::{cluster_dir, kube_version, parse_shard, positive_seconds};
@@ -171,6 +171,10 @@ pub struct DiffArgs {
     /// Colour the output.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
+    /// Report format: for people, as data (cluster, resource, change, unified diff), or as a
+    /// pull-request comment.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    pub format: DiffFormat,
     /// Only name the changed resources and print the summary.
     #[arg(long)]
     pub stat: bool,
