@@ -327,27 +327,22 @@ fn an_absolute_source_path_is_refused_rather_than_taken_as_the_repository_root()
 }
 
 #[test]
-fn a_cluster_directory_that_is_a_symlink_out_of_the_repository_is_refused() {
+fn no_pwd_can_make_the_checkout_larger_than_what_argocd_sent() {
+    // `/proc/self/cwd` is the working directory by another name: read as PWD with a source
+    // path of the same spelling, it would make `/` the checkout. PWD is not read.
     let repo = Checkout::of("fixtures/fleet");
-    let elsewhere = tempfile::tempdir().unwrap();
-    copy_tree(&repo.path(PROD), &elsewhere.path().join("clusters/prod-eu"));
-    std::fs::write(elsewhere.path().join("outside.yaml"), "calico: {mtu: 1500}\n").unwrap();
-    std::fs::remove_dir_all(repo.path(PROD)).unwrap();
-    std::os::unix::fs::symlink(elsewhere.path().join("clusters/prod-eu"), repo.path(PROD)).unwrap();
-    let mut env = build_env(PROD, "");
-    env.push(("ARGOCD_ENV_VALUES", "../../outside.yaml"));
-    let run = exec_at(&plugin_command("generate"), &repo.path(PROD), &env);
+    let magic = repo.path("proc/self/cwd");
+    copy_tree(&repo.path(PROD), &magic);
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("o.yaml"), "calico: {mtu: 1234}\n").unwrap();
+    let values = outside.path().join("o.yaml").display().to_string();
+    let mut env = build_env("proc/self/cwd", "");
+    env.push(("PWD", "/proc/self/cwd"));
+    env.push(("ARGOCD_ENV_VALUES", &values));
+    let run = exec(&plugin_command("generate"), &magic, &env);
     assert_eq!((run.code, run.stdout.as_str()), (Some(1), ""));
-    let outside = "resolves outside what ArgoCD sent of the repository; only files inside it may be used (with manifest-generate-paths, add their directory to the annotation)";
-    assert_eq!(
-        run.stderr,
-        format!(
-            "kzrender: Application prod-eu: 3 errors, nothing rendered; first: {outside}\n\
-             error: kubezero.yaml: {outside}\n\
-             error: cloudbender.yaml: {outside}\n\
-             error: ../../outside.yaml: {outside}\n"
-        )
-    );
+    let refused = ": is an absolute path: paths are relative to the cluster directory (`../_shared/x.yaml`)\n";
+    assert!(run.stderr.ends_with(refused), "{}", run.stderr);
 }
 
 #[test]

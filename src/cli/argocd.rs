@@ -30,19 +30,10 @@ pub fn run(args: &ArgocdArgs) -> Result<Success, Failure> {
     }
 }
 
-/// The working directory: as the system has it (the cmp-server sets no `PWD`, so a symlinked
-/// source path arrives resolved), or `PWD` when that names the same directory (a shell keeps the
-/// symlinks its path went through, so a cluster directory that is a symlink out of the
-/// repository is still seen as one; ArgoCD refuses such a repository before kzrender runs).
+/// The working directory as the system has it. The cmp-server sets no `PWD`, and none is read:
+/// a `PWD` of `/proc/self/cwd` names the same directory and would make `/` the checkout.
 fn working_directory() -> Result<PathBuf, Failure> {
-    use std::os::unix::fs::MetadataExt;
-    let cwd =
-        std::env::current_dir().map_err(|e| Failure::trouble(format!("cannot read the working directory: {e}")))?;
-    let same = |a: &Path, b: &Path| match (std::fs::metadata(a), std::fs::metadata(b)) {
-        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
-        _ => false,
-    };
-    Ok(std::env::var_os("PWD").map(PathBuf::from).filter(|p| p.is_absolute() && same(p, &cwd)).unwrap_or(cwd))
+    std::env::current_dir().map_err(|e| Failure::trouble(format!("cannot read the working directory: {e}")))
 }
 
 fn app_name(env: &dyn Fn(&str) -> Option<String>) -> String {

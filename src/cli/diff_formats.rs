@@ -74,10 +74,19 @@ pub fn markdown(clusters: &[Cluster], summary: &str) -> String {
         return out;
     }
     out.push_str("| cluster | added | removed | changed |\n|---|---:|---:|---:|\n");
+    // The table gets at most half the comment.
+    let mut rows = 0;
     for c in clusters {
         let n = |what: &str| c.resources.iter().filter(|r| r.change == what).count();
-        let row = format!("| `{}` | {} | {} | {} |\n", code(&c.cluster), n("added"), n("removed"), n("changed"));
+        let row = format!("| `{}` | {} | {} | {} |\n", cell(&c.cluster), n("added"), n("removed"), n("changed"));
+        if out.chars().count() + row.chars().count() > COMMENT_LIMIT / 2 {
+            break;
+        }
         out.push_str(&row);
+        rows += 1;
+    }
+    if rows < clusters.len() {
+        writeln!(out, "| and {} more | | | |", clusters.len() - rows).expect("writing to a String");
     }
     writeln!(out, "\n{}\n", escape(summary)).expect("writing to a String");
     // Sections while they fit, leaving room for the note that says what was left out.
@@ -93,11 +102,13 @@ pub fn markdown(clusters: &[Cluster], summary: &str) -> String {
     }
     if shown < clusters.len() {
         let left: usize = clusters[shown..].iter().map(|c| c.resources.len()).sum();
+        let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
         writeln!(
             out,
-            "\n_{} more clusters ({left} changed resources) are not shown: a comment holds at most {COMMENT_LIMIT} characters. \
+            "\n_{} ({}) not shown: a comment holds at most {COMMENT_LIMIT} characters. \
              Run `kzrender diff` to see them._",
-            clusters.len() - shown
+            plural(clusters.len() - shown, "cluster"),
+            plural(left, "changed resource")
         )
         .expect("writing to a String");
     }
@@ -123,7 +134,9 @@ fn section(c: &Cluster) -> String {
         let under = r.application.as_ref().map(|a| format!(" (chart of Application {a})")).unwrap_or_default();
         writeln!(out, "`{sign} {}/{}{}`{}\n", code(&r.kind), code(&ns), code(&r.name), escape(&under))
             .expect("writing to a String");
-        if !r.diff.is_empty() {
+        if r.diff.is_empty() && r.change == "changed" {
+            out.push_str("(only redacted values changed)\n\n");
+        } else if !r.diff.is_empty() {
             // A fence longer than any run of backticks in the diff.
             let longest = r.diff.split(|c| c != '`').map(str::len).max().unwrap_or(0);
             let fence = "`".repeat(longest.max(2) + 1);
@@ -132,6 +145,11 @@ fn section(c: &Cluster) -> String {
     }
     out.push_str("</details>\n\n");
     out
+}
+
+/// Inline code in a table cell: no `|` may end the cell (GitHub splits cells on it even in code).
+fn cell(text: &str) -> String {
+    code(text).replace('|', "\\|")
 }
 
 /// Text inside inline code: no backtick or line break can end it.

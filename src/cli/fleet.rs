@@ -107,7 +107,8 @@ fn text(view: &View) -> String {
         out.push_str("\nfirst problem of each invalid cluster:\n");
         for r in errors {
             let first = r.first_error.as_deref().unwrap_or("cannot be read");
-            writeln!(out, "  {}: {}", one_line(&r.path), one_line(first)).expect("writing to a String");
+            let line = format!("  {}: {}", one_line(&r.path), one_line(first));
+            writeln!(out, "{}", cut(&line)).expect("writing to a String");
         }
     }
     let differing: Vec<_> = view.differences.iter().filter(|(_, d)| !d.is_empty()).collect();
@@ -117,8 +118,8 @@ fn text(view: &View) -> String {
             for d in list {
                 let values: Vec<String> =
                     d.values.iter().map(|h| format!("{} ×{}", one_line(&h.value), h.clusters)).collect();
-                writeln!(out, "  {channel:<7} {}: {}", one_line(&d.setting), values.join(", "))
-                    .expect("writing to a String");
+                let line = format!("  {channel:<7} {}: {}", one_line(&d.setting), values.join(", "));
+                writeln!(out, "{}", cut(&line)).expect("writing to a String");
             }
         }
     }
@@ -137,4 +138,13 @@ fn wrap(out: &mut String, lead: &str, items: &[String]) {
         line.push_str(&piece);
     }
     writeln!(out, "{}", line.trim_end()).expect("writing to a String");
+}
+
+/// A line cut to [`WIDTH`] characters, its end replaced by `…` when longer (`--format json`
+/// holds it whole).
+fn cut(line: &str) -> String {
+    match line.chars().count() > WIDTH {
+        true => line.chars().take(WIDTH - 1).chain(std::iter::once('…')).collect(),
+        false => line.to_owned(),
+    }
 }
