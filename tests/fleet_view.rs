@@ -80,3 +80,27 @@ fn the_report_goes_to_a_file_with_o_and_nothing_to_stdout() {
     let shown = Test::new().args(["fleet", "fixtures/fleet", "--format", "json"]).run().success();
     assert_eq!(std::fs::read_to_string(&file).unwrap(), shown.stdout);
 }
+
+#[test]
+fn with_charts_each_component_shows_its_charts_version_and_its_subcharts() {
+    let out = Test::new()
+        .args(["fleet", "fixtures/fleet", "--format", "json", "--charts", "fixtures/charts"])
+        .run()
+        .success();
+    let view: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let prod =
+        view["clusters"].as_array().unwrap().iter().find(|c| c["path"] == "fixtures/fleet/clusters/prod-eu").unwrap();
+    let kiam = &prod["charts"]["kiam"];
+    let chart_yaml = std::fs::read_to_string(root().join("fixtures/charts/charts/kubezero-kiam/Chart.yaml")).unwrap();
+    let version = chart_yaml.lines().find_map(|l| l.strip_prefix("version: ")).unwrap().trim_matches('"');
+    assert_eq!(kiam["path"], "charts/kubezero-kiam");
+    assert_eq!(kiam["version"], version);
+    let sub =
+        std::fs::read_to_string(root().join("fixtures/charts/charts/kubezero-kiam/charts/kiam/Chart.yaml")).unwrap();
+    let sub_version = sub.lines().find_map(|l| l.strip_prefix("version: ")).unwrap().trim_matches('"');
+    assert_eq!(kiam["subcharts"], serde_json::json!({"kiam": sub_version}));
+    assert_eq!(prod["charts"].get("logging"), None, "only enabled components");
+    let text = Test::new().args(["fleet", "fixtures/fleet", "--charts", "fixtures/charts"]).run().success().stdout;
+    assert!(text.contains(&format!("\n  charts/kubezero-kiam {version}: kiam {sub_version}\n")), "{text}");
+    assert!(text.lines().all(|l| l.chars().count() <= 100));
+}

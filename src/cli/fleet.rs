@@ -24,7 +24,10 @@ pub fn run(args: &FleetArgs) -> Result<Success, Failure> {
         return Err(Failure::trouble("no cluster directory (a directory with kubezero.yaml) under the paths given"));
     }
     let official = kzrender::schema::official::SchemaSet::default();
-    let view = fleet::view::view(catalog, &official, &found.dirs);
+    if let Some(dir) = args.charts.as_ref().filter(|d| !d.is_dir()) {
+        return Err(Failure::trouble(format!("--charts {}: no such directory", dir.display())));
+    }
+    let view = fleet::view::view(catalog, &official, &found.dirs, args.charts.as_deref());
     let report = match args.format {
         FleetFormat::Text => text(&view),
         FleetFormat::Json => serde_json::to_string_pretty(&view).expect("the view serializes") + "\n",
@@ -101,6 +104,22 @@ fn text(view: &View) -> String {
     }
     for (channel, list) in versions {
         wrap(&mut out, &format!("on {channel}: "), &list);
+    }
+    // With --charts: each chart once, with its subcharts.
+    let mut charts: std::collections::BTreeMap<&str, &kzrender::fleet::view::Chart> = std::collections::BTreeMap::new();
+    for r in &view.clusters {
+        charts.extend(r.charts.values().map(|c| (c.path.as_str(), c)));
+    }
+    if !charts.is_empty() {
+        out.push_str("\ncharts:\n");
+        for (path, c) in charts {
+            let subs: Vec<String> = c.subcharts.iter().map(|(n, v)| one_line(&format!("{n} {v}"))).collect();
+            let lead = format!("  {} {}", one_line(path), one_line(&c.version));
+            match subs.is_empty() {
+                true => writeln!(out, "{}", cut(&lead)).expect("writing to a String"),
+                false => wrap(&mut out, &format!("{lead}: "), &subs),
+            }
+        }
     }
     let errors: Vec<&kzrender::fleet::view::Row> = view.clusters.iter().filter(|r| !r.valid).collect();
     if !errors.is_empty() {

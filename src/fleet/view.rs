@@ -43,6 +43,24 @@ pub struct Row {
     pub outputs_date: Option<String>,
     /// Every component of the catalog: the channel's version when it is on, `null` when off.
     pub components: BTreeMap<String, Option<String>>,
+    /// With `--charts`: each enabled component's chart, by the version its `Chart.yaml` says.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub charts: BTreeMap<String, Chart>,
+    /// Each enabled component's chart path (`spec.source.path`).
+    #[serde(skip)]
+    paths: BTreeMap<String, String>,
+}
+
+/// A chart of the KubeZero checkout, by its `Chart.yaml`s.
+#[derive(Clone, Debug, Serialize)]
+pub struct Chart {
+    /// The chart's path in the checkout.
+    pub path: String,
+    /// Its `version`, or why it cannot be read.
+    pub version: String,
+    /// Each subchart under its `charts/`: its name and version (a packaged one's from its file
+    /// name).
+    pub subcharts: BTreeMap<String, String>,
 }
 
 /// A setting the clusters of one channel disagree on.
@@ -74,10 +92,25 @@ pub struct View {
     pub differences: BTreeMap<String, Vec<Differs>>,
 }
 
-/// The view of the clusters in `dirs`, each rendered alone with the catalog.
-pub fn view(catalog: &Catalog, official: &crate::schema::official::SchemaSet, dirs: &[PathBuf]) -> View {
+/// The view of the clusters in `dirs`, each rendered alone with the catalog; with `charts`
+/// (a KubeZero checkout), the version of each chart they use.
+pub fn view(
+    catalog: &Catalog,
+    official: &crate::schema::official::SchemaSet,
+    dirs: &[PathBuf],
+    charts: Option<&std::path::Path>,
+) -> View {
     let rows = super::parallel(dirs, |dir| row(catalog, official, dir));
-    let (clusters, settings): (Vec<Row>, Vec<BTreeMap<String, String>>) = rows.into_iter().unzip();
+    let (mut clusters, settings): (Vec<Row>, Vec<BTreeMap<String, String>>) = rows.into_iter().unzip();
+    if let Some(checkout) = charts {
+        let mut read: BTreeMap<String, Chart> = BTreeMap::new();
+        for row in &mut clusters {
+            for (component, path) in &row.paths {
+                let chart = read.entry(path.clone()).or_insert_with(|| chart(checkout, path)).clone();
+                row.charts.insert(component.clone(), chart);
+            }
+        }
+    }
     let differences = differences(&clusters, &settings);
     View { components: catalog.components.keys().cloned().collect(), clusters, differences }
 }
@@ -103,6 +136,8 @@ fn row(
         first_error: None,
         outputs_date: None,
         components: catalog.components.keys().map(|c| (c.clone(), None)).collect(),
+        charts: BTreeMap::new(),
+        paths: BTreeMap::new(),
     };
     let cluster = match pipeline::resolve(catalog, &req) {
         Ok(c) => c,
@@ -124,11 +159,61 @@ fn row(
     row.outputs_date = cluster.layers.iter().filter(|l| l.kind == LayerKind::CloudBender).filter_map(date).max();
     let written = cluster.layers.iter().filter(|l| l.kind == LayerKind::Cluster).map(|l| settings(&l.node)).next();
     let diags = match pipeline::render(cluster, official) {
-        Ok(r) => r.warnings,
+        Ok(r) => {
+            row.paths = r.sources.iter().map(|s| (s.application.clone(), s.path.clone())).collect();
+            r.warnings
+        }
         Err(d) => d,
     };
     count(&mut row, &diags);
     (row, written.unwrap_or_default())
+}
+
+/// A chart's versions from its `Chart.yaml` and its subcharts'.
+fn chart(checkout: &std::path::Path, path: &str) -> Chart {
+    let version_of = |file: &std::path::Path| -> Result<(String, String), String> {
+        let bytes = crate::read::read_regular(file, crate::read::MAX_FILE_BYTES).map_err(|e| e.to_string())?;
+        let text = String::from_utf8(bytes).map_err(|e| e.to_string())?;
+        let doc = crate::yaml::parse_documents(&text, "Chart.yaml").map_err(|e| e.message)?;
+        let field = |k: &str| {
+            doc.first().and_then(|d| d.get(k)).map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+        };
+        Ok((field("name").unwrap_or_default(), field("version").unwrap_or_else(|| "?".to_owned())))
+    };
+    let mut out = Chart { path: path.to_owned(), version: String::new(), subcharts: BTreeMap::new() };
+    let dir = match crate::deep::chart_dir(checkout, path) {
+        Ok(d) => d,
+        Err(e) => {
+            out.version = e.message;
+            return out;
+        }
+    };
+    out.version = match version_of(&dir.join("Chart.yaml")) {
+        Ok((_, v)) => v,
+        Err(e) => format!("cannot read Chart.yaml: {e}"),
+    };
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir.join("charts"))
+        .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    entries.sort();
+    for sub in entries {
+        if sub.is_dir() {
+            if let Ok((name, version)) = version_of(&sub.join("Chart.yaml")) {
+                out.subcharts.insert(name, version);
+            }
+        } else if let Some(stem) = sub.file_name().and_then(|n| n.to_str()).and_then(|n| n.strip_suffix(".tgz")) {
+            // `name-1.2.3.tgz`: the version starts after the first dash followed by a digit (or
+            // `v`), so a pre-release's own dashes stay in it.
+            if let Some(at) = stem
+                .match_indices('-')
+                .map(|(i, _)| i)
+                .find(|i| stem[i + 1..].trim_start_matches('v').starts_with(|c: char| c.is_ascii_digit()))
+            {
+                out.subcharts.insert(stem[..at].to_owned(), stem[at + 1..].to_owned());
+            }
+        }
+    }
+    out
 }
 
 fn count(row: &mut Row, diags: &[Diagnostic]) {
@@ -196,4 +281,28 @@ fn differences(rows: &[Row], settings: &[BTreeMap<String, String>]) -> BTreeMap<
         out.insert(channel.to_owned(), found);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_charts_subcharts_are_read_unpacked_by_their_chart_yaml_and_packaged_by_file_name() {
+        let checkout = tempfile::tempdir().unwrap();
+        let dir = checkout.path().join("charts/c");
+        std::fs::create_dir_all(dir.join("charts/unpacked")).unwrap();
+        std::fs::write(dir.join("Chart.yaml"), "name: c\nversion: 0.3.6\n").unwrap();
+        std::fs::write(dir.join("charts/unpacked/Chart.yaml"), "name: lib\nversion: 0.1.3\n").unwrap();
+        std::fs::write(dir.join("charts/cert-manager-v0.15.1.tgz"), "").unwrap();
+        std::fs::write(dir.join("charts/k8s-tool-1.0.0-rc-1.tgz"), "").unwrap();
+        let c = chart(checkout.path(), "charts/c");
+        assert_eq!(c.version, "0.3.6");
+        let subs: Vec<(&str, &str)> = c.subcharts.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        assert_eq!(subs, [("cert-manager", "v0.15.1"), ("k8s-tool", "1.0.0-rc-1"), ("lib", "0.1.3")]);
+        assert_eq!(
+            chart(checkout.path(), "../x").version,
+            format!("the chart path ../x leaves the KubeZero checkout {}", checkout.path().display())
+        );
+    }
 }

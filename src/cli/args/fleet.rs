@@ -16,6 +16,10 @@ pub struct FleetArgs {
     /// Report format: a table for the terminal, or the same data as JSON.
     #[arg(long, value_enum, default_value_t = FleetFormat::Text)]
     pub format: FleetFormat,
+    /// Also each chart's version and its subcharts' from DIR, a checkout of the KubeZero
+    /// repository (what the Applications' `repoURL` holds).
+    #[arg(long, value_name = "DIR")]
+    pub charts: Option<PathBuf>,
     /// Write the report to FILE instead of standard output.
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
