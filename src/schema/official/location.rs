@@ -107,44 +107,42 @@ impl Resolved {
     }
 }
 
-/// The variable names a template uses, in order.
-fn variables(text: &str) -> Vec<String> {
+/// A template's text cut into literal text and `{{ .Variable }}`s (an unclosed `{{` stays text;
+/// [`Template::parse`] refuses one first).
+fn parts(text: &str) -> Vec<(&str, Option<&str>)> {
     let mut out = Vec::new();
     let mut rest = text;
     while let Some(start) = rest.find("{{") {
         let Some(len) = rest[start..].find("}}") else { break };
-        out.push(rest[start + 2..start + len].trim().trim_start_matches('.').to_owned());
+        let var = rest[start + 2..start + len].trim().trim_start_matches('.');
+        out.push((&rest[..start], None));
+        out.push((&rest[start..start + len + 2], Some(var)));
         rest = &rest[start + len + 2..];
     }
+    out.push((rest, None));
     out
+}
+
+/// The variable names a template uses, in order.
+fn variables(text: &str) -> Vec<String> {
+    parts(text).into_iter().filter_map(|(_, v)| v.map(str::to_owned)).collect()
 }
 
 /// Where variable `var` first appears.
 fn find(text: &str, var: &str) -> Option<usize> {
     let mut at = 0;
-    while let Some(start) = text[at..].find("{{").map(|s| s + at) {
-        let end = text[start..].find("}}").map(|e| e + start)?;
-        if text[start + 2..end].trim().trim_start_matches('.') == var {
-            return Some(start);
+    for (piece, v) in parts(text) {
+        if v == Some(var) {
+            return Some(at);
         }
-        at = end + 2;
+        at += piece.len();
     }
     None
 }
 
 /// `text` with each variable `value` knows replaced; the others kept as written.
 fn fill(text: &str, value: &dyn Fn(&str) -> Option<String>) -> String {
-    let mut out = String::new();
-    let mut rest = text;
-    while let Some(start) = rest.find("{{") {
-        let Some(len) = rest[start..].find("}}") else { break };
-        out.push_str(&rest[..start]);
-        let whole = &rest[start..start + len + 2];
-        let var = rest[start + 2..start + len].trim().trim_start_matches('.');
-        out.push_str(&value(var).unwrap_or_else(|| whole.to_owned()));
-        rest = &rest[start + len + 2..];
-    }
-    out + rest
+    parts(text).into_iter().map(|(piece, v)| v.and_then(value).unwrap_or_else(|| piece.to_owned())).collect()
 }
 
 #[cfg(test)]

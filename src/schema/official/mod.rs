@@ -155,12 +155,6 @@ impl SchemaSet {
         self.dirs.is_empty() && self.templates.is_empty()
     }
 
-    /// Whether a document of `api_version`/`kind` has a schema (a missing one is not an error
-    /// when they are ignored).
-    pub fn ignores_missing(&self) -> bool {
-        self.ignore_missing
-    }
-
     /// Every finding on a document against its kind's schema, or that it has none.
     pub fn check(&self, doc: &Node) -> Vec<Diagnostic> {
         self.check_for(doc, None)

@@ -11,19 +11,16 @@ use crate::value::Origin;
 pub(super) fn error(b: &Builder<'_>, e: &ScanError) -> Diagnostic {
     let m = e.marker();
     let text = &b.src.text;
-    let at_end = m.line() > text.lines().count();
-    let flow = ["flow mapping", "flow sequence"].into_iter().find(|f| at_end && e.info().contains(f));
-    if let (Some(flow), Some(open)) = (flow, innermost(b)) {
-        let bracket = if flow == "flow mapping" { "{" } else { "[" };
-        let msg = format!("YAML syntax error: the `{bracket}` here is never closed ({})", e.info());
-        return Diagnostic::new(Kind::Syntax, Some(open), "", msg);
-    }
+    // Inside a `{...}` or `[...]`: an unclosed one is found only where the file ends, so the
+    // error is put at its bracket; elsewhere it is named beside the parser's place.
+    let open = ["flow mapping", "flow sequence"].into_iter().find(|f| e.info().contains(f)).zip(innermost(b));
     let mut msg = format!("YAML syntax error: {}", e.info());
-    // Inside a `{...}` or `[...]`: where it opened.
-    if let (Some(flow), Some(open)) =
-        (["flow mapping", "flow sequence"].into_iter().find(|f| e.info().contains(f)), innermost(b))
-    {
+    if let Some((flow, open)) = open {
         let bracket = if flow == "flow mapping" { "{" } else { "[" };
+        if m.line() > text.lines().count() {
+            let msg = format!("YAML syntax error: the `{bracket}` here is never closed ({})", e.info());
+            return Diagnostic::new(Kind::Syntax, Some(open), "", msg);
+        }
         if let Some((line, col)) = open.position() {
             msg.push_str(&format!(" (in the `{bracket}` opened at {line}:{col})"));
         }
