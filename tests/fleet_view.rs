@@ -90,10 +90,10 @@ fn with_charts_each_component_shows_its_charts_version_and_its_subcharts() {
     let view: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     let prod =
         view["clusters"].as_array().unwrap().iter().find(|c| c["path"] == "fixtures/fleet/clusters/prod-eu").unwrap();
-    let kiam = &prod["charts"]["kiam"];
+    assert_eq!(prod["charts"]["kiam"], "charts/kubezero-kiam", "each component names its chart");
+    let kiam = &view["charts"]["charts/kubezero-kiam"];
     let chart_yaml = std::fs::read_to_string(root().join("fixtures/charts/charts/kubezero-kiam/Chart.yaml")).unwrap();
     let version = chart_yaml.lines().find_map(|l| l.strip_prefix("version: ")).unwrap().trim_matches('"');
-    assert_eq!(kiam["path"], "charts/kubezero-kiam");
     assert_eq!(kiam["version"], version);
     let sub =
         std::fs::read_to_string(root().join("fixtures/charts/charts/kubezero-kiam/charts/kiam/Chart.yaml")).unwrap();

@@ -73,7 +73,7 @@ fn text(view: &View) -> String {
             (false, 1) => "1 error".to_owned(),
             (false, n) => format!("{n} errors"),
         };
-        let on: String = r.components.values().map(|v| if v.is_some() { "x " } else { "- " }).collect();
+        let on: String = r.components.iter().map(|(_, v)| if v.is_some() { "x " } else { "- " }).collect();
         let line = format!(
             "{:<26} {:<7} {:<10} {:<13} {:<10} {:<10} {}",
             fit(&r.path, 26),
@@ -89,30 +89,15 @@ fn text(view: &View) -> String {
     out.push_str("\nK8S: * differs from the channel's version, (x) the channel's when the cluster names none.\n");
     let legend: Vec<String> = view.components.iter().enumerate().map(|(i, c)| format!("{} {c}", i + 1)).collect();
     wrap(&mut out, "components: ", &legend);
-    let mut versions: std::collections::BTreeMap<&str, Vec<String>> = std::collections::BTreeMap::new();
-    for r in &view.clusters {
-        let Some(channel) = r.channel.as_deref() else { continue };
-        let list = versions.entry(channel).or_default();
-        for (c, v) in &r.components {
-            if let Some(v) = v.as_ref().filter(|v| !v.is_empty()) {
-                let item = format!("{c} {v}");
-                if !list.contains(&item) {
-                    list.push(item);
-                }
-            }
-        }
+    for (channel, info) in &view.channels {
+        let kubernetes = format!("Kubernetes {}", info.kubernetes);
+        let versions: Vec<String> =
+            std::iter::once(kubernetes).chain(info.components.iter().map(|(c, v)| format!("{c} {v}"))).collect();
+        wrap(&mut out, &format!("on {channel}: "), &versions);
     }
-    for (channel, list) in versions {
-        wrap(&mut out, &format!("on {channel}: "), &list);
-    }
-    // With --charts: each chart once, with its subcharts.
-    let mut charts: std::collections::BTreeMap<&str, &kzrender::fleet::view::Chart> = std::collections::BTreeMap::new();
-    for r in &view.clusters {
-        charts.extend(r.charts.values().map(|c| (c.path.as_str(), c)));
-    }
-    if !charts.is_empty() {
+    if !view.charts.is_empty() {
         out.push_str("\ncharts:\n");
-        for (path, c) in charts {
+        for (path, c) in &view.charts {
             let subs: Vec<String> = c.subcharts.iter().map(|(n, v)| one_line(&format!("{n} {v}"))).collect();
             let lead = format!("  {} {}", one_line(path), one_line(&c.version));
             match subs.is_empty() {

@@ -67,11 +67,12 @@ impl Derived<'_> {
 
 /// Which catalog components are enabled in the merged values.
 pub fn enabled_components(catalog: &Catalog, values: &Node) -> BTreeMap<String, bool> {
-    catalog
-        .components
-        .keys()
-        .map(|name| (name.clone(), values.get_path(&[name, "enabled"]).and_then(Node::as_bool).unwrap_or(false)))
-        .collect()
+    catalog.components.keys().map(|name| (name.clone(), is_enabled(values, name))).collect()
+}
+
+/// Whether the merged `values` turn `component` on (`<component>.enabled: true`).
+pub fn is_enabled(values: &Node, component: &str) -> bool {
+    values.get_path(&[component, "enabled"]).and_then(Node::as_bool).unwrap_or(false)
 }
 
 /// Checks the enabled components against the catalog and derives their Helm values.

@@ -5,9 +5,10 @@
 //! repository gives the same bytes tomorrow.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
 use crate::catalog::Catalog;
 use crate::diag::Diagnostic;
@@ -16,24 +17,25 @@ use crate::pipeline;
 use crate::request::Request;
 use crate::value::{KeyPath, Node, Value};
 
-/// One cluster's row.
+/// One cluster's row. Names and versions are the catalog's own strings: a fleet of 20,000
+/// clusters holds its rows, not 20,000 copies of the catalog.
 #[derive(Debug, Serialize)]
-pub struct Row {
+pub struct Row<'c> {
     /// The cluster directory as found.
     pub path: String,
     /// Its channel (`null` when its values cannot be read).
-    pub channel: Option<String>,
+    pub channel: Option<&'c str>,
     /// Its Kubernetes version, when it names one.
     pub kubernetes: Option<String>,
     /// The version its channel is tested with.
-    pub channel_kubernetes: Option<String>,
+    pub channel_kubernetes: Option<&'c str>,
     /// `aws`, `gke`, `nocloud`.
     pub platform: Option<String>,
     /// Its region.
     pub region: Option<String>,
     /// Whether it renders and validates.
     pub valid: bool,
-    /// How many errors and warnings.
+    /// How many errors.
     pub errors: usize,
     /// How many warnings.
     pub warnings: usize,
@@ -41,26 +43,33 @@ pub struct Row {
     pub first_error: Option<String>,
     /// The newest CloudBender outputs' date, `YYYY-MM-DD` (from their `TimeStamp`).
     pub outputs_date: Option<String>,
-    /// Every component of the catalog: the channel's version when it is on, `null` when off.
-    pub components: BTreeMap<String, Option<String>>,
-    /// With `--charts`: each enabled component's chart, by the version its `Chart.yaml` says.
+    /// Every component of the catalog, in catalog order: the channel's version when it is on,
+    /// `None` when off. A JSON object.
+    #[serde(serialize_with = "as_map")]
+    pub components: Vec<(&'c str, Option<&'c str>)>,
+    /// With `--charts`: each enabled component's chart path (`spec.source.path`), a key of
+    /// [`View::charts`].
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub charts: BTreeMap<String, Chart>,
-    /// Each enabled component's chart path (`spec.source.path`).
-    #[serde(skip)]
-    paths: BTreeMap<String, String>,
+    pub charts: BTreeMap<&'c str, String>,
 }
 
 /// A chart of the KubeZero checkout, by its `Chart.yaml`s.
 #[derive(Clone, Debug, Serialize)]
 pub struct Chart {
-    /// The chart's path in the checkout.
-    pub path: String,
     /// Its `version`, or why it cannot be read.
     pub version: String,
     /// Each subchart under its `charts/`: its name and version (a packaged one's from its file
     /// name).
     pub subcharts: BTreeMap<String, String>,
+}
+
+/// What a channel gives the clusters on it.
+#[derive(Debug, Serialize)]
+pub struct ChannelInfo<'c> {
+    /// The Kubernetes version it is tested with.
+    pub kubernetes: &'c str,
+    /// The components it offers and their upstream versions.
+    pub components: &'c BTreeMap<String, String>,
 }
 
 /// A setting the clusters of one channel disagree on.
@@ -83,44 +92,73 @@ pub struct Held {
 
 /// The whole view.
 #[derive(Debug, Serialize)]
-pub struct View {
+pub struct View<'c> {
     /// The catalog's components, in catalog order.
-    pub components: Vec<String>,
+    pub components: Vec<&'c str>,
+    /// The channels the clusters are on.
+    pub channels: BTreeMap<&'c str, ChannelInfo<'c>>,
     /// One row per cluster, in path order.
-    pub clusters: Vec<Row>,
+    pub clusters: Vec<Row<'c>>,
+    /// With `--charts`: each chart the clusters use, by its path in the checkout.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub charts: BTreeMap<String, Chart>,
     /// Per channel, the settings its clusters disagree on.
-    pub differences: BTreeMap<String, Vec<Differs>>,
+    pub differences: BTreeMap<&'c str, Vec<Differs>>,
 }
+
+/// How many clusters of each channel hold each value of each setting their operators wrote.
+type Tally<'c> = BTreeMap<&'c str, BTreeMap<String, BTreeMap<String, usize>>>;
 
 /// The view of the clusters in `dirs`, each rendered alone with the catalog; with `charts`
-/// (a KubeZero checkout), the version of each chart they use.
-pub fn view(
-    catalog: &Catalog,
+/// (a KubeZero checkout), the version of each chart they use. The settings each operator wrote
+/// are counted as its row arrives and then dropped, so memory grows with the rows alone.
+pub fn view<'c>(
+    catalog: &'c Catalog,
     official: &crate::schema::official::SchemaSet,
     dirs: &[PathBuf],
-    charts: Option<&std::path::Path>,
-) -> View {
-    let rows = super::parallel(dirs, |dir| row(catalog, official, dir));
-    let (mut clusters, settings): (Vec<Row>, Vec<BTreeMap<String, String>>) = rows.into_iter().unzip();
-    if let Some(checkout) = charts {
-        let mut read: BTreeMap<String, Chart> = BTreeMap::new();
-        for row in &mut clusters {
-            for (component, path) in &row.paths {
-                let chart = read.entry(path.clone()).or_insert_with(|| chart(checkout, path)).clone();
-                row.charts.insert(component.clone(), chart);
+    charts: Option<&Path>,
+) -> View<'c> {
+    let tally: Mutex<Tally<'c>> = Mutex::default();
+    let clusters = super::parallel(dirs, |dir| {
+        let (row, written) = row(catalog, official, dir, charts.is_some());
+        if let Some(channel) = row.channel {
+            let mut tally = tally.lock().expect("a row job panicked");
+            let settings = tally.entry(channel).or_default();
+            for (key, value) in written {
+                *settings.entry(key).or_default().entry(value).or_default() += 1;
             }
         }
+        row
+    });
+    let mut read = BTreeMap::new();
+    if let Some(checkout) = charts {
+        for path in clusters.iter().flat_map(|r| r.charts.values()) {
+            read.entry(path.clone()).or_insert_with(|| chart(checkout, path));
+        }
     }
-    let differences = differences(&clusters, &settings);
-    View { components: catalog.components.keys().cloned().collect(), clusters, differences }
+    let channels = clusters
+        .iter()
+        .filter_map(|r| r.channel)
+        .filter_map(|name| catalog.channels.get(name).map(|c| (name, c)))
+        .map(|(name, c)| (name, ChannelInfo { kubernetes: &c.kubernetes.version, components: &c.components }))
+        .collect();
+    View {
+        components: catalog.components.keys().map(String::as_str).collect(),
+        channels,
+        clusters,
+        charts: read,
+        differences: differences(tally.into_inner().expect("a row job panicked")),
+    }
 }
 
-/// One cluster's row and the settings its operator wrote (dotted key → value as shown).
-fn row(
-    catalog: &Catalog,
+/// One cluster's row and the settings its operator wrote (dotted key → value as shown); with
+/// `charts`, the chart path of each enabled component.
+fn row<'c>(
+    catalog: &'c Catalog,
     official: &crate::schema::official::SchemaSet,
-    dir: &std::path::Path,
-) -> (Row, BTreeMap<String, String>) {
+    dir: &Path,
+    charts: bool,
+) -> (Row<'c>, BTreeMap<String, String>) {
     let path = crate::read::display(dir, "").trim_end_matches('/').to_owned();
     let req = Request { dir: dir.to_path_buf(), ..Request::default() };
     let mut row = Row {
@@ -135,9 +173,8 @@ fn row(
         warnings: 0,
         first_error: None,
         outputs_date: None,
-        components: catalog.components.keys().map(|c| (c.clone(), None)).collect(),
+        components: catalog.components.keys().map(|c| (c.as_str(), None)).collect(),
         charts: BTreeMap::new(),
-        paths: BTreeMap::new(),
     };
     let cluster = match pipeline::resolve(catalog, &req) {
         Ok(c) => c,
@@ -147,20 +184,28 @@ fn row(
         }
     };
     let text = |k: &str| cluster.values.get_path(&[k]).and_then(Node::as_str).map(str::to_owned);
-    row.channel = Some(cluster.channel.name.clone());
+    let channel = cluster.channel;
+    row.channel = Some(&channel.name);
     row.kubernetes = text("KubernetesVersion");
-    row.channel_kubernetes = Some(cluster.channel.kubernetes.version.clone());
+    row.channel_kubernetes = Some(&channel.kubernetes.version);
     row.platform = text("platform");
     row.region = text("region");
-    for (name, on) in crate::derive::enabled_components(catalog, &cluster.values) {
-        let version = cluster.channel.components.get(&name).cloned();
-        row.components.insert(name, on.then(|| version.unwrap_or_default()));
+    for (name, version) in &mut row.components {
+        *version = crate::derive::is_enabled(&cluster.values, name)
+            .then(|| channel.components.get(*name).map_or("", String::as_str));
     }
     row.outputs_date = cluster.layers.iter().filter(|l| l.kind == LayerKind::CloudBender).filter_map(date).max();
     let written = cluster.layers.iter().filter(|l| l.kind == LayerKind::Cluster).map(|l| settings(&l.node)).next();
     let diags = match pipeline::render(cluster, official) {
         Ok(r) => {
-            row.paths = r.sources.iter().map(|s| (s.application.clone(), s.path.clone())).collect();
+            if charts {
+                let names = catalog.components.keys().map(String::as_str);
+                row.charts = r
+                    .sources
+                    .iter()
+                    .filter_map(|s| Some((names.clone().find(|c| *c == s.application)?, s.path.clone())))
+                    .collect();
+            }
             r.warnings
         }
         Err(d) => d,
@@ -169,9 +214,14 @@ fn row(
     (row, written.unwrap_or_default())
 }
 
+/// Writes `(key, value)` pairs as one JSON object.
+fn as_map<S: Serializer>(pairs: &[(&str, Option<&str>)], serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_map(pairs.iter().copied())
+}
+
 /// A chart's versions from its `Chart.yaml` and its subcharts'.
-fn chart(checkout: &std::path::Path, path: &str) -> Chart {
-    let version_of = |file: &std::path::Path| -> Result<(String, String), String> {
+fn chart(checkout: &Path, path: &str) -> Chart {
+    let version_of = |file: &Path| -> Result<(String, String), String> {
         let bytes = crate::read::read_regular(file, crate::read::MAX_FILE_BYTES).map_err(|e| e.to_string())?;
         let text = String::from_utf8(bytes).map_err(|e| e.to_string())?;
         let doc = crate::yaml::parse_documents(&text, "Chart.yaml").map_err(|e| e.message)?;
@@ -180,7 +230,7 @@ fn chart(checkout: &std::path::Path, path: &str) -> Chart {
         };
         Ok((field("name").unwrap_or_default(), field("version").unwrap_or_else(|| "?".to_owned())))
     };
-    let mut out = Chart { path: path.to_owned(), version: String::new(), subcharts: BTreeMap::new() };
+    let mut out = Chart { version: String::new(), subcharts: BTreeMap::new() };
     let dir = match crate::deep::chart_dir(checkout, path) {
         Ok(d) => d,
         Err(e) => {
@@ -253,22 +303,11 @@ fn settings(node: &Node) -> BTreeMap<String, String> {
 /// Per channel, the settings the operators of its clusters wrote differently (clusters that set
 /// none are not counted). A setting every cluster that sets it holds differently (`ClusterName`,
 /// `Domain`) names clusters rather than a disagreement: left out when more than two hold it.
-fn differences(rows: &[Row], settings: &[BTreeMap<String, String>]) -> BTreeMap<String, Vec<Differs>> {
-    let mut by_channel: BTreeMap<&str, Vec<&BTreeMap<String, String>>> = BTreeMap::new();
-    for (row, set) in rows.iter().zip(settings) {
-        if let Some(c) = &row.channel {
-            by_channel.entry(c).or_default().push(set);
-        }
-    }
+fn differences(tally: Tally<'_>) -> BTreeMap<&str, Vec<Differs>> {
     let mut out = BTreeMap::new();
-    for (channel, sets) in by_channel {
-        let keys: std::collections::BTreeSet<&String> = sets.iter().flat_map(|s| s.keys()).collect();
+    for (channel, settings) in tally {
         let mut found = Vec::new();
-        for key in keys {
-            let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-            for value in sets.iter().filter_map(|set| set.get(key)) {
-                *counts.entry(value.clone()).or_default() += 1;
-            }
+        for (setting, counts) in settings {
             let holders: usize = counts.values().sum();
             let naming = holders > 2 && counts.len() == holders;
             if counts.len() < 2 || naming {
@@ -276,9 +315,9 @@ fn differences(rows: &[Row], settings: &[BTreeMap<String, String>]) -> BTreeMap<
             }
             let mut values: Vec<Held> = counts.into_iter().map(|(value, clusters)| Held { value, clusters }).collect();
             values.sort_by(|a, b| b.clusters.cmp(&a.clusters).then_with(|| a.value.cmp(&b.value)));
-            found.push(Differs { setting: key.clone(), values });
+            found.push(Differs { setting, values });
         }
-        out.insert(channel.to_owned(), found);
+        out.insert(channel, found);
     }
     out
 }
