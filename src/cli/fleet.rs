@@ -77,7 +77,7 @@ fn text(view: &View) -> String {
         let line = format!(
             "{:<26} {:<7} {:<10} {:<13} {:<10} {:<10} {}",
             fit(&r.path, 26),
-            fit(r.channel.as_deref().unwrap_or("-"), 7),
+            fit(r.channel.unwrap_or("-"), 7),
             fit(&k8s, 10),
             fit(r.region.as_deref().unwrap_or("-"), 13),
             state,
