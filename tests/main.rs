@@ -1,6 +1,7 @@
 //! Integration tests: the real `kzrender` binary against `fixtures/`, compared with reviewed
 //! snapshots in `tests/snapshots/` (accept changes with `cargo insta test --accept`, then review).
 
+mod browser;
 mod support;
 
 mod apiserver;
@@ -17,6 +18,7 @@ mod diff_signals;
 mod docs;
 mod errors;
 mod explain;
+mod fleet_page;
 mod fleet_view;
 mod helm;
 mod limits;

@@ -1,5 +1,5 @@
-//! `kzrender fleet [PATH]...`: what runs where ([`kzrender::fleet::view`]), as a terminal table
-//! or JSON, on standard output or into a file.
+//! `kzrender fleet [PATH]...`: what runs where ([`kzrender::fleet::view`]), as a terminal table,
+//! JSON or an HTML page ([`super::fleet_page`]), on standard output or into a file.
 
 use std::fmt::Write;
 
@@ -31,6 +31,7 @@ pub fn run(args: &FleetArgs) -> Result<Success, Failure> {
     let report = match args.format {
         FleetFormat::Text => text(&view),
         FleetFormat::Json => serde_json::to_string_pretty(&view).expect("the view serializes") + "\n",
+        FleetFormat::Html => super::fleet_page::page(&view),
     };
     match &args.output {
         None => Ok(Success { stdout: report, warnings: Vec::new() }),

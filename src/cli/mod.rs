@@ -12,6 +12,7 @@ mod diff_formats;
 mod docs;
 mod explain;
 mod fleet;
+mod fleet_page;
 mod outputs;
 mod render;
 mod report;

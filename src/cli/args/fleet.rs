@@ -13,7 +13,8 @@ pub struct FleetArgs {
     /// Where to look for cluster directories.
     #[arg(default_value = ".", value_parser = cluster_dir)]
     pub paths: Vec<PathBuf>,
-    /// Report format: a table for the terminal, or the same data as JSON.
+    /// Report format: a table for the terminal, the same data as JSON, or one self-contained
+    /// HTML page (sortable, filterable; for a CI artifact or a static site).
     #[arg(long, value_enum, default_value_t = FleetFormat::Text)]
     pub format: FleetFormat,
     /// Also each chart's version and its subcharts' from DIR, a checkout of the KubeZero
@@ -34,6 +35,8 @@ pub enum FleetFormat {
     Text,
     /// One JSON document (README.md, Fleet view).
     Json,
+    /// One self-contained HTML page: no network, no external assets.
+    Html,
 }
 
 /// `diff --format`.

@@ -1,0 +1,31 @@
+//! `kzrender fleet --format html`: the view as one self-contained page (fleet_page.html: inline
+//! CSS and a little inline JavaScript, no network, no external assets) — the matrix sortable by
+//! any column and filterable by channel, component and state, readable in light and dark,
+//! printable.
+
+use kzrender::diag::one_line;
+use kzrender::fleet::view::View;
+use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
+
+const TEMPLATE: &str = include_str!("fleet_page.html");
+
+/// The page of `view`. Every value from input is HTML-escaped (the template's `.html` name
+/// turns auto-escaping on) and then, like every other report, has its control characters and
+/// bidirectional overrides escaped ([`one_line`]).
+pub fn page(view: &View) -> String {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_auto_escape_callback(|_| AutoEscape::Html);
+    env.set_formatter(|out, state, value| match value.as_str() {
+        Some(text) if !value.is_safe() => minijinja::escape_formatter(out, state, &Value::from(one_line(text))),
+        _ => minijinja::escape_formatter(out, state, value),
+    });
+    env.add_template("fleet.html", TEMPLATE).expect("the fleet page template parses");
+    let context = minijinja::context! {
+        version => env!("CARGO_PKG_VERSION"),
+        view => Value::from(minijinja::value::Serde(view)),
+        charts => Value::from(minijinja::value::Serde(&view.charts)),
+        differing => view.differences.values().any(|d| !d.is_empty()),
+    };
+    env.get_template("fleet.html").and_then(|t| t.render(context)).expect("the fleet page template renders")
+}
