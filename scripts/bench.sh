@@ -147,6 +147,17 @@ for k in 1 2 3 4; do
 done
 row "validate --shard K/4 of 5,000, summed" "" "" "$parts clusters (whole: $whole)"
 
+# The fleet page of 1,000 clusters opened in headless Chromium, whole process (start, parse,
+# scripts, layout, the DOM written out), against the same for an empty page.
+chromium=${CHROMIUM:-$(command -v chromium || command -v chromium-browser || true)}
+if [ -n "$chromium" ]; then
+  "$kz" fleet "$work/f1000" --format html -o "$work/f1000.html"
+  echo '<!doctype html><title>empty</title>' >"$work/empty.html"
+  open_page=("$chromium" --headless --no-sandbox --disable-gpu --user-data-dir="$work/chromium" --dump-dom)
+  row "chromium: empty page" "$(median_ms 5 "${open_page[@]}" "file://$work/empty.html")" "" ""
+  row "chromium: fleet page, 1,000 clusters" "$(median_ms 5 "${open_page[@]}" "file://$work/f1000.html")" "" "< 2000 ms ($(($(wc -c <"$work/f1000.html") / 1024)) KiB)"
+fi
+
 diff_repo 1000 "$work/d1000"
 t=$(cd "$work/d1000" && median_ms 10 "$kz" diff --color never)
 row "diff, 1 changed cluster of 1,000" "$t" "$(cd "$work/d1000" && peak_mib "$kz" diff --color never)" "<= 300 ms"
@@ -154,6 +165,10 @@ if [ "$large" = 1 ]; then
   fleet 20000 "$work/f20000"
   t=$(median_ms 3 "$kz" validate "$work/f20000")
   row "validate 20,000 clusters" "$t" "$(peak_mib "$kz" validate "$work/f20000")" "<= 2500 ms, <= 50 MiB"
+  for format in text json html; do
+    t=$(median_ms 3 "$kz" fleet "$work/f20000" --format "$format")
+    row "fleet --format $format, 20,000 clusters" "$t" "$(peak_mib "$kz" fleet "$work/f20000" --format "$format")" "<= 3000 ms, <= 100 MiB"
+  done
   rm -rf "$work/f20000"
   diff_repo 20000 "$work/d20000"
   t=$(cd "$work/d20000" && median_ms 5 "$kz" diff --color never)
