@@ -239,10 +239,11 @@ fn commit(writes: &[Write<'_>]) -> Result<(), Diagnostic> {
     Ok(())
 }
 
-/// `bytes` in a private temporary file beside `path`, synced, mode 0644.
-fn stage(path: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile, Diagnostic> {
+/// `bytes` in a private temporary file beside `path`, synced, mode 0644: persisted over `path`,
+/// it replaces the old file whole or not at all.
+pub fn stage(path: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile, Diagnostic> {
     use std::io::Write;
-    let dir = path.parent().expect("a target has a directory");
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let mode = <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o644);
     let mut tmp = tempfile::Builder::new()
         .prefix(".kzrender-")

@@ -59,7 +59,13 @@ fn the_example_fleets_page_shows_each_cluster_as_its_data_says() {
         browser.eval(r##"document.querySelector("#clusters tbody tr:last-child td[title*='kubezero-kiam']").title"##);
     let chart = &view["charts"]["charts/kubezero-kiam"];
     let sub = chart["subcharts"]["kiam"].as_str().unwrap();
-    assert_eq!(tip, format!("3.6-rc1; chart charts/kubezero-kiam {}, kiam {sub}", chart["version"].as_str().unwrap()));
+    assert_eq!(
+        tip,
+        format!(
+            "channel's version 3.6-rc1; chart charts/kubezero-kiam {}, kiam {sub}",
+            chart["version"].as_str().unwrap()
+        )
+    );
     let ages = browser.eval(r##"[...document.querySelectorAll("time + .age")].map((a) => a.textContent)"##);
     assert!(
         ages.as_array().unwrap().iter().all(|a| a.as_str().unwrap().ends_with(" years ago")),

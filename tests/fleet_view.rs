@@ -26,8 +26,15 @@ fn the_json_report_holds_each_clusters_row_and_the_settings_a_channel_disagrees_
     );
     assert_eq!(prod["components"]["calico"], "3.15", "on, with the channel's version");
     assert_eq!(prod["components"]["logging"], serde_json::Value::Null, "off");
-    let mtu = view["differences"]["stable"].as_array().unwrap().iter().find(|d| d["setting"] == "calico.mtu").unwrap();
-    assert_eq!(mtu["values"], serde_json::json!([{"value": "8941", "clusters": 2}, {"value": "1450", "clusters": 1}]));
+    let stable = &view["differences"]["stable"];
+    let mtu = stable["settings"].as_array().unwrap().iter().find(|d| d["setting"] == "calico.mtu").unwrap();
+    assert_eq!(
+        mtu["values"],
+        serde_json::json!([
+            {"value": "8941", "clusters": 2, "held_by": ["fixtures/fleet/clusters/legacy-2020", "fixtures/fleet/clusters/prod-eu"]},
+            {"value": "1450", "clusters": 1, "held_by": ["fixtures/fleet/clusters/onprem"]}
+        ])
+    );
     insta::assert_snapshot!("fleet_json", out.stdout);
 }
 
@@ -103,4 +110,89 @@ fn with_charts_each_component_shows_its_charts_version_and_its_subcharts() {
     let text = Test::new().args(["fleet", "fixtures/fleet", "--charts", "fixtures/charts"]).run().success().stdout;
     assert!(text.contains(&format!("\n  charts/kubezero-kiam {version}: kiam {sub_version}\n")), "{text}");
     assert!(text.lines().all(|l| l.chars().count() <= 100));
+}
+
+#[test]
+fn a_setting_no_two_clusters_share_is_still_a_disagreement_until_it_names_six_clusters() {
+    let work = tempfile::tempdir().unwrap();
+    let mtus = [1450, 1500, 9001, 8941, 1440, 1400];
+    for (i, mtu) in mtus.iter().enumerate() {
+        let dir = work.path().join(format!("c{i}"));
+        copy_tree(&root().join("fixtures/fleet/clusters/onprem"), &dir);
+        let text = std::fs::read_to_string(dir.join("kubezero.yaml")).unwrap();
+        std::fs::write(dir.join("kubezero.yaml"), text.replace("mtu: 1450", &format!("mtu: {mtu}"))).unwrap();
+    }
+    let report = |n: usize| {
+        let dirs: Vec<std::path::PathBuf> = (0..n).map(|i| work.path().join(format!("c{i}"))).collect();
+        let out = Test::new().args(["fleet", "--format", "json"]).args(&dirs).run().success();
+        serde_json::from_str::<serde_json::Value>(&out.stdout).unwrap()["differences"]["stable"].clone()
+    };
+    let three = report(3);
+    let mtu = three["settings"].as_array().unwrap().iter().find(|d| d["setting"] == "calico.mtu");
+    assert_eq!(mtu.unwrap()["values"].as_array().unwrap().len(), 3, "three clusters, three MTUs: {three}");
+    let six = report(6);
+    assert!(six["distinct"].as_array().unwrap().contains(&"calico.mtu".into()), "{six}");
+    assert!(!six["settings"].as_array().unwrap().iter().any(|d| d["setting"] == "calico.mtu"), "{six}");
+}
+
+#[test]
+fn a_cluster_named_two_ways_or_through_a_symlink_is_one_row() {
+    let work = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(root().join("fixtures/fleet/clusters/prod-eu"), work.path().join("link")).unwrap();
+    let again = root().join("fixtures/fleet/clusters/prod-eu/../prod-eu");
+    let out = Test::new().args(["fleet", "fixtures/fleet", "--format", "json"]).arg_path(&again).run().success();
+    let view: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(view["clusters"].as_array().unwrap().len(), 4, "prod-eu once");
+    let out = Test::new().args(["fleet", "--format", "json"]).arg_path(work.path().join("link")).run().success();
+    let view: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(view["clusters"][0]["region"], "eu-central-1", "a symlink named on the command line is followed");
+}
+
+#[test]
+fn a_cluster_file_that_cannot_be_read_fails_the_report_with_nothing_on_stdout() {
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("a");
+    copy_tree(&root().join("fixtures/fleet/clusters/onprem"), &dir);
+    std::os::unix::fs::symlink("/proc/self/mem", dir.join("cloudbender.yaml")).unwrap();
+    let out = Test::new().args(["fleet"]).arg_path(work.path()).run();
+    assert_eq!((out.code, out.stdout.as_str()), (2, ""), "{}", out.stderr);
+    assert!(out.stderr.contains("cloudbender.yaml: cannot read"), "{}", out.stderr);
+}
+
+#[test]
+fn the_report_is_never_written_into_a_cluster_directory() {
+    let work = tempfile::tempdir().unwrap();
+    copy_tree(&root().join("fixtures/fleet/clusters/dev"), &work.path().join("dev"));
+    let target = work.path().join("dev/kubezero.yaml");
+    let before = std::fs::read_to_string(&target).unwrap();
+    let out = Test::new().args(["fleet", "-o"]).arg_path(&target).arg_path(work.path()).run();
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("inside the cluster directory"), "{}", out.stderr);
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), before, "the cluster's file is untouched");
+}
+
+#[test]
+fn a_charts_version_that_is_not_a_string_is_not_shown() {
+    let work = tempfile::tempdir().unwrap();
+    let chart = work.path().join("charts/kubezero-calico");
+    std::fs::create_dir_all(chart.join("charts/sub")).unwrap();
+    std::fs::write(chart.join("Chart.yaml"), "name: c\nversion: {password: CHARTSECRET}\n").unwrap();
+    std::fs::write(chart.join("charts/sub/Chart.yaml"), "name: {token: SUBSECRET}\nversion: 1\n").unwrap();
+    for format in ["text", "json", "html"] {
+        let out = Test::new()
+            .args(["fleet", "fixtures/fleet/clusters/prod-eu", "--format", format, "--charts"])
+            .arg_path(work.path())
+            .run()
+            .success();
+        assert!(!out.stdout.contains("SECRET"), "{format}: {}", out.stdout);
+    }
+    let out = Test::new()
+        .args(["fleet", "fixtures/fleet/clusters/prod-eu", "--format", "json", "--charts"])
+        .arg_path(work.path())
+        .run()
+        .success();
+    let view: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let calico = &view["charts"]["charts/kubezero-calico"];
+    assert_eq!(calico["version"], serde_json::Value::Null);
+    assert_eq!(calico["error"], "cannot read its Chart.yaml: its `version` is not a string");
 }

@@ -28,6 +28,10 @@ pub fn run(args: &FleetArgs) -> Result<Success, Failure> {
         return Err(Failure::trouble(format!("--charts {}: no such directory", dir.display())));
     }
     let view = fleet::view::view(catalog, &official, &found.dirs, args.charts.as_deref());
+    let trouble: Vec<_> = view.clusters.iter().flat_map(|r| r.trouble.iter().cloned()).collect();
+    if !trouble.is_empty() {
+        return Err(Failure::Invalid { subject: "the fleet".to_owned(), diags: trouble, nothing: "reported" });
+    }
     let report = match args.format {
         FleetFormat::Text => text(&view),
         FleetFormat::Json => serde_json::to_string_pretty(&view).expect("the view serializes") + "\n",
@@ -36,11 +40,31 @@ pub fn run(args: &FleetArgs) -> Result<Success, Failure> {
     match &args.output {
         None => Ok(Success { stdout: report, warnings: Vec::new() }),
         Some(file) => {
-            std::fs::write(file, report)
-                .map_err(|e| Failure::trouble(format!("{}: cannot write: {e}", file.display())))?;
+            if let Some(cluster) = cluster_holding(file) {
+                return Err(Failure::trouble(format!(
+                    "-o {}: inside the cluster directory {}, where the report would be read as part of the cluster; write it elsewhere",
+                    file.display(),
+                    cluster.display()
+                )));
+            }
+            let parent = file.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+            if !parent.is_dir() {
+                return Err(Failure::trouble(format!("-o {}: no such directory {}", file.display(), parent.display())));
+            }
+            let cannot = |e: String| Failure::trouble(format!("{}: {e}", file.display()));
+            let staged = kzrender::import::stage(file, report.as_bytes()).map_err(|d| cannot(d.message))?;
+            staged.persist(file).map_err(|e| cannot(format!("cannot write: {}", e.error)))?;
             Ok(Success { stdout: String::new(), warnings: Vec::new() })
         }
     }
+}
+
+/// The cluster directory (a directory with `kubezero.yaml`) that `file` would be written into
+/// or below, if any.
+fn cluster_holding(file: &std::path::Path) -> Option<std::path::PathBuf> {
+    let parent = file.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    let real = parent.canonicalize().ok()?;
+    real.ancestors().find(|dir| dir.join(kzrender::load::CLUSTER_FILE).is_file()).map(std::path::Path::to_path_buf)
 }
 
 /// `text` cut to `width` characters, its start replaced by `…` when longer.
@@ -52,10 +76,33 @@ fn fit(text: &str, width: usize) -> String {
     }
 }
 
+/// The directory every cluster path starts with (ending in `/`), so the table can show what
+/// tells the clusters apart; empty when they share none.
+fn common_prefix<'a>(paths: impl Iterator<Item = &'a str>) -> &'a str {
+    let mut prefix: Option<&str> = None;
+    for path in paths {
+        let dir = path.rfind('/').map_or("", |i| &path[..=i]);
+        prefix = Some(match prefix {
+            None => dir,
+            Some(p) => {
+                let same = p.bytes().zip(dir.bytes()).take_while(|(a, b)| a == b).count();
+                p[..same].rfind('/').map_or("", |i| &p[..=i])
+            }
+        });
+    }
+    prefix.unwrap_or("")
+}
+
 /// The table: one row per cluster, components as numbered columns (`x` on, `-` off), then the
-/// legend with each channel's versions, then the settings that differ.
+/// legend with each channel's versions, the charts, the first problem of each invalid cluster
+/// and the settings that differ. Everything from input is escaped ([`one_line`]).
 fn text(view: &View) -> String {
     let mut out = String::new();
+    let prefix = common_prefix(view.clusters.iter().map(|r| r.path.as_str()));
+    if !prefix.is_empty() {
+        writeln!(out, "clusters under {}", one_line(prefix)).expect("writing to a String");
+    }
+    let name = |path: &str| one_line(&path[prefix.len()..]);
     let numbers: String = (1..=view.components.len()).map(|i| format!("{:<2}", i % 100)).collect();
     let head = format!(
         "{:<26} {:<7} {:<10} {:<13} {:<10} {:<10} {}",
@@ -69,15 +116,16 @@ fn text(view: &View) -> String {
             (None, Some(c)) => format!("({c})"),
             (None, None) => "-".to_owned(),
         };
-        let state = match (r.valid, r.errors) {
-            (true, _) => "valid".to_owned(),
-            (false, 1) => "1 error".to_owned(),
-            (false, n) => format!("{n} errors"),
+        let state = match (r.valid, r.errors, r.warnings) {
+            (true, _, 0) => "valid".to_owned(),
+            (true, _, w) => format!("valid {w}w"),
+            (false, 1, _) => "1 error".to_owned(),
+            (false, n, _) => format!("{n} errors"),
         };
         let on: String = r.components.iter().map(|(_, v)| if v.is_some() { "x " } else { "- " }).collect();
         let line = format!(
             "{:<26} {:<7} {:<10} {:<13} {:<10} {:<10} {}",
-            fit(&r.path, 26),
+            fit(&name(&r.path), 26),
             fit(r.channel.unwrap_or("-"), 7),
             fit(&k8s, 10),
             fit(r.region.as_deref().unwrap_or("-"), 13),
@@ -87,48 +135,82 @@ fn text(view: &View) -> String {
         );
         writeln!(out, "{}", line.trim_end()).expect("writing to a String");
     }
-    out.push_str("\nK8S: * differs from the channel's version, (x) the channel's when the cluster names none.\n");
-    let legend: Vec<String> = view.components.iter().enumerate().map(|(i, c)| format!("{} {c}", i + 1)).collect();
+    out.push_str(
+        "\nK8S: * differs from the channel's version; in brackets the channel's, where the cluster names none.\n\
+         STATE: valid, with its warnings (1w), or how many errors.\n",
+    );
+    let legend: Vec<String> =
+        view.components.iter().enumerate().map(|(i, c)| format!("{} {}", i + 1, one_line(c))).collect();
     wrap(&mut out, "components: ", &legend);
     for (channel, info) in &view.channels {
-        let kubernetes = format!("Kubernetes {}", info.kubernetes);
-        let versions: Vec<String> =
-            std::iter::once(kubernetes).chain(info.components.iter().map(|(c, v)| format!("{c} {v}"))).collect();
-        wrap(&mut out, &format!("on {channel}: "), &versions);
+        let kubernetes = format!("Kubernetes {}", one_line(info.kubernetes));
+        let versions = info.components.iter().map(|(c, v)| one_line(&format!("{c} {v}")));
+        let versions: Vec<String> = std::iter::once(kubernetes).chain(versions).collect();
+        wrap(&mut out, &format!("on {}: ", one_line(channel)), &versions);
     }
     if !view.charts.is_empty() {
-        out.push_str("\ncharts:\n");
+        out.push_str("\ncharts (one checkout for every channel):\n");
         for (path, c) in &view.charts {
             let subs: Vec<String> = c.subcharts.iter().map(|(n, v)| one_line(&format!("{n} {v}"))).collect();
-            let lead = format!("  {} {}", one_line(path), one_line(&c.version));
+            let version = c.version.as_deref().or(c.error.as_deref()).unwrap_or_default();
+            let lead = format!("  {} {}", one_line(path), one_line(version));
             match subs.is_empty() {
                 true => writeln!(out, "{}", cut(&lead)).expect("writing to a String"),
                 false => wrap(&mut out, &format!("{lead}: "), &subs),
             }
         }
     }
-    let errors: Vec<&kzrender::fleet::view::Row> = view.clusters.iter().filter(|r| !r.valid).collect();
-    if !errors.is_empty() {
+    let invalid: Vec<&kzrender::fleet::view::Row> = view.clusters.iter().filter(|r| !r.valid).collect();
+    if !invalid.is_empty() {
         out.push_str("\nfirst problem of each invalid cluster:\n");
-        for r in errors {
+        for r in invalid {
             let first = r.first_error.as_deref().unwrap_or("cannot be read");
-            let line = format!("  {}: {}", one_line(&r.path), one_line(first));
-            writeln!(out, "{}", cut(&line)).expect("writing to a String");
+            let words: Vec<String> =
+                one_line(first.trim_start_matches("error: ")).split(' ').map(str::to_owned).collect();
+            writeln!(out, "  {}:", name(&r.path)).expect("writing to a String");
+            wrap_words(&mut out, "    ", &words);
         }
     }
-    let differing: Vec<_> = view.differences.iter().filter(|(_, d)| !d.is_empty()).collect();
+    let differing: Vec<_> =
+        view.differences.iter().filter(|(_, d)| !d.settings.is_empty() || !d.distinct.is_empty()).collect();
     if !differing.is_empty() {
-        out.push_str("\nsettings the clusters of a channel disagree on:\n");
-        for (channel, list) in differing {
-            for d in list {
+        out.push_str("\nsettings the clusters of a channel disagree on (a rarer value names its clusters):\n");
+        for (channel, found) in differing {
+            let channel = one_line(channel);
+            for d in &found.settings {
                 let values: Vec<String> =
                     d.values.iter().map(|h| format!("{} ×{}", one_line(&h.value), h.clusters)).collect();
-                let line = format!("  {channel:<7} {}: {}", one_line(&d.setting), values.join(", "));
-                writeln!(out, "{}", cut(&line)).expect("writing to a String");
+                wrap(&mut out, &format!("  {channel:<7} {}: ", one_line(&d.setting)), &values);
+                // The most held value is the norm unless another ties with it.
+                let norm = usize::from(d.values[0].clusters > d.values[1].clusters);
+                for h in d.values.iter().skip(norm).filter(|h| h.clusters <= 3) {
+                    let holders: Vec<String> = h.held_by.iter().map(|p| name(p)).collect();
+                    wrap(&mut out, &format!("      {}: ", one_line(&h.value)), &holders);
+                }
+            }
+            if !found.distinct.is_empty() {
+                let keys: Vec<String> = found.distinct.iter().map(|k| one_line(k)).collect();
+                wrap(&mut out, &format!("  {channel:<7} different on every cluster: "), &keys);
             }
         }
     }
     out
+}
+
+/// `words` after `lead`, separated by spaces, wrapped at [`WIDTH`] with a hanging indent.
+fn wrap_words(out: &mut String, lead: &str, words: &[String]) {
+    let mut line = lead.to_owned();
+    for word in words {
+        if line.chars().count() + word.chars().count() + 1 > WIDTH && line.trim() != lead.trim() {
+            writeln!(out, "{}", line.trim_end()).expect("writing to a String");
+            line = lead.to_owned();
+        }
+        if line.trim() != lead.trim() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    writeln!(out, "{}", cut(line.trim_end())).expect("writing to a String");
 }
 
 /// `items` after `lead`, comma-separated, wrapped at [`WIDTH`] with a hanging indent.

@@ -25,7 +25,7 @@ pub fn page(view: &View) -> String {
         version => env!("CARGO_PKG_VERSION"),
         view => Value::from(minijinja::value::Serde(view)),
         charts => Value::from(minijinja::value::Serde(&view.charts)),
-        differing => view.differences.values().any(|d| !d.is_empty()),
+        differing => view.differences.values().any(|d| !d.settings.is_empty() || !d.distinct.is_empty()),
     };
     env.get_template("fleet.html").and_then(|t| t.render(context)).expect("the fleet page template renders")
 }

@@ -33,7 +33,13 @@ pub fn find_clusters(roots: &[PathBuf]) -> Clusters {
     for root in roots {
         if !root.is_dir() {
             let at = Some(Origin::file(&root.display().to_string()));
-            out.errors.push(Diagnostic::new(Kind::Io, at, "", "no such directory"));
+            let why = if root.exists() { "not a directory" } else { "no such directory" };
+            out.errors.push(Diagnostic::new(Kind::Io, at, "", why));
+            continue;
+        }
+        // A root named on the command line is used as named, even as a symlink.
+        if root.join(CLUSTER_FILE).is_file() {
+            out.dirs.push(root.clone());
             continue;
         }
         let found = files::walk(root, |dir| !dir.join(CLUSTER_FILE).is_file());
@@ -42,6 +48,12 @@ pub fn find_clusters(roots: &[PathBuf]) -> Clusters {
     }
     out.dirs.sort();
     out.dirs.dedup();
+    if roots.len() > 1 {
+        // Roots that overlap, or name one directory two ways (`a/../a`, absolute and
+        // relative), still give each cluster once: the first spelling in path order.
+        let mut seen = std::collections::HashSet::new();
+        out.dirs.retain(|d| seen.insert(d.canonicalize().unwrap_or_else(|_| d.clone())));
+    }
     out
 }
 

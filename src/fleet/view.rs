@@ -51,13 +51,20 @@ pub struct Row<'c> {
     /// [`View::charts`].
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub charts: BTreeMap<&'c str, String>,
+    /// What kzrender could not do for this cluster (a file it cannot read): no report stands
+    /// on a cluster it could not see.
+    #[serde(skip)]
+    pub trouble: Vec<Diagnostic>,
 }
 
 /// A chart of the KubeZero checkout, by its `Chart.yaml`s.
 #[derive(Clone, Debug, Serialize)]
 pub struct Chart {
-    /// Its `version`, or why it cannot be read.
-    pub version: String,
+    /// Its `version` (`null` when it cannot be read).
+    pub version: Option<String>,
+    /// Why it cannot be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
     /// Each subchart under its `charts/`: its name and version (a packaged one's from its file
     /// name).
     pub subcharts: BTreeMap<String, String>,
@@ -72,6 +79,16 @@ pub struct ChannelInfo<'c> {
     pub components: &'c BTreeMap<String, String>,
 }
 
+/// What the operators of one channel's clusters wrote differently.
+#[derive(Debug, Default, Serialize)]
+pub struct Differences {
+    /// Each setting they disagree on, by its dotted key.
+    pub settings: Vec<Differs>,
+    /// Settings each cluster that sets them holds differently, from [`NAMING_FROM`] clusters on
+    /// (`ClusterName`, `Domain`): they name clusters rather than disagree, so only their keys.
+    pub distinct: Vec<String>,
+}
+
 /// A setting the clusters of one channel disagree on.
 #[derive(Debug, Serialize)]
 pub struct Differs {
@@ -81,14 +98,22 @@ pub struct Differs {
     pub values: Vec<Held>,
 }
 
-/// A value of a setting and how many clusters hold it.
+/// A value of a setting and the clusters that hold it.
 #[derive(Debug, Serialize)]
 pub struct Held {
     /// As written; a secret's `<redacted>`.
     pub value: String,
     /// How many clusters hold it.
     pub clusters: usize,
+    /// The first [`HELD_BY`] of them, in path order.
+    pub held_by: Vec<String>,
 }
+
+/// How many clusters holding a value [`Held::held_by`] names.
+pub const HELD_BY: usize = 10;
+
+/// From how many holders a setting every holder holds differently is a name, not a disagreement.
+pub const NAMING_FROM: usize = 6;
 
 /// The whole view.
 #[derive(Debug, Serialize)]
@@ -103,11 +128,12 @@ pub struct View<'c> {
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub charts: BTreeMap<String, Chart>,
     /// Per channel, the settings its clusters disagree on.
-    pub differences: BTreeMap<&'c str, Vec<Differs>>,
+    pub differences: BTreeMap<&'c str, Differences>,
 }
 
-/// How many clusters of each channel hold each value of each setting their operators wrote.
-type Tally<'c> = BTreeMap<&'c str, BTreeMap<String, BTreeMap<String, usize>>>;
+/// For each channel, setting and value: how many clusters hold it, and the first [`HELD_BY`]
+/// of them by index (rows come in path order).
+type Tally<'c> = BTreeMap<&'c str, BTreeMap<String, BTreeMap<String, (usize, Vec<usize>)>>>;
 
 /// The view of the clusters in `dirs`, each rendered alone with the catalog; with `charts`
 /// (a KubeZero checkout), the version of each chart they use. The settings each operator wrote
@@ -119,13 +145,20 @@ pub fn view<'c>(
     charts: Option<&Path>,
 ) -> View<'c> {
     let tally: Mutex<Tally<'c>> = Mutex::default();
-    let clusters = super::parallel(dirs, |dir| {
+    let indexed: Vec<(usize, &PathBuf)> = dirs.iter().enumerate().collect();
+    let clusters = super::parallel(&indexed, |&(at, dir)| {
         let (row, written) = row(catalog, official, dir, charts.is_some());
         if let Some(channel) = row.channel {
             let mut tally = tally.lock().expect("a row job panicked");
             let settings = tally.entry(channel).or_default();
             for (key, value) in written {
-                *settings.entry(key).or_default().entry(value).or_default() += 1;
+                let (count, first) = settings.entry(key).or_default().entry(value).or_default();
+                *count += 1;
+                let place = first.partition_point(|&i| i < at);
+                if place < HELD_BY {
+                    first.insert(place, at);
+                    first.truncate(HELD_BY);
+                }
             }
         }
         row
@@ -145,9 +178,9 @@ pub fn view<'c>(
     View {
         components: catalog.components.keys().map(String::as_str).collect(),
         channels,
-        clusters,
         charts: read,
-        differences: differences(tally.into_inner().expect("a row job panicked")),
+        differences: differences(tally.into_inner().expect("a row job panicked"), &clusters),
+        clusters,
     }
 }
 
@@ -175,6 +208,7 @@ fn row<'c>(
         outputs_date: None,
         components: catalog.components.keys().map(|c| (c.as_str(), None)).collect(),
         charts: BTreeMap::new(),
+        trouble: Vec::new(),
     };
     let cluster = match pipeline::resolve(catalog, &req) {
         Ok(c) => c,
@@ -225,23 +259,28 @@ fn chart(checkout: &Path, path: &str) -> Chart {
         let bytes = crate::read::read_regular(file, crate::read::MAX_FILE_BYTES).map_err(|e| e.to_string())?;
         let text = String::from_utf8(bytes).map_err(|e| e.to_string())?;
         let doc = crate::yaml::parse_documents(&text, "Chart.yaml").map_err(|e| e.message)?;
-        let field = |k: &str| {
-            doc.first().and_then(|d| d.get(k)).map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+        // A name or version is a string or a number; anything else is not shown (a map could
+        // hold a secret).
+        let field = |k: &str| match doc.first().and_then(|d| d.get(k)) {
+            Some(serde_json::Value::String(s)) => Ok(s.clone()),
+            Some(n @ serde_json::Value::Number(_)) => Ok(n.to_string()),
+            Some(_) => Err(format!("its `{k}` is not a string")),
+            None => Err(format!("it has no `{k}`")),
         };
-        Ok((field("name").unwrap_or_default(), field("version").unwrap_or_else(|| "?".to_owned())))
+        Ok((field("name")?, field("version")?))
     };
-    let mut out = Chart { version: String::new(), subcharts: BTreeMap::new() };
+    let mut out = Chart { version: None, error: None, subcharts: BTreeMap::new() };
     let dir = match crate::deep::chart_dir(checkout, path) {
         Ok(d) => d,
         Err(e) => {
-            out.version = e.message;
+            out.error = Some(e.message);
             return out;
         }
     };
-    out.version = match version_of(&dir.join("Chart.yaml")) {
-        Ok((_, v)) => v,
-        Err(e) => format!("cannot read Chart.yaml: {e}"),
-    };
+    match version_of(&dir.join("Chart.yaml")) {
+        Ok((_, v)) => out.version = Some(v),
+        Err(e) => out.error = Some(format!("cannot read its Chart.yaml: {e}")),
+    }
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir.join("charts"))
         .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
         .unwrap_or_default();
@@ -271,6 +310,7 @@ fn count(row: &mut Row, diags: &[Diagnostic]) {
     row.warnings = diags.len() - row.errors;
     row.valid = row.errors == 0;
     row.first_error = diags.iter().find(|d| d.is_error()).map(ToString::to_string);
+    row.trouble = diags.iter().filter(|d| d.kind.exit_code() == 2).cloned().collect();
 }
 
 /// A CloudBender layer's date, `YYYY-MM-DD`, from its note's `... at DD/MM/YY HH:MM`.
@@ -278,10 +318,10 @@ fn date(layer: &crate::layer::Layer) -> Option<String> {
     let (_, stamp) = layer.note.as_deref()?.rsplit_once(" at ")?;
     let day = stamp.split_whitespace().next()?;
     let parts: Vec<&str> = day.split('/').collect();
-    match parts[..] {
-        [d, m, y] if [d, m, y].iter().all(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_digit())) => {
-            Some(format!("20{y}-{m}-{d}"))
-        }
+    let [d, m, y] = parts[..] else { return None };
+    let number = |p: &str| (p.len() == 2 && p.bytes().all(|b| b.is_ascii_digit())).then(|| p.parse::<u8>().ok())?;
+    match (number(d)?, number(m)?, number(y)?) {
+        (1..=31, 1..=12, _) => Some(format!("20{y}-{m}-{d}")),
         _ => None,
     }
 }
@@ -293,7 +333,8 @@ fn settings(node: &Node) -> BTreeMap<String, String> {
         if path.is_empty() || matches!(&n.value, Value::Map(m) if !m.is_empty()) {
             return true;
         }
-        let shown = crate::redact::shown(path, n, |n| n.to_json().to_string().trim_matches('"').to_owned());
+        let shown =
+            crate::redact::shown(path, n, |n| n.as_str().map_or_else(|| n.to_json().to_string(), str::to_owned));
         out.insert(crate::redact::shown_path(path), shown);
         false
     });
@@ -301,21 +342,31 @@ fn settings(node: &Node) -> BTreeMap<String, String> {
 }
 
 /// Per channel, the settings the operators of its clusters wrote differently (clusters that set
-/// none are not counted). A setting every cluster that sets it holds differently (`ClusterName`,
-/// `Domain`) names clusters rather than a disagreement: left out when more than two hold it.
-fn differences(tally: Tally<'_>) -> BTreeMap<&str, Vec<Differs>> {
+/// none are not counted). A setting every cluster that sets it holds differently names clusters
+/// rather than a disagreement from [`NAMING_FROM`] holders on: only its key is kept.
+fn differences<'c>(tally: Tally<'c>, rows: &[Row<'_>]) -> BTreeMap<&'c str, Differences> {
     let mut out = BTreeMap::new();
     for (channel, settings) in tally {
-        let mut found = Vec::new();
-        for (setting, counts) in settings {
-            let holders: usize = counts.values().sum();
-            let naming = holders > 2 && counts.len() == holders;
-            if counts.len() < 2 || naming {
+        let mut found = Differences::default();
+        for (setting, held) in settings {
+            let holders: usize = held.values().map(|(count, _)| count).sum();
+            if held.len() < 2 {
                 continue;
             }
-            let mut values: Vec<Held> = counts.into_iter().map(|(value, clusters)| Held { value, clusters }).collect();
+            if holders >= NAMING_FROM && held.len() == holders {
+                found.distinct.push(setting);
+                continue;
+            }
+            let mut values: Vec<Held> = held
+                .into_iter()
+                .map(|(value, (clusters, first))| Held {
+                    value,
+                    clusters,
+                    held_by: first.into_iter().map(|at| rows[at].path.clone()).collect(),
+                })
+                .collect();
             values.sort_by(|a, b| b.clusters.cmp(&a.clusters).then_with(|| a.value.cmp(&b.value)));
-            found.push(Differs { setting, values });
+            found.settings.push(Differs { setting, values });
         }
         out.insert(channel, found);
     }
@@ -327,6 +378,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_outputs_date_is_a_real_day_or_none() {
+        let stamped = |note: &str| crate::layer::Layer {
+            kind: LayerKind::CloudBender,
+            name: "cloudbender.yaml".into(),
+            note: Some(note.into()),
+            node: Node::empty_map(crate::value::Origin::file("cloudbender.yaml")),
+            set: None,
+        };
+        assert_eq!(date(&stamped("stack kube/x at 22/06/20 14:17")).as_deref(), Some("2020-06-22"));
+        for impossible in ["00/13/20", "99/99/99", "+1/06/20", "22/6/20", "22-06-20"] {
+            assert_eq!(date(&stamped(&format!("stack kube/x at {impossible} 14:17"))), None, "{impossible}");
+        }
+    }
+
+    #[test]
     fn a_charts_subcharts_are_read_unpacked_by_their_chart_yaml_and_packaged_by_file_name() {
         let checkout = tempfile::tempdir().unwrap();
         let dir = checkout.path().join("charts/c");
@@ -336,11 +402,11 @@ mod tests {
         std::fs::write(dir.join("charts/cert-manager-v0.15.1.tgz"), "").unwrap();
         std::fs::write(dir.join("charts/k8s-tool-1.0.0-rc-1.tgz"), "").unwrap();
         let c = chart(checkout.path(), "charts/c");
-        assert_eq!(c.version, "0.3.6");
+        assert_eq!(c.version.as_deref(), Some("0.3.6"));
         let subs: Vec<(&str, &str)> = c.subcharts.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
         assert_eq!(subs, [("cert-manager", "v0.15.1"), ("k8s-tool", "1.0.0-rc-1"), ("lib", "0.1.3")]);
         assert_eq!(
-            chart(checkout.path(), "../x").version,
+            chart(checkout.path(), "../x").error.unwrap(),
             format!("the chart path ../x leaves the KubeZero checkout {}", checkout.path().display())
         );
     }

@@ -7,6 +7,18 @@ use clap::{Args, ValueEnum};
 use super::parsers::cluster_dir;
 use super::CatalogArgs;
 
+/// What `kzrender fleet --help` says after the flags.
+pub const FLEET_HELP: &str = "Each cluster: its channel; its Kubernetes version (marked where it \
+differs from the channel's; in brackets the channel's, where the cluster names none); platform and \
+region; valid or how many errors (the first one named); the date of its CloudBender outputs; each \
+component off, or on with the channel's version of it.\n\nExit status: 0 when the report is \
+written (invalid clusters included: `kzrender validate` is the gate); 2 when a path or a cluster's \
+file cannot be read, or the report cannot be written.";
+
+/// What `kzrender diff --help` says after the flags.
+pub const DIFF_HELP: &str = "Exit status: 0 no differences; 1 differences (or an invalid cluster); \
+2 kzrender could not do its job (git, I/O, usage).";
+
 /// `kzrender fleet`.
 #[derive(Debug, Args)]
 pub struct FleetArgs {

@@ -35,8 +35,10 @@ pub enum Command {
     Validate(ValidateArgs),
     /// What runs where: every cluster's channel, versions, components and state, and the
     /// settings the clusters of a channel disagree on.
+    #[command(after_help = fleet::FLEET_HELP)]
     Fleet(FleetArgs),
     /// Show what a change does to every cluster it affects, per resource.
+    #[command(after_help = fleet::DIFF_HELP)]
     Diff(DiffArgs),
     /// The ArgoCD config-management-plugin commands (run by the sidecar).
     Argocd(ArgocdArgs),
