@@ -115,6 +115,14 @@ fn the_filters_show_only_the_clusters_of_a_channel_with_a_component_in_a_state()
         clusters.iter().filter(|c| keep(c)).map(|c| c["path"].as_str().unwrap().to_owned()).collect()
     };
     let mut browser = Browser::open(&file);
+    let problems = browser.eval(r##"[...document.querySelectorAll("#problems li")].map((li) => li.textContent)"##);
+    let wrong = problems.as_array().unwrap().iter().find(|p| p.as_str().unwrap().contains("wrong-type:")).unwrap();
+    assert_eq!(
+        wrong,
+        "fixtures/fleet-mistakes/clusters/wrong-type: fixtures/fleet-mistakes/clusters/wrong-type/kubezero.yaml:8:8: calico.mtu: expected integer, got string \"big\"",
+        "each invalid cluster's first problem is listed, as validate words it"
+    );
+    assert_eq!(problems.as_array().unwrap().len(), expect(&|c| c["valid"] == false).len());
 
     select(&mut browser, "channel", "master");
     assert_eq!(column(&browser.eval(ROWS), 0), expect(&|c| c["channel"] == "master"));

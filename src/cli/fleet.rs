@@ -15,6 +15,9 @@ const WIDTH: usize = 100;
 /// Shows the fleet under `args.paths`.
 pub fn run(args: &FleetArgs) -> Result<Success, Failure> {
     let catalog = catalog(&args.catalog)?;
+    if let Some(file) = &args.output {
+        check_output(file)?;
+    }
     let found = fleet::find_clusters(&args.paths);
     if let Some(e) = found.errors.first() {
         let at = e.origin.as_ref().map(ToString::to_string).unwrap_or_default();
@@ -40,17 +43,6 @@ pub fn run(args: &FleetArgs) -> Result<Success, Failure> {
     match &args.output {
         None => Ok(Success { stdout: report, warnings: Vec::new() }),
         Some(file) => {
-            if let Some(cluster) = cluster_holding(file) {
-                return Err(Failure::trouble(format!(
-                    "-o {}: inside the cluster directory {}, where the report would be read as part of the cluster; write it elsewhere",
-                    file.display(),
-                    cluster.display()
-                )));
-            }
-            let parent = file.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-            if !parent.is_dir() {
-                return Err(Failure::trouble(format!("-o {}: no such directory {}", file.display(), parent.display())));
-            }
             let cannot = |e: String| Failure::trouble(format!("{}: {e}", file.display()));
             let staged = kzrender::import::stage(file, report.as_bytes()).map_err(|d| cannot(d.message))?;
             staged.persist(file).map_err(|e| cannot(format!("cannot write: {}", e.error)))?;
@@ -59,12 +51,21 @@ pub fn run(args: &FleetArgs) -> Result<Success, Failure> {
     }
 }
 
-/// The cluster directory (a directory with `kubezero.yaml`) that `file` would be written into
-/// or below, if any.
-fn cluster_holding(file: &std::path::Path) -> Option<std::path::PathBuf> {
-    let parent = file.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-    let real = parent.canonicalize().ok()?;
-    real.ancestors().find(|dir| dir.join(kzrender::load::CLUSTER_FILE).is_file()).map(std::path::Path::to_path_buf)
+/// Whether the report can go to `file`, before any cluster is rendered: its directory exists,
+/// and is no cluster directory (nor below one), where the report would be read as part of it.
+fn check_output(file: &std::path::Path) -> Result<(), Failure> {
+    let dir = file.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    let real = dir.canonicalize().map_err(|e| {
+        Failure::trouble(format!("-o {}: cannot use its directory {}: {e}", file.display(), dir.display()))
+    })?;
+    match real.ancestors().find(|d| d.join(kzrender::load::CLUSTER_FILE).is_file()) {
+        Some(cluster) => Err(Failure::trouble(format!(
+            "-o {}: inside the cluster directory {}, where the report would be read as part of the cluster; write it elsewhere",
+            file.display(),
+            cluster.display()
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// `text` cut to `width` characters, its start replaced by `…` when longer.
