@@ -143,6 +143,13 @@ fn a_cluster_named_two_ways_or_through_a_symlink_is_one_row() {
     let out = Test::new().args(["fleet", "fixtures/fleet", "--format", "json"]).arg_path(&again).run().success();
     let view: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(view["clusters"].as_array().unwrap().len(), 4, "prod-eu once");
+    let out = Test::new()
+        .args(["fleet", "./fixtures/fleet/clusters/prod-eu", "fixtures/fleet/clusters/dev", "--format", "json"])
+        .run()
+        .success();
+    let view: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let paths: Vec<&str> = view["clusters"].as_array().unwrap().iter().map(|c| c["path"].as_str().unwrap()).collect();
+    assert_eq!(paths, ["fixtures/fleet/clusters/dev", "fixtures/fleet/clusters/prod-eu"], "path order, ./ or not");
     let out = Test::new().args(["fleet", "--format", "json"]).arg_path(work.path().join("link")).run().success();
     let view: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(view["clusters"][0]["region"], "eu-central-1", "a symlink named on the command line is followed");
@@ -167,8 +174,13 @@ fn the_report_is_never_written_into_a_cluster_directory() {
     let before = std::fs::read_to_string(&target).unwrap();
     let out = Test::new().args(["fleet", "-o"]).arg_path(&target).arg_path(work.path()).run();
     assert_eq!(out.code, 2);
-    assert!(out.stderr.contains("inside the cluster directory"), "{}", out.stderr);
     assert_eq!(std::fs::read_to_string(&target).unwrap(), before, "the cluster's file is untouched");
+    let out = Test::new().args(["fleet", "-o"]).arg_path(work.path().join("dev/fleet.txt")).arg_path(work.path()).run();
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("inside the cluster directory"), "{}", out.stderr);
+    let out = Test::new().args(["fleet", "-o"]).arg_path(work.path().join("kubezero.yaml")).arg_path(work.path()).run();
+    assert_eq!(out.code, 2, "a report named kubezero.yaml would turn the fleet into one cluster");
+    assert!(!work.path().join("kubezero.yaml").exists());
 }
 
 #[test]
@@ -195,4 +207,38 @@ fn a_charts_version_that_is_not_a_string_is_not_shown() {
     let calico = &view["charts"]["charts/kubezero-calico"];
     assert_eq!(calico["version"], serde_json::Value::Null);
     assert_eq!(calico["error"], "cannot read its Chart.yaml: its `version` is not a string");
+}
+
+#[test]
+fn no_text_line_passes_100_columns_whatever_the_names_and_values() {
+    let work = tempfile::tempdir().unwrap();
+    let long = "a-cluster-whose-directory-name-goes-on-and-on-".repeat(4);
+    let names = [format!("{long}1"), format!("{long}2")];
+    let zones = [
+        "*.prod.example.com, *.api.prod.example.com, *.apps.prod.example.com, *.internal.prod.example.com",
+        "*.dev.example.com",
+    ];
+    for (name, zones) in names.iter().zip(zones) {
+        let dir = work.path().join(name);
+        copy_tree(&root().join("fixtures/fleet/clusters/prod-eu"), &dir);
+        let text = std::fs::read_to_string(dir.join("kubezero.yaml")).unwrap();
+        let quoted: Vec<String> = zones.split(", ").map(|z| format!("{z:?}")).collect();
+        let text =
+            text.replace("  dnsZones:\n  - prod.example.com\n", &format!("  dnsZones: [{}]\n", quoted.join(", ")));
+        std::fs::write(dir.join("kubezero.yaml"), text).unwrap();
+    }
+    let out = Test::new().args(["fleet"]).arg_path(work.path()).run().success();
+    let wide: Vec<&str> = out.stdout.lines().filter(|l| l.chars().count() > 100).collect();
+    assert_eq!(wide, Vec::<&str>::new());
+    assert!(out.stdout.contains("dnsZones"), "the long setting is listed: {}", out.stdout);
+}
+
+#[test]
+fn a_kubezero_yaml_that_is_no_regular_file_is_an_error_not_a_missing_cluster() {
+    let work = tempfile::tempdir().unwrap();
+    copy_tree(&root().join("fixtures/fleet/clusters/onprem"), &work.path().join("a"));
+    std::fs::create_dir_all(work.path().join("b/kubezero.yaml")).unwrap();
+    let out = Test::new().args(["fleet"]).arg_path(work.path()).run();
+    assert_eq!((out.code, out.stdout.as_str()), (2, ""));
+    assert!(out.stderr.contains("b/kubezero.yaml: not a regular file"), "{}", out.stderr);
 }

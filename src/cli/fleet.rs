@@ -15,7 +15,7 @@ const WIDTH: usize = 100;
 /// Shows the fleet under `args.paths`.
 pub fn run(args: &FleetArgs) -> Result<Success, Failure> {
     let catalog = catalog(&args.catalog)?;
-    if let Some(file) = &args.output {
+    if let Some(file) = args.output.as_ref().filter(|f| f.as_os_str() != "-") {
         check_output(file)?;
     }
     let found = fleet::find_clusters(&args.paths);
@@ -32,15 +32,19 @@ pub fn run(args: &FleetArgs) -> Result<Success, Failure> {
     }
     let view = fleet::view::view(catalog, &official, &found.dirs, args.charts.as_deref());
     let trouble: Vec<_> = view.clusters.iter().flat_map(|r| r.trouble.iter().cloned()).collect();
-    if !trouble.is_empty() {
-        return Err(Failure::Invalid { subject: "the fleet".to_owned(), diags: trouble, nothing: "reported" });
+    if let Some(first) = trouble.first() {
+        let subject = match &first.origin {
+            Some(at) => format!("the fleet ({at})"),
+            None => "the fleet".to_owned(),
+        };
+        return Err(Failure::Invalid { subject, diags: trouble, nothing: "reported" });
     }
     let report = match args.format {
         FleetFormat::Text => text(&view),
         FleetFormat::Json => serde_json::to_string_pretty(&view).expect("the view serializes") + "\n",
         FleetFormat::Html => super::fleet_page::page(&view),
     };
-    match &args.output {
+    match args.output.as_ref().filter(|f| f.as_os_str() != "-") {
         None => Ok(Success { stdout: report, warnings: Vec::new() }),
         Some(file) => {
             let cannot = |e: String| Failure::trouble(format!("{}: {e}", file.display()));
@@ -54,6 +58,13 @@ pub fn run(args: &FleetArgs) -> Result<Success, Failure> {
 /// Whether the report can go to `file`, before any cluster is rendered: its directory exists,
 /// and is no cluster directory (nor below one), where the report would be read as part of it.
 fn check_output(file: &std::path::Path) -> Result<(), Failure> {
+    if file.file_name().is_some_and(|n| n == kzrender::load::CLUSTER_FILE) {
+        return Err(Failure::trouble(format!(
+            "-o {}: a report named {} would make its directory a cluster; name it otherwise",
+            file.display(),
+            kzrender::load::CLUSTER_FILE
+        )));
+    }
     let dir = file.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
     let real = dir.canonicalize().map_err(|e| {
         Failure::trouble(format!("-o {}: cannot use its directory {}: {e}", file.display(), dir.display()))
@@ -195,7 +206,8 @@ fn text(view: &View) -> String {
             }
         }
     }
-    out
+    // Whatever a name or value's length, no line passes the width.
+    out.lines().map(|line| cut(line) + "\n").collect()
 }
 
 /// `words` after `lead`, separated by spaces, wrapped at [`WIDTH`] with a hanging indent.
@@ -221,7 +233,8 @@ fn wrap(out: &mut String, lead: &str, items: &[String]) {
         let piece = if i + 1 < items.len() { format!("{item}, ") } else { item.clone() };
         if line.chars().count() + piece.trim_end().chars().count() > WIDTH && line.trim() != lead.trim() {
             writeln!(out, "{}", line.trim_end()).expect("writing to a String");
-            line = " ".repeat(lead.chars().count());
+            // Under the lead, unless a long lead would leave no room.
+            line = " ".repeat(lead.chars().count().min(WIDTH / 3));
         }
         line.push_str(&piece);
     }

@@ -30,7 +30,15 @@ pub struct Clusters {
 /// directory is a cluster of its own.
 pub fn find_clusters(roots: &[PathBuf]) -> Clusters {
     let mut out = Clusters::default();
-    for root in roots {
+    // `./c` and `c` are one spelling, so clusters sort in the path order they are shown in.
+    let roots: Vec<PathBuf> = roots
+        .iter()
+        .map(|r| match r.components().filter(|c| *c != std::path::Component::CurDir).collect::<PathBuf>() {
+            p if p.as_os_str().is_empty() => PathBuf::from("."),
+            p => p,
+        })
+        .collect();
+    for root in &roots {
         if !root.is_dir() {
             let at = Some(Origin::file(&root.display().to_string()));
             let why = if root.exists() { "not a directory" } else { "no such directory" };
@@ -38,13 +46,26 @@ pub fn find_clusters(roots: &[PathBuf]) -> Clusters {
             continue;
         }
         // A root named on the command line is used as named, even as a symlink.
-        if root.join(CLUSTER_FILE).is_file() {
+        if is_cluster(root, &mut out.errors) {
             out.dirs.push(root.clone());
             continue;
         }
         let found = files::walk(root, |dir| !dir.join(CLUSTER_FILE).is_file());
-        out.dirs.extend(found.dirs.into_iter().filter(|d| d.join(CLUSTER_FILE).is_file()));
+        let mut unreadable = Vec::new();
+        for dir in found.dirs {
+            if is_cluster(&dir, &mut unreadable) {
+                out.dirs.push(dir);
+            }
+        }
+        // A directory the walk could not read is named once, by the walk.
+        let walked: Vec<String> =
+            found.errors.iter().filter_map(|e| e.origin.as_ref().map(ToString::to_string)).collect();
+        unreadable.retain(|e| {
+            let file = e.origin.as_ref().map(ToString::to_string).unwrap_or_default();
+            !walked.iter().any(|dir| file.strip_prefix(dir.as_str()) == Some(&format!("/{CLUSTER_FILE}")))
+        });
         out.errors.extend(found.errors);
+        out.errors.extend(unreadable);
     }
     out.dirs.sort();
     out.dirs.dedup();
@@ -55,6 +76,21 @@ pub fn find_clusters(roots: &[PathBuf]) -> Clusters {
         out.dirs.retain(|d| seen.insert(d.canonicalize().unwrap_or_else(|_| d.clone())));
     }
     out
+}
+
+/// Whether `dir` holds a `kubezero.yaml` file. One that is there but is no regular file (a
+/// directory, a FIFO, a dangling symlink) or cannot be looked at is an error: a cluster is never
+/// left out in silence.
+fn is_cluster(dir: &std::path::Path, errors: &mut Vec<Diagnostic>) -> bool {
+    let file = dir.join(CLUSTER_FILE);
+    let problem = match (std::fs::symlink_metadata(&file), std::fs::metadata(&file)) {
+        (Err(e), _) if e.kind() == std::io::ErrorKind::NotFound => return false,
+        (_, Ok(m)) if m.is_file() => return true,
+        (Err(e), _) | (_, Err(e)) => format!("cannot read: {e}"),
+        (_, Ok(_)) => "not a regular file".to_owned(),
+    };
+    errors.push(Diagnostic::new(Kind::Io, Some(Origin::file(&file.display().to_string())), "", problem));
+    false
 }
 
 /// The cluster directories named by a list of `kubezero.yaml` paths (relative, `/`-separated,
