@@ -10,9 +10,9 @@ use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 const TEMPLATE: &str = include_str!("fleet_page.html");
 const ROW: &str = include_str!("fleet_row.html");
 
-/// The page of `view`. Every value from input is HTML-escaped (the template's `.html` name
-/// turns auto-escaping on) and then, like every other report, has its control characters and
-/// bidirectional overrides escaped ([`one_line`]).
+/// The page of `view`. Every value from input is HTML-escaped (auto-escaping is on for both
+/// templates) after, as in every other report, its control characters and bidirectional
+/// overrides are escaped ([`one_line`]); only the rendered rows go in as safe strings.
 pub fn page(view: &View) -> String {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
