@@ -26,6 +26,12 @@ fn the_json_report_holds_each_clusters_row_and_the_settings_a_channel_disagrees_
     );
     assert_eq!(prod["components"]["calico"], "3.15", "on, with the channel's version");
     assert_eq!(prod["components"]["logging"], serde_json::Value::Null, "off");
+    let dev = view["clusters"].as_array().unwrap().iter().find(|c| c["path"] == "fixtures/fleet/clusters/dev").unwrap();
+    assert_eq!((dev["valid"].clone(), dev["warnings"].clone()), (true.into(), 1.into()));
+    let warning = dev["first_warning"].as_str().unwrap();
+    assert!(warning
+        .starts_with("warning: fixtures/fleet/clusters/dev/kubezero.yaml:34:21: logging.elastic_password: a secret"));
+    assert!(!warning.contains("s3cr3t"), "the warning names the secret, never its value: {warning}");
     let stable = &view["differences"]["stable"];
     let mtu = stable["settings"].as_array().unwrap().iter().find(|d| d["setting"] == "calico.mtu").unwrap();
     assert_eq!(
@@ -107,6 +113,23 @@ fn with_charts_each_component_shows_its_charts_version_and_its_subcharts() {
     let sub_version = sub.lines().find_map(|l| l.strip_prefix("version: ")).unwrap().trim_matches('"');
     assert_eq!(kiam["subcharts"], serde_json::json!({"kiam": sub_version}));
     assert_eq!(prod["charts"].get("logging"), None, "only enabled components");
+    let out = Test::new()
+        .args([
+            "fleet",
+            "fixtures/fleet-mistakes/clusters/wrong-type",
+            "--format",
+            "json",
+            "--charts",
+            "fixtures/charts",
+        ])
+        .run()
+        .success();
+    let view: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        view["clusters"][0]["charts"],
+        serde_json::json!({}),
+        "a cluster that does not render has no charts, said"
+    );
     let text = Test::new().args(["fleet", "fixtures/fleet", "--charts", "fixtures/charts"]).run().success().stdout;
     assert!(text.contains(&format!("\n  charts/kubezero-kiam {version}: kiam {sub_version}\n")), "{text}");
     assert!(text.lines().all(|l| l.chars().count() <= 100));

@@ -79,11 +79,16 @@ fn check_output(file: &std::path::Path) -> Result<(), Failure> {
     }
 }
 
-/// `text` cut to `width` characters, its start replaced by `…` when longer.
+/// `text` cut to `width` characters, its middle replaced by `…` when longer: both ends stay,
+/// so `eu/…/payments` and `us/…/payments` remain apart.
 fn fit(text: &str, width: usize) -> String {
     let chars: Vec<char> = one_line(text).chars().collect();
     match chars.len() > width {
-        true => std::iter::once('…').chain(chars[chars.len() - (width - 1)..].iter().copied()).collect(),
+        true => {
+            let head = (width - 1) / 2;
+            let tail = width - 1 - head;
+            chars[..head].iter().chain(std::iter::once(&'…')).chain(&chars[chars.len() - tail..]).collect()
+        }
         false => chars.into_iter().collect(),
     }
 }
@@ -247,5 +252,19 @@ fn cut(line: &str) -> String {
     match line.chars().count() > WIDTH {
         true => line.chars().take(WIDTH - 1).chain(std::iter::once('…')).collect(),
         false => line.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_name_keeps_both_ends_so_two_regions_stay_apart() {
+        let eu = fit("eu-central-1/clusters/production-payments-main", 26);
+        let us = fit("us-east-1/clusters/production-payments-main", 26);
+        assert_eq!((eu.chars().count(), us.chars().count()), (26, 26));
+        assert_eq!((eu.as_str(), us.as_str()), ("eu-central-1…payments-main", "us-east-1/cl…payments-main"));
+        assert_eq!(fit("short", 26), "short");
     }
 }

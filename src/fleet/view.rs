@@ -47,10 +47,12 @@ pub struct Row<'c> {
     /// `None` when off. A JSON object.
     #[serde(serialize_with = "as_map")]
     pub components: Vec<(&'c str, Option<&'c str>)>,
+    /// The first warning, as `kzrender validate` prints it.
+    pub first_warning: Option<String>,
     /// With `--charts`: each enabled component's chart path (`spec.source.path`), a key of
-    /// [`View::charts`].
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub charts: BTreeMap<&'c str, String>,
+    /// [`View::charts`] (empty for a cluster that does not render).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub charts: Option<BTreeMap<&'c str, String>>,
     /// What kzrender could not do for this cluster (a file it cannot read): no report stands
     /// on a cluster it could not see.
     #[serde(skip)]
@@ -165,7 +167,7 @@ pub fn view<'c>(
     });
     let mut read = BTreeMap::new();
     if let Some(checkout) = charts {
-        for path in clusters.iter().flat_map(|r| r.charts.values()) {
+        for path in clusters.iter().flat_map(|r| r.charts.iter().flat_map(BTreeMap::values)) {
             read.entry(path.clone()).or_insert_with(|| chart(checkout, path));
         }
     }
@@ -205,9 +207,10 @@ fn row<'c>(
         errors: 0,
         warnings: 0,
         first_error: None,
+        first_warning: None,
         outputs_date: None,
         components: catalog.components.keys().map(|c| (c.as_str(), None)).collect(),
-        charts: BTreeMap::new(),
+        charts: charts.then(BTreeMap::new),
         trouble: Vec::new(),
     };
     let cluster = match pipeline::resolve(catalog, &req) {
@@ -232,13 +235,13 @@ fn row<'c>(
     let written = cluster.layers.iter().filter(|l| l.kind == LayerKind::Cluster).map(|l| settings(&l.node)).next();
     let diags = match pipeline::render(cluster, official) {
         Ok(r) => {
-            if charts {
+            if let Some(paths) = &mut row.charts {
                 let names = catalog.components.keys().map(String::as_str);
-                row.charts = r
-                    .sources
-                    .iter()
-                    .filter_map(|s| Some((names.clone().find(|c| *c == s.application)?, s.path.clone())))
-                    .collect();
+                paths.extend(
+                    r.sources
+                        .iter()
+                        .filter_map(|s| Some((names.clone().find(|c| *c == s.application)?, s.path.clone()))),
+                );
             }
             r.warnings
         }
@@ -310,6 +313,7 @@ fn count(row: &mut Row, diags: &[Diagnostic]) {
     row.warnings = diags.len() - row.errors;
     row.valid = row.errors == 0;
     row.first_error = diags.iter().find(|d| d.is_error()).map(ToString::to_string);
+    row.first_warning = diags.iter().find(|d| !d.is_error()).map(ToString::to_string);
     row.trouble = diags.iter().filter(|d| d.kind.exit_code() == 2).cloned().collect();
 }
 
