@@ -31,6 +31,8 @@ pub struct Browser {
     socket: WebSocket<MaybeTlsStream<TcpStream>>,
     session: String,
     next_id: u64,
+    /// Events that arrived while a command's answer was awaited.
+    events: Vec<Value>,
     _profile: tempfile::TempDir,
 }
 
@@ -62,7 +64,12 @@ impl Browser {
             std::thread::sleep(Duration::from_millis(20));
         };
         let (socket, _) = tungstenite::connect(endpoint.as_str()).expect("the DevTools endpoint accepts");
-        let mut browser = Browser { child, socket, session: String::new(), next_id: 0, _profile: profile };
+        if let MaybeTlsStream::Plain(tcp) = socket.get_ref() {
+            // A page that never answers fails the test instead of hanging it.
+            tcp.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+        }
+        let mut browser =
+            Browser { child, socket, session: String::new(), next_id: 0, events: Vec::new(), _profile: profile };
         let target = browser.call("Target.createTarget", json!({"url": "about:blank"}));
         let attached = browser.call("Target.attachToTarget", json!({"targetId": target["targetId"], "flatten": true}));
         browser.session = attached["sessionId"].as_str().expect("a session").to_owned();
@@ -88,6 +95,9 @@ impl Browser {
                 assert!(message.get("error").is_none(), "{method}: {}", message["error"]);
                 return message["result"].clone();
             }
+            if message.get("method").is_some() {
+                self.events.push(message);
+            }
         }
     }
 
@@ -106,6 +116,10 @@ impl Browser {
     }
 
     fn wait_for(&mut self, event: &str) {
+        if let Some(at) = self.events.iter().position(|e| e["method"] == event) {
+            self.events.drain(..=at);
+            return;
+        }
         while self.receive()["method"] != event {}
     }
 
