@@ -163,15 +163,28 @@ pub fn recognise(catalog: &Catalog, node: &Node) -> Result<Format, Vec<Diagnosti
 
 /// `%d/%m/%y %H:%M`, checked field by field.
 fn valid_timestamp(s: &str) -> bool {
-    let Some((date, time)) = s.split_once(' ') else { return false };
+    timestamp(s).is_some()
+}
+
+/// The day of a CloudBender time (`DD/MM/YY HH:MM`, UTC) as `YYYY-MM-DD`, if it is one.
+pub fn date(stamp: &str) -> Option<String> {
+    let [d, m, y] = timestamp(stamp)?;
+    Some(format!("20{y:02}-{m:02}-{d:02}"))
+}
+
+/// A CloudBender time's day, month and two-digit year, if it is one.
+fn timestamp(s: &str) -> Option<[u32; 3]> {
+    let (date, time) = s.split_once(' ')?;
     let nums = |t: &str, sep: char, n: usize| -> Option<Vec<u32>> {
         let parts: Vec<&str> = t.split(sep).collect();
         (parts.len() == n && parts.iter().all(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_digit())))
             .then(|| parts.iter().map(|p| p.parse().unwrap_or(99)).collect())
     };
-    match (nums(date, '/', 3), nums(time, ':', 2)) {
-        (Some(d), Some(t)) => (1..=31).contains(&d[0]) && (1..=12).contains(&d[1]) && t[0] < 24 && t[1] < 60,
-        _ => false,
+    match (nums(date, '/', 3)?.as_slice(), nums(time, ':', 2)?.as_slice()) {
+        (&[d, m, y], &[h, min]) if (1..=31).contains(&d) && (1..=12).contains(&m) && h < 24 && min < 60 => {
+            Some([d, m, y])
+        }
+        _ => None,
     }
 }
 

@@ -15,7 +15,9 @@ const WIDTH: usize = 100;
 /// Shows the fleet under `args.paths`.
 pub fn run(args: &FleetArgs) -> Result<Success, Failure> {
     let catalog = catalog(&args.catalog)?;
-    if let Some(file) = args.output.as_ref().filter(|f| f.as_os_str() != "-") {
+    // `-o -` is standard output.
+    let output = args.output.as_deref().filter(|f| f.as_os_str() != "-");
+    if let Some(file) = output {
         check_output(file)?;
     }
     let found = fleet::find_clusters(&args.paths);
@@ -44,7 +46,7 @@ pub fn run(args: &FleetArgs) -> Result<Success, Failure> {
         FleetFormat::Json => serde_json::to_string_pretty(&view).expect("the view serializes") + "\n",
         FleetFormat::Html => super::fleet_page::page(&view),
     };
-    match args.output.as_ref().filter(|f| f.as_os_str() != "-") {
+    match output {
         None => Ok(Success { stdout: report, warnings: Vec::new() }),
         Some(file) => {
             let cannot = |e: String| Failure::trouble(format!("{}: {e}", file.display()));
@@ -185,7 +187,7 @@ fn text(view: &View) -> String {
             let words: Vec<String> =
                 one_line(first.trim_start_matches("error: ")).split(' ').map(str::to_owned).collect();
             writeln!(out, "  {}:", name(&r.path)).expect("writing to a String");
-            wrap_words(&mut out, "    ", &words);
+            wrap_with(&mut out, "    ", &words, " ");
         }
     }
     let differing: Vec<_> =
@@ -215,30 +217,19 @@ fn text(view: &View) -> String {
     out.lines().map(|line| cut(line) + "\n").collect()
 }
 
-/// `words` after `lead`, separated by spaces, wrapped at [`WIDTH`] with a hanging indent.
-fn wrap_words(out: &mut String, lead: &str, words: &[String]) {
-    let mut line = lead.to_owned();
-    for word in words {
-        if line.chars().count() + word.chars().count() + 1 > WIDTH && line.trim() != lead.trim() {
-            writeln!(out, "{}", line.trim_end()).expect("writing to a String");
-            line = lead.to_owned();
-        }
-        if line.trim() != lead.trim() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    writeln!(out, "{}", cut(line.trim_end())).expect("writing to a String");
-}
-
 /// `items` after `lead`, comma-separated, wrapped at [`WIDTH`] with a hanging indent.
 fn wrap(out: &mut String, lead: &str, items: &[String]) {
+    wrap_with(out, lead, items, ", ");
+}
+
+/// `items` after `lead`, each but the last followed by `sep`, wrapped at [`WIDTH`] under the
+/// lead (at most a third of the width in, so a long lead leaves room).
+fn wrap_with(out: &mut String, lead: &str, items: &[String], sep: &str) {
     let mut line = lead.to_owned();
     for (i, item) in items.iter().enumerate() {
-        let piece = if i + 1 < items.len() { format!("{item}, ") } else { item.clone() };
+        let piece = if i + 1 < items.len() { format!("{item}{sep}") } else { item.clone() };
         if line.chars().count() + piece.trim_end().chars().count() > WIDTH && line.trim() != lead.trim() {
             writeln!(out, "{}", line.trim_end()).expect("writing to a String");
-            // Under the lead, unless a long lead would leave no room.
             line = " ".repeat(lead.chars().count().min(WIDTH / 3));
         }
         line.push_str(&piece);

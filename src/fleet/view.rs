@@ -320,14 +320,7 @@ fn count(row: &mut Row, diags: &[Diagnostic]) {
 /// A CloudBender layer's date, `YYYY-MM-DD`, from its note's `... at DD/MM/YY HH:MM`.
 fn date(layer: &crate::layer::Layer) -> Option<String> {
     let (_, stamp) = layer.note.as_deref()?.rsplit_once(" at ")?;
-    let day = stamp.split_whitespace().next()?;
-    let parts: Vec<&str> = day.split('/').collect();
-    let [d, m, y] = parts[..] else { return None };
-    let number = |p: &str| (p.len() == 2 && p.bytes().all(|b| b.is_ascii_digit())).then(|| p.parse::<u8>().ok())?;
-    match (number(d)?, number(m)?, number(y)?) {
-        (1..=31, 1..=12, _) => Some(format!("20{y}-{m}-{d}")),
-        _ => None,
-    }
+    crate::cloudbender::date(stamp)
 }
 
 /// Every value the operator's file sets (a scalar or a list), by dotted key, secrets hidden.
